@@ -1,0 +1,9 @@
+"""The one exception type for mistakes in the user's input."""
+
+
+class UserError(Exception):
+    """A problem the user can fix (bad option, missing file, unsupported model).
+
+    The message is one paragraph naming the file, option or node, what was
+    expected and what to do. SConstruct prints it without a traceback.
+    """
