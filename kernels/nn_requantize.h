@@ -1,0 +1,44 @@
+/*
+ * Fixed-point requantization, identical to TFLite's
+ * MultiplyByQuantizedMultiplier (gemmlowp double rounding, the default when
+ * TFLITE_SINGLE_ROUNDING is not set, as in TFLite Micro).
+ */
+#ifndef NN_REQUANTIZE_H
+#define NN_REQUANTIZE_H
+
+#include <stdint.h>
+
+static inline int32_t nn_saturating_rounding_doubling_high_mul(int32_t a, int32_t b)
+{
+    if (a == b && a == INT32_MIN) {
+        return INT32_MAX;
+    }
+    const int64_t ab = (int64_t)a * (int64_t)b;
+    const int32_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+static inline int32_t nn_rounding_divide_by_pot(int32_t x, int exponent)
+{
+    const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+static inline int32_t nn_requantize(int32_t x, int32_t multiplier, int32_t shift)
+{
+    const int left_shift = shift > 0 ? shift : 0;
+    const int right_shift = shift > 0 ? 0 : -shift;
+    /* Unsigned multiply: wraps like TFLite's int32 multiply instead of being UB. */
+    const int32_t shifted = (int32_t)((uint32_t)x * ((uint32_t)1 << left_shift));
+    return nn_rounding_divide_by_pot(
+        nn_saturating_rounding_doubling_high_mul(shifted, multiplier), right_shift);
+}
+
+static inline int32_t nn_clamp(int32_t x, int32_t lo, int32_t hi)
+{
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+#endif /* NN_REQUANTIZE_H */

@@ -1,0 +1,127 @@
+"""aot code generation: an int8 TFLite graph becomes C that calls kernels/ in graph order.
+
+Outputs, for a model `m`: m.h (the C API contract of DESIGN.md), m.c (operator
+parameters, the static arena and m_invoke) and m_weights.c (constant tensors
+as aligned const arrays). Generated code is target independent.
+"""
+
+import numpy as np
+
+from nnbuild import aot_ops
+from nnbuild.arena_planner import plan_arena
+from nnbuild.errors import UserError
+from nnbuild.render import render_template
+
+C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t",
+           "uint8": "uint8_t", "float32": "float"}
+IO_TYPES = ("int8",)
+
+
+class _Names:
+    """C expressions for tensors: weights by symbol, activations by arena offset."""
+
+    def __init__(self, graph, model, plan):
+        self.graph, self.model, self.plan = graph, model, plan
+
+    def weight_symbol(self, t):
+        return f"{self.model}_w{t.index}"
+
+    def tensor(self, t):
+        if t.is_constant:
+            return self.weight_symbol(t)
+        return f"({C_TYPES[t.dtype]} *)({self.model}_arena + {self.plan.offsets[t.index]})"
+
+    def op_prefix(self, op):
+        return f"op{op.index}"
+
+
+def _unsupported(graph, op, what):
+    supported = ", ".join(sorted(aot_ops.LOWERINGS))
+    return UserError(
+        f"{graph.path}: {graph.node_name(op)} uses {what}, which the aot runtime does not "
+        f"support. The aot runtime supports: {supported}. Build this model with runtime=tflm, "
+        "or change the model so that it uses only these operators.")
+
+
+def check_model(graph):
+    """Reject, with one clear paragraph, a model the aot runtime cannot compile."""
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise UserError(
+            f"{graph.path}: the model has {len(graph.inputs)} inputs and {len(graph.outputs)} "
+            "outputs; the generated C API takes exactly one input and one output tensor.")
+    for index in graph.inputs + graph.outputs:
+        t = graph.tensors[index]
+        if t.dtype == "float32":
+            raise UserError(
+                f"{graph.path}: tensor '{t.name}' is float32: this is a float (non-quantized) "
+                "TFLite model. The aot runtime runs full-integer models: give the .onnx model "
+                "to quantize it, or convert with full-integer quantization "
+                "(inference_input_type and inference_output_type int8).")
+        if t.dtype not in IO_TYPES:
+            raise UserError(f"{graph.path}: model input/output tensor '{t.name}' has type "
+                            f"{t.dtype}; the aot runtime takes {', '.join(IO_TYPES)}.")
+    for op in graph.operators:
+        if op.opcode not in aot_ops.LOWERINGS:
+            raise _unsupported(graph, op, f"operator {op.opcode}")
+
+
+def _weights(graph, used):
+    arrays = []
+    for index in sorted(used):
+        t = graph.tensors[index]
+        values = t.data.reshape(-1)
+        rows = [", ".join(str(int(v)) for v in values[i:i + 16]) for i in range(0, values.size, 16)]
+        arrays.append({"symbol": None, "ctype": C_TYPES[t.dtype], "count": values.size,
+                       "rows": rows, "name": t.name, "shape": list(t.shape), "index": index,
+                       "nbytes": t.nbytes})
+    return arrays
+
+
+def _io(t):
+    return {"ctype": C_TYPES[t.dtype], "size": int(np.prod(t.shape)), "shape": list(t.shape),
+            "scale": "%.9g" % float(t.scale[0]), "zero_point": int(t.zero_point[0]),
+            "qmin": np.iinfo(t.dtype).min, "qmax": np.iinfo(t.dtype).max}
+
+
+def generate_aot(graph, model, origin):
+    """Return {'header', 'source', 'weights', 'info'} for `graph` as model `model`.
+
+    `origin` names what the code was made from, for the header comment."""
+    check_model(graph)
+    aliases = [(op.outputs[0], op.inputs[0]) for op in graph.operators
+               if op.opcode in aot_ops.ALIAS_OPS and not graph.tensors[op.inputs[0]].is_constant]
+    plan = plan_arena(graph, aliases)
+    names = _Names(graph, model, plan)
+    steps, used = [], set()
+    for op in graph.operators:
+        try:
+            lowered = aot_ops.LOWERINGS[op.opcode](graph, op, names)
+        except aot_ops.Unsupported as e:
+            raise _unsupported(graph, op, f"{op.opcode} with {e}") from None
+        if lowered.kernel:
+            used.update(i for i in op.inputs if i >= 0 and graph.tensors[i].is_constant)
+        steps.append({"index": op.index, "opcode": op.opcode, "name": graph.node_name(op),
+                      "decls": lowered.decls, "call": lowered.call})
+    weights = _weights(graph, used)
+    for w in weights:
+        w["symbol"] = names.weight_symbol(graph.tensors[w["index"]])
+    x, y = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
+    context = {
+        "model": model, "MODEL": model.upper(), "origin": origin,
+        "input": _io(x), "output": _io(y),
+        "input_offset": plan.offsets[x.index], "output_offset": plan.offsets[y.index],
+        "arena_size": plan.size, "steps": steps, "weights": weights,
+        "kernels": sorted({s["call"].split("(")[0] for s in steps if s["call"]}),
+    }
+    info = {
+        "arena": {"bytes": plan.size, "lower_bound": plan.lower_bound},
+        "weights_bytes": sum(w["nbytes"] for w in weights),
+        "ops": sorted({op.opcode for op in graph.operators}),
+        "input": context["input"], "output": context["output"],
+    }
+    return {
+        "header": render_template("aot/model.h.j2", **context),
+        "source": render_template("aot/model.c.j2", **context),
+        "weights": render_template("aot/weights.c.j2", **context),
+        "info": info,
+    }

@@ -1,0 +1,88 @@
+"""Static memory planning: every activation tensor gets an offset in one arena."""
+
+from dataclasses import dataclass
+
+ALIGNMENT = 8  # enough for every activation type the kernels read (int8, int16, int32)
+
+
+@dataclass
+class Buffer:
+    tensors: list   # tensor indices sharing this memory (a tensor and its reshaped aliases)
+    size: int
+    first: int      # first step at which the buffer holds live data
+    last: int       # last step that reads it
+    offset: int = 0
+
+
+@dataclass
+class ArenaPlan:
+    offsets: dict   # tensor index -> byte offset
+    size: int       # arena bytes (aligned)
+    lower_bound: int  # largest total of live tensor bytes at any step
+    buffers: list
+
+
+def _align(n):
+    return (n + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
+
+
+def plan_arena(graph, aliases=()):
+    """Place the graph's non-constant tensors; `aliases` are (tensor, source tensor) pairs
+    that share memory, such as the output and input of a RESHAPE."""
+    owner = {}
+    for t in graph.tensors:
+        if not t.is_constant:
+            owner[t.index] = t.index
+    for alias, source in aliases:
+        owner[alias] = owner[source]
+
+    last_step = len(graph.operators) - 1
+    groups = {}
+    for index, root in owner.items():
+        groups.setdefault(root, []).append(index)
+
+    def lifetime(indices):
+        first, last = None, None
+        for step, op in enumerate(graph.operators):
+            if any(i in indices for i in op.outputs):
+                first = step if first is None else min(first, step)
+            if any(i in indices for i in op.inputs):
+                last = step
+                first = step if first is None else first
+        if any(i in graph.inputs for i in indices):
+            first = 0
+        if any(i in graph.outputs for i in indices):
+            last = last_step
+        return first, last
+
+    buffers = []
+    for root, indices in sorted(groups.items()):
+        first, last = lifetime(set(indices))
+        if first is None or last is None:
+            continue  # a tensor nothing reads or writes needs no memory
+        size = max(graph.tensors[i].nbytes for i in indices)
+        buffers.append(Buffer(tensors=sorted(indices), size=size, first=first, last=max(first, last)))
+
+    lower_bound = 0
+    for step in range(last_step + 1):
+        live = sum(b.size for b in buffers if b.first <= step <= b.last)
+        lower_bound = max(lower_bound, live)
+
+    # Greedy by size, largest first, each at the lowest offset that does not
+    # collide with an already placed buffer alive at the same time (TFLM's
+    # GreedyMemoryPlanner does the same).
+    placed = []
+    for b in sorted(buffers, key=lambda b: (-b.size, b.first, b.tensors[0])):
+        overlapping = sorted((p for p in placed if not (p.last < b.first or b.last < p.first)),
+                             key=lambda p: p.offset)
+        offset = 0
+        for p in overlapping:
+            if offset + b.size <= p.offset:
+                break
+            offset = max(offset, _align(p.offset + p.size))
+        b.offset = offset
+        placed.append(b)
+
+    size = _align(max((b.offset + b.size for b in buffers), default=0))
+    offsets = {i: b.offset for b in buffers for i in b.tensors}
+    return ArenaPlan(offsets=offsets, size=size, lower_bound=lower_bound, buffers=buffers)

@@ -1,0 +1,40 @@
+"""Compile a model's aot code with the host compiler (sanitizers on) and run it."""
+
+import os
+import subprocess
+
+import numpy as np
+
+from nnbuild.aot_codegen import generate_aot
+from nnbuild.runner import render_runner
+from nnbuild.tflite_model import parse_tflite
+from nnbuild.verify import parse_outputs
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+KERNELS = os.path.join(REPO, "kernels")
+
+
+def build_host(model_bytes, workdir, name="m"):
+    """Generate, compile and link a host runner for the model; returns the executable path."""
+    graph = parse_tflite(model_bytes, "<test model>")
+    gen = generate_aot(graph, name, "<test model>")
+    os.makedirs(workdir, exist_ok=True)
+    files = {f"{name}.h": gen["header"], f"{name}.c": gen["source"],
+             f"{name}_weights.c": gen["weights"], "runner.c": render_runner(name, "host", gen["info"])}
+    for fname, text in files.items():
+        with open(os.path.join(workdir, fname), "w") as f:
+            f.write(text)
+    kernels = sorted(os.path.join(KERNELS, f) for f in os.listdir(KERNELS) if f.endswith(".c"))
+    exe = os.path.join(workdir, "runner")
+    subprocess.run(["gcc", "-O1", "-g", "-Wall", "-Werror", "-fsanitize=address,undefined",
+                    "-fno-sanitize-recover=all", "-I", workdir, "-I", KERNELS, "-o", exe,
+                    *[os.path.join(workdir, f) for f in files if f.endswith(".c")], *kernels],
+                   check=True)
+    return exe, gen
+
+
+def run_host(exe, inputs, output_shape, dtype):
+    """Feed raw input vectors on stdin; returns the outputs as [N, *output_shape]."""
+    data = np.ascontiguousarray(inputs).tobytes()
+    proc = subprocess.run([exe], input=data, capture_output=True, check=True)
+    return parse_outputs(proc.stdout.decode(), len(inputs), output_shape, dtype)
