@@ -20,7 +20,7 @@ def build_host(model_bytes, workdir, name="m"):
     gen = generate_aot(graph, name, "<test model>")
     os.makedirs(workdir, exist_ok=True)
     files = {f"{name}.h": gen["header"], f"{name}.c": gen["source"],
-             f"{name}_weights.c": gen["weights"], "runner.c": render_runner(name, "host", gen["info"])}
+             f"{name}_weights.c": gen["weights"], "runner.c": render_runner(name, "host")}
     for fname, text in files.items():
         with open(os.path.join(workdir, fname), "w") as f:
             f.write(text)

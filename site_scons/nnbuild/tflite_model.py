@@ -78,7 +78,8 @@ def _tensor(index, t, buffers, path):
     dtype = _TYPE_NAMES.get(t.type, f"type{t.type}")
     shape = tuple(int(d) for d in (t.shape if t.shape is not None else ()))
     signature = t.shapeSignature
-    if signature is not None and any(int(d) < 0 for d in signature):
+    # A free batch dimension (-1) is fine: the stored shape fixes it (to 1), as TFLM assumes.
+    if signature is not None and any(int(d) < 0 for d in signature[1:]):
         raise UserError(
             f"{path}: tensor {index} '{_name(t)}' has a dynamic shape {list(signature)}. "
             "nnbuild compiles models with static shapes only: export the model with fixed "

@@ -1,0 +1,64 @@
+"""Calibration and evaluation data for a model, as model.toml describes it."""
+
+import importlib.util
+import os
+
+import numpy as np
+
+from nnbuild.errors import UserError
+
+
+def load_samples(path, what):
+    """Samples from an .npz (array `x`, labels `y` if present) or an .npy file: (x, y or None)."""
+    try:
+        if path.endswith(".npy"):
+            return np.load(path).astype(np.float32), None
+        with np.load(path) as data:
+            if "x" not in data:
+                raise UserError(f"{path}: the {what} file has no array 'x' (it has "
+                                f"{', '.join(data.files)}); save the samples as x=...")
+            y = data["y"] if "y" in data else None
+            return data["x"].astype(np.float32), y
+    except (OSError, ValueError) as e:
+        raise UserError(f"{path}: cannot read the {what} file ({e}); give an .npz with an array "
+                        "'x' or an .npy file.") from None
+
+
+def _generator(entry):
+    # "path/to/file.py:function"
+    path, _, function = entry.rpartition(":")
+    module_spec = importlib.util.spec_from_file_location("nnbuild_data_generator", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return getattr(module, function)
+
+
+def calibration_source(spec):
+    """Where a model folder's calibration data comes from: ["file", path] or
+    ["generator", "path/to/module.py:function"] (called with the sample count)."""
+    section = spec.config.get("calibration", {})
+    path = section.get("file")
+    if path and os.path.isfile(spec.path_in_folder(path)):
+        return ["file", spec.path_in_folder(path)]
+    if section.get("generator"):
+        return ["generator", spec.path_in_folder(section["generator"])]
+    if path:
+        raise UserError(f"{spec.folder}/model.toml: calibration file {spec.path_in_folder(path)} "
+                        "does not exist and no [calibration] generator is named.")
+    raise UserError(f"{spec.folder}/model.toml: no [calibration] section; name a file or a generator.")
+
+
+def calibration_samples(source, count):
+    kind, where = source
+    if kind == "file":
+        x, _ = load_samples(where, "calibration")
+        return x[:count]
+    return np.asarray(_generator(where)(count), dtype=np.float32)
+
+
+def evaluation_file(spec):
+    """The labelled evaluation .npz named by model.toml, or None when absent."""
+    path = spec.config.get("evaluation", {}).get("file")
+    if path and os.path.isfile(spec.path_in_folder(path)):
+        return spec.path_in_folder(path)
+    return None

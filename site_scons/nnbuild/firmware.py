@@ -1,0 +1,97 @@
+"""The build graph: which builder makes which artifact (DESIGN.md, "The pipeline")."""
+
+import os
+from dataclasses import dataclass, field
+
+from nnbuild import datasets
+from nnbuild.runner import runner_context
+from nnbuild.scons_actions import settings_node
+
+BUILD = "build"
+KERNEL_DIR = "kernels"
+CALIBRATION_SAMPLES = 200
+
+
+@dataclass
+class ModelArtifacts:
+    name: str
+    tflite: object
+    quant_report: object = None     # None for a model given as .tflite
+    aot_sources: list = field(default_factory=list)   # [model.c, model_weights.c]
+    aot_dir: str = ""
+    aot_info: object = None         # aot_info.json: arena size and lower bound, ops, weights
+    data_file: str = None           # samples for verification (evaluation data)
+
+
+@dataclass
+class FirmwareResult:
+    target: object
+    folder: str
+    outputs: list
+
+
+def build_model(env, opts):
+    """Quantize (for ONNX) and generate aot C: target independent, under build/models/<model>/."""
+    spec = opts["model"]
+    folder = f"{BUILD}/models/{spec.name}"
+    tflite_path = f"{folder}/{spec.name}.tflite"
+    quant_report = None
+    evaluation = datasets.evaluation_file(spec) if spec.folder else None
+    if spec.kind == "onnx":
+        calibration = datasets.calibration_source(spec)
+        settings = {"model": spec.name, "mode": "int8", "calibration": calibration,
+                    "samples": CALIBRATION_SAMPLES, "evaluation": evaluation}
+        inputs = [spec.source, settings_node(env, settings), calibration[1].rpartition(":")[0] or calibration[1]]
+        if evaluation:
+            inputs.append(evaluation)
+        tflite, quant_report = env.Quantize(tflite_path, inputs)
+    else:
+        tflite = env.InstallAs(tflite_path, spec.source)[0]
+    aot_dir = f"{folder}/aot"
+    header, source, weights, aot_info = env.AotModel(f"{aot_dir}/{spec.name}.h", [tflite, settings_node(env, {"model": spec.name})])
+    return ModelArtifacts(name=spec.name, tflite=tflite, quant_report=quant_report,
+                          aot_sources=[source, weights], aot_dir=aot_dir, aot_info=aot_info,
+                          data_file=evaluation)
+
+
+def _kernels_library(env, target):
+    """The aot kernels as one static library per target, shared by every model."""
+    lib_dir = f"{BUILD}/{target.name}/lib"
+    objects = [env.Object(f"{lib_dir}/obj/{os.path.splitext(f)[0]}.o", f"#{KERNEL_DIR}/{f}")
+               for f in sorted(os.listdir(KERNEL_DIR)) if f.endswith(".c")]
+    return env.StaticLibrary(f"{lib_dir}/nnkernels", objects)[0], objects
+
+
+def build_firmware(env, opts, target, model):
+    """Runner, compile, link, strip, size report and (with verify=1) verification for one target."""
+    tenv = env.Clone(NNBUILD_TARGET=target)
+    tenv.Tool("zig")
+    tenv.Append(CPPPATH=[f"#{KERNEL_DIR}", f"#{model.aot_dir}"])
+    runtime = opts["runtime"]
+    out = f"{BUILD}/{target.name}/{runtime}/{model.name}"
+
+    kernels_lib, kernel_objects = _kernels_library(tenv, target)
+    context = runner_context(model.name, target.name)
+    runner_c = tenv.RenderTemplate(f"{out}/runner.c", [f"#templates/{target.family}/runner.c.j2",
+                                                       settings_node(tenv, context)])
+    runner_o = tenv.Object(f"{out}/obj/runner.o", runner_c)
+    model_objects = [tenv.Object(f"{out}/obj/{os.path.splitext(os.path.basename(str(s)))[0]}.o", s)
+                     for s in model.aot_sources]
+    objects = [runner_o, *model_objects]
+    elf, map_file = tenv.Program(f"{out}/firmware.elf", objects + [kernels_lib])
+    stripped = tenv.StrippedProgram(f"{out}/firmware", objects + [kernels_lib])
+
+    components = {str(runner_o[0]): "runner", str(model_objects[0][0]): "model code",
+                  str(model_objects[1][0]): "model weights", str(kernels_lib): "kernels"}
+    size_settings = {"components": components, "budget": target.budget,
+                     "arena_symbol": f"{model.name}_arena"}
+    size_json, _ = tenv.SizeReport(f"{out}/size.json", [elf, map_file, model.aot_info,
+                                                           settings_node(tenv, size_settings)])
+    outputs = [elf, stripped, size_json]
+    if opts["verify"]:
+        verify_settings = {"emulator": target.emulator, "vectors": opts["vectors"],
+                           "data": model.data_file}
+        sources = [stripped, model.tflite, settings_node(tenv, verify_settings)]
+        sources += [s for s in (model.quant_report, model.data_file) if s is not None]
+        outputs.append(tenv.Verify(f"{out}/verify.json", sources))
+    return FirmwareResult(target=target, folder=out, outputs=outputs)

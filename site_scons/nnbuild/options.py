@@ -1,0 +1,60 @@
+"""Command-line options (`scons name=value`): their help, defaults and validation."""
+
+from nnbuild import models, targets
+from nnbuild.errors import UserError
+
+RUNTIMES = ("aot",)
+BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
+            "0": False, "no": False, "false": False, "off": False}
+
+# name -> (help, default, allowed values or None)
+OPTIONS = {
+    "target": ("target board(s), comma separated", "host", None),
+    "model": ("model: a folder name in models/, a folder, or an .onnx/.tflite file", "af_detection", None),
+    "runtime": ("inference runtime linked into the firmware", "aot", RUNTIMES),
+    "verify": ("run the firmware under emulation and compare with TFLite Micro", "1", ("0", "1")),
+    "vectors": ("input vectors compared by verify", "50", None),
+    "verbose": ("print full commands instead of one line per step", "0", ("0", "1")),
+}
+
+
+def help_text():
+    lines = ["nnbuild options (scons name=value ...):", ""]
+    for name, (text, default, allowed) in OPTIONS.items():
+        if name == "target":
+            allowed = targets.available_targets()
+        elif name == "model":
+            allowed = models.available_models() + ["<path>"]
+        choices = f" ({'|'.join(allowed)})" if allowed else ""
+        lines.append(f"  {name}={default}{choices}\n      {text}")
+    return "\n".join(lines) + "\n"
+
+
+def _boolean(name, value):
+    if value.lower() not in BOOLEANS:
+        raise UserError(f"option {name}={value}: expected 0 or 1.")
+    return BOOLEANS[value.lower()]
+
+
+def parse_options(arguments):
+    """Validate `scons` command-line arguments; returns a dict of typed option values."""
+    unknown = sorted(set(arguments) - set(OPTIONS))
+    if unknown:
+        raise UserError(f"unknown option {', '.join(unknown)}; valid options: "
+                        f"{', '.join(OPTIONS)} (scons -h describes them).")
+    raw = {name: arguments.get(name, default) for name, (_, default, _) in OPTIONS.items()}
+    if raw["runtime"] not in RUNTIMES:
+        raise UserError(f"option runtime={raw['runtime']}: valid runtimes: {', '.join(RUNTIMES)}.")
+    names = [t.strip() for t in raw["target"].split(",") if t.strip()]
+    if not names:
+        raise UserError(f"option target: name at least one of {', '.join(targets.available_targets())}.")
+    if not raw["vectors"].isdigit() or int(raw["vectors"]) < 1:
+        raise UserError(f"option vectors={raw['vectors']}: expected a positive whole number.")
+    return {
+        "targets": [targets.load_target(t) for t in names],
+        "model": models.resolve_model(raw["model"]),
+        "runtime": raw["runtime"],
+        "verify": _boolean("verify", raw["verify"]),
+        "vectors": int(raw["vectors"]),
+        "verbose": _boolean("verbose", raw["verbose"]),
+    }

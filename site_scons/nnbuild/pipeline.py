@@ -1,0 +1,147 @@
+"""The pipeline's steps, one function each: step(targets, sources, settings).
+
+`targets` and `sources` are file paths, `settings` a JSON-able dict. The SCons
+tools in site_scons/site_tools wire these into the build graph (see
+nnbuild.scons_actions); here they are plain functions, callable and testable
+without SCons.
+"""
+
+import json
+import os
+import subprocess
+
+import numpy as np
+
+from nnbuild import datasets, quantize, size_report
+from nnbuild.aot_codegen import generate_aot
+from nnbuild.errors import UserError
+from nnbuild.files import write_atomically
+from nnbuild.reference import reference_outputs
+from nnbuild.render import render_template
+from nnbuild.tflite_model import load_tflite
+from nnbuild.verify import parse_outputs
+
+
+def _say(line):
+    print(f"    {line}", flush=True)
+
+
+def quantize_step(targets, sources, settings):
+    """model.onnx -> <model>.tflite (full int8) and quant_report.json."""
+    tflite_path, report_path = targets
+    onnx_path = sources[0]
+    calibration = datasets.calibration_samples(settings["calibration"], settings["samples"])
+    work_dir = os.path.join(os.path.dirname(tflite_path), "quantize")
+    os.makedirs(work_dir, exist_ok=True)
+    info = quantize.quantize_onnx(onnx_path, calibration, tflite_path, work_dir, mode=settings["mode"])
+    report = {"model": settings["model"], "mode": settings["mode"],
+              "calibration": {"source": settings["calibration"], "samples": int(len(calibration))},
+              "onnx_input_shape": info["onnx_input_shape"], "input_perm": info["input_perm"],
+              "ops": info.get("ops", {})}
+    if settings["evaluation"]:
+        x, y = datasets.load_samples(settings["evaluation"], "evaluation")
+        float_logits = quantize.run_float_onnx(onnx_path, x)
+        _, int8_logits = quantize.run_tflite_micro(tflite_path, quantize.to_tflite_layout(x, info))
+        report["evaluation"] = {
+            "file": settings["evaluation"], "samples": int(len(x)),
+            "float_accuracy": quantize.accuracy(float_logits, y),
+            "int8_accuracy": quantize.accuracy(int8_logits, y),
+            "top1_agreement": float(np.mean(np.argmax(float_logits, -1) == np.argmax(int8_logits, -1))),
+        }
+        e = report["evaluation"]
+        _say(f"accuracy on {e['samples']} samples: float {e['float_accuracy']:.3f}, "
+             f"int8 {e['int8_accuracy']:.3f} (top-1 agreement {e['top1_agreement']:.3f})")
+    write_atomically(report_path, json.dumps(report, indent=2) + "\n")
+
+
+def aot_step(targets, sources, settings):
+    """<model>.tflite -> <model>.h, <model>.c, <model>_weights.c and aot_info.json."""
+    header, source, weights, info_path = targets
+    graph = load_tflite(sources[0])
+    generated = generate_aot(graph, settings["model"], origin=sources[0])
+    write_atomically(header, generated["header"])
+    write_atomically(source, generated["source"])
+    write_atomically(weights, generated["weights"])
+    write_atomically(info_path, json.dumps(generated["info"], indent=2) + "\n")
+
+
+def render_step(targets, sources, settings):
+    """templates/<name>.j2 -> a source file, with `settings` as the template's context."""
+    template = os.path.relpath(sources[0], os.path.join(os.path.dirname(__file__), "..", "..", "templates"))
+    write_atomically(targets[0], render_template(template, **settings))
+
+
+def test_vectors(tflite_path, count, data_file=None, quant_report=None):
+    """Raw input vectors for verification: samples from `data_file` (laid out as the
+    quantization recorded in `quant_report`), else deterministic random values."""
+    graph = load_tflite(tflite_path)
+    x_t = graph.tensors[graph.inputs[0]]
+    dtype = np.dtype(x_t.dtype)
+    shape = x_t.shape
+    if data_file:
+        x, _ = datasets.load_samples(data_file, "verification")
+        x = x[:count]
+        if quant_report:
+            with open(quant_report) as f:
+                x = quantize.to_tflite_layout(x, json.load(f))
+        q = quantize.quantize_input(x.reshape((len(x), *shape[1:])), float(x_t.scale[0]),
+                                    int(x_t.zero_point[0]), dtype)
+        return q
+    rng = np.random.default_rng(0)
+    info = np.iinfo(dtype)
+    return rng.integers(info.min, info.max + 1, size=(count, *shape[1:])).astype(dtype)
+
+
+def verify_step(targets, sources, settings):
+    """Run the firmware under the target's emulator; compare byte for byte with TFLite Micro."""
+    firmware, tflite_path = sources[0], sources[1]
+    quant_report = next((s for s in sources if s.endswith("quant_report.json")), None)
+    vectors = test_vectors(tflite_path, settings["vectors"], settings.get("data"), quant_report)
+    expected = reference_outputs(tflite_path, vectors)
+    vectors_path = os.path.join(os.path.dirname(targets[0]), "vectors.bin")
+    write_atomically(vectors_path, np.ascontiguousarray(vectors).tobytes())
+    command = [*settings["emulator"], os.path.abspath(firmware), os.path.abspath(vectors_path)]
+    try:
+        proc = subprocess.run(command, capture_output=True, timeout=settings.get("timeout", 600))
+    except FileNotFoundError:
+        raise UserError(f"cannot run {command[0]} to verify {firmware}: install it (Debian package "
+                        "qemu-user), or build with verify=0.") from None
+    except subprocess.TimeoutExpired:
+        raise UserError(f"{firmware} did not finish within {settings.get('timeout', 600)} s under "
+                        f"{' '.join(settings['emulator']) or 'the host'}.") from None
+    if proc.returncode != 0:
+        raise UserError(f"{firmware} exited with status {proc.returncode} under "
+                        f"{' '.join(settings['emulator']) or 'the host'}: "
+                        f"{proc.stderr.decode(errors='replace').strip()[:500]}")
+    got = parse_outputs(proc.stdout.decode(), len(vectors), expected.shape[1:], expected.dtype)
+    mismatched = [i for i in range(len(vectors)) if not np.array_equal(got[i], expected[i])]
+    result = {"vectors": len(vectors), "mismatches": len(mismatched), "bit_exact": not mismatched,
+              "emulator": " ".join(settings["emulator"]) or "native",
+              "max_abs_diff": int(np.max(np.abs(got.astype(np.int64) - expected.astype(np.int64))))}
+    write_atomically(targets[0], json.dumps(result, indent=2) + "\n")
+    if mismatched:
+        i = mismatched[0]
+        raise UserError(f"{firmware}: {len(mismatched)} of {len(vectors)} output vectors differ from "
+                        f"the TFLite Micro interpreter (first: vector {i}, firmware "
+                        f"{got[i].ravel()[:8].tolist()} vs reference {expected[i].ravel()[:8].tolist()}).")
+    _say(f"bit-exact on {len(vectors)} vectors ({result['emulator']})")
+
+
+def size_step(targets, sources, settings):
+    """firmware.elf, firmware.map, aot_info.json -> size.json and size.txt, per component."""
+    json_path, txt_path = targets
+    elf, map_path = sources[0], sources[1]
+    components = {os.path.normpath(k): v for k, v in settings["components"].items()}
+
+    def classify(input_file):
+        archive = input_file.split("(")[0]
+        return components.get(os.path.normpath(input_file), components.get(archive, "C library"))
+
+    report = size_report.analyze_size(elf, map_path, classify, arena_symbol=settings.get("arena_symbol"))
+    report["flash"]["budget"] = settings["budget"].get("flash")
+    report["ram"]["budget"] = settings["budget"].get("ram")
+    with open(sources[2]) as f:
+        planned = json.load(f)["arena"]
+    report["arena"].update(bytes=planned["bytes"], lower_bound=planned["lower_bound"], tflm=None)
+    write_atomically(json_path, json.dumps(report, indent=2) + "\n")
+    write_atomically(txt_path, size_report.format_size_table(report))

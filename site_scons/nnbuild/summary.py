@@ -1,0 +1,45 @@
+"""The block printed at the end of a build: firmware, sizes, arena, verification."""
+
+import json
+import os
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _kib(n):
+    return f"{n / 1024:.1f} KiB"
+
+
+def _used(part):
+    budget = part.get("budget")
+    return _kib(part["total"]) + (f" / {_kib(budget)} budget" if budget else "")
+
+
+def summary_lines(result):
+    size = _read(os.path.join(result.folder, "size.json"))
+    verify = _read(os.path.join(result.folder, "verify.json"))
+    firmware = os.path.join(result.folder, "firmware")
+    lines = [f"{result.target.name}: {firmware}"
+             + (f" ({_kib(os.path.getsize(firmware))} stripped)" if os.path.exists(firmware) else "")]
+    if size:
+        arena = size["arena"]
+        lines.append(f"  flash {_used(size['flash'])}, RAM {_used(size['ram'])}")
+        lines.append(f"  arena {arena['bytes']} B (lower bound {arena['lower_bound']} B)")
+    if verify:
+        verdict = "bit-exact" if verify["bit_exact"] else f"{verify['mismatches']} MISMATCHES"
+        lines.append(f"  verify: {verdict} on {verify['vectors']} vectors ({verify['emulator']})")
+    else:
+        lines.append("  verify: not run (verify=0)")
+    return lines
+
+
+def print_summary(results, get_build_failures):
+    if get_build_failures():
+        return
+    print("\n".join(line for r in results for line in summary_lines(r)))

@@ -1,0 +1,22 @@
+"""SCons tool: size report of a firmware ELF, per component.
+
+  env.SizeReport('size.json', ['firmware.elf', 'firmware.map', settings]) -> size.json, size.txt
+"""
+
+import os
+
+from nnbuild import pipeline
+from nnbuild.scons_actions import python_action
+
+
+def _emitter(target, source, env):
+    return [target[0], os.path.splitext(str(target[0]))[0] + ".txt"], source
+
+
+def generate(env):
+    env["BUILDERS"]["SizeReport"] = env.Builder(
+        action=python_action(pipeline.size_step, "size"), emitter=_emitter)
+
+
+def exists(env):
+    return True
