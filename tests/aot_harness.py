@@ -38,3 +38,17 @@ def run_host(exe, inputs, output_shape, dtype):
     data = np.ascontiguousarray(inputs).tobytes()
     proc = subprocess.run([exe], input=data, capture_output=True, check=True)
     return parse_outputs(proc.stdout.decode(), len(inputs), output_shape, dtype)
+
+
+def assert_bit_exact(model_bytes, workdir, vectors=4, seed=0):
+    """Random int8 inputs through the host build and TFLite Micro: equal byte for byte."""
+    from nnbuild.reference import reference_outputs
+
+    graph = parse_tflite(model_bytes, "<test model>")
+    x = graph.tensors[graph.inputs[0]]
+    rng = np.random.default_rng(seed)
+    inputs = rng.integers(-128, 128, size=(vectors, *x.shape)).astype(np.int8)
+    expected = reference_outputs(model_bytes, inputs)
+    exe, _ = build_host(model_bytes, workdir)
+    got = run_host(exe, inputs, expected.shape[1:], expected.dtype)
+    np.testing.assert_array_equal(got, expected)

@@ -9,7 +9,7 @@ from nnbuild.scons_actions import settings_node
 
 BUILD = "build"
 KERNEL_DIR = "kernels"
-CALIBRATION_SAMPLES = 200
+DEFAULT_CALIBRATION_SAMPLES = 200
 
 
 @dataclass
@@ -39,8 +39,9 @@ def build_model(env, opts):
     evaluation = datasets.evaluation_file(spec) if spec.folder else None
     if spec.kind == "onnx":
         calibration = datasets.calibration_source(spec)
+        samples = spec.config.get("calibration", {}).get("samples", DEFAULT_CALIBRATION_SAMPLES)
         settings = {"model": spec.name, "mode": "int8", "calibration": calibration,
-                    "samples": CALIBRATION_SAMPLES, "evaluation": evaluation}
+                    "samples": samples, "evaluation": evaluation}
         inputs = [spec.source, settings_node(env, settings), calibration[1].rpartition(":")[0] or calibration[1]]
         if evaluation:
             inputs.append(evaluation)

@@ -50,11 +50,12 @@ def parse_options(arguments):
         raise UserError(f"option target: name at least one of {', '.join(targets.available_targets())}.")
     if not raw["vectors"].isdigit() or int(raw["vectors"]) < 1:
         raise UserError(f"option vectors={raw['vectors']}: expected a positive whole number.")
+    verify, verbose = _boolean("verify", raw["verify"]), _boolean("verbose", raw["verbose"])
     return {
         "targets": [targets.load_target(t) for t in names],
         "model": models.resolve_model(raw["model"]),
         "runtime": raw["runtime"],
-        "verify": _boolean("verify", raw["verify"]),
+        "verify": verify,
         "vectors": int(raw["vectors"]),
-        "verbose": _boolean("verbose", raw["verbose"]),
+        "verbose": verbose,
     }

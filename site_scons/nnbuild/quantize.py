@@ -1,0 +1,398 @@
+"""ONNX model -> full-integer TFLite flatbuffer, and the reference runners that check it.
+
+Flow: onnx2tf (CLI, in a subprocess) turns the ONNX model into a TensorFlow
+SavedModel with NHWC layout; tf.lite.TFLiteConverter quantizes that SavedModel
+with a representative dataset into a model whose input and output tensors are
+int8 (or int16 for 16x8). onnxruntime runs the float model and the tflite-micro
+Python interpreter runs the quantized one, so accuracy and the firmware's raw
+outputs can be compared against references.
+
+TensorFlow and onnx2tf are imported lazily: they take seconds to import.
+"""
+
+import contextlib
+import itertools
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections import Counter
+
+import numpy as np
+
+from .errors import UserError
+
+# Why these settings: the firmware API exchanges raw integer tensors, so the
+# model boundary must be integer too (inference_input/output_type), and every
+# op must have an integer kernel (supported_ops) so nothing falls back to float.
+MODES = {
+    "int8": ("TFLITE_BUILTINS_INT8", "int8"),
+    "int16x8": ("EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8", "int16"),
+}
+
+# Set before TensorFlow is first imported (in this process and in onnx2tf's):
+# no C++ log spam, and no oneDNN kernels, whose float results vary by CPU and
+# would make calibration ranges (hence the .tflite bytes) machine-dependent.
+_TF_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+# File descriptors are per process: SCons -j runs Python actions in threads, so
+# only one conversion at a time may redirect them (see _output_to).
+_OUTPUT_LOCK = threading.Lock()
+
+
+def onnx_input_spec(onnx_path):
+    """Name, shape, dtype of the ONNX model's single input; a dynamic batch is fixed to 1."""
+    model = _load_onnx(onnx_path)
+    initializers = {t.name for t in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in initializers]
+    if len(inputs) != 1:
+        raise UserError(
+            f"{onnx_path}: the model has {len(inputs)} inputs "
+            f"({', '.join(i.name for i in inputs) or 'none'}), but nnbuild supports "
+            "models with exactly one input tensor. Export the model with a single "
+            "input (e.g. concatenate features before export).")
+    tensor = inputs[0].type.tensor_type
+    import onnx
+
+    dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None
+            for d in tensor.shape.dim]
+    dynamic_batch = bool(dims) and dims[0] is None
+    if dynamic_batch:
+        dims[0] = 1  # firmware runs one sample at a time
+    if not dims or None in dims:
+        shown = ",".join("?" if d is None else str(d) for d in dims)
+        raise UserError(
+            f"{onnx_path}: input '{inputs[0].name}' has shape [{shown}] with unknown "
+            "dimensions other than the batch, but firmware needs a fixed input shape. "
+            "Re-export the model with a fixed shape, or fix it with: python -m "
+            "onnxruntime.tools.make_dynamic_shape_fixed --input_name "
+            f"{inputs[0].name} --input_shape 1,... {onnx_path} fixed.onnx")
+    return {"name": inputs[0].name, "shape": dims,
+            "dtype": np.dtype(onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type)).name,
+            "dynamic_batch": dynamic_batch}
+
+
+def quantize_onnx(onnx_path, calibration, tflite_path, work_dir, mode="int8", log=None):
+    """Convert an ONNX model to a full-integer .tflite (int8 or 16x8); return its layout and scales.
+
+    calibration: float32 samples in the ONNX input's layout, [N, *shape[1:]] or
+    flattened [N, prod(shape[1:])]. work_dir receives onnx2tf's SavedModel and
+    the tools' logs (onnx2tf.log, tflite_converter.log). log: optional callable
+    taking one progress line (e.g. print); None for silence.
+    """
+    log = log or (lambda line: None)
+    if mode not in MODES:
+        raise UserError(f"quantization mode '{mode}' is unknown; use one of: {', '.join(MODES)}.")
+    spec = onnx_input_spec(onnx_path)
+    if spec["dtype"] != "float32":
+        raise UserError(
+            f"{onnx_path}: input '{spec['name']}' is {spec['dtype']}, but quantization "
+            "needs a float32 input. Export the model with a float32 input.")
+    cal = _as_samples(calibration, spec["shape"], f"calibration data for {onnx_path}")
+    if not np.isfinite(cal).all():
+        raise UserError(f"calibration data for {onnx_path} contains NaN or infinite "
+                        "values; quantization ranges would be meaningless. Clean the data.")
+    os.makedirs(work_dir, exist_ok=True)
+
+    saved_model = _run_onnx2tf(onnx_path, spec, work_dir, log)
+
+    log(f"quantize {os.path.basename(onnx_path)}: {mode}, {len(cal)} calibration samples")
+    with _output_to(os.path.join(work_dir, "tflite_converter.log")):
+        tf = _import_tf()
+        perm, check_diff = _input_perm(tf, saved_model, onnx_path, spec, cal[:1])
+        data = _convert(tf, saved_model, cal.transpose(perm), mode, onnx_path)
+    info = _summary(data)
+    _check_integer_boundary(info, MODES[mode][1], onnx_path)
+
+    # Atomic write: a failed or interrupted build never leaves a truncated model.
+    out_dir = os.path.dirname(os.path.abspath(tflite_path))
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = f"{tflite_path}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, tflite_path)
+
+    info.update(mode=mode, onnx_path=str(onnx_path), input_name=spec["name"],
+                onnx_input_shape=spec["shape"], input_perm=perm,
+                calibration_samples=len(cal), float_check_max_abs_diff=check_diff)
+    return info
+
+
+def to_tflite_layout(x, info):
+    """Lay out samples given in the ONNX input layout the way the .tflite input expects."""
+    x = _as_samples(x, info["onnx_input_shape"], f"input samples for {info.get('onnx_path', 'the model')}")
+    return np.ascontiguousarray(x.transpose(info["input_perm"]))
+
+
+def run_float_onnx(onnx_path, x):
+    """Float outputs (the first model output) of the ONNX model for samples x, by onnxruntime."""
+    import onnxruntime as ort
+
+    spec = onnx_input_spec(onnx_path)
+    x = _as_samples(x, spec["shape"], f"input samples for {onnx_path}").astype(np.float32)
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+    # One sample per run, as the firmware does: a "dynamic" batch is often only
+    # nominal (e.g. a Reshape to [1, -1] inside), and N is small.
+    return np.concatenate([session.run(None, {spec["name"]: s[None]})[0] for s in x])
+
+
+def quantize_input(x, scale, zero_point, dtype):
+    """Quantize floats as TFLite's QUANTIZE op does: round(x / scale) + zero_point, clamped.
+
+    x / scale is computed in float32 (as the C code does) and rounded half away
+    from zero (std::round, TfLiteRound), not numpy's half-to-even, so that these
+    integers equal what the firmware's *_invoke_f32 produces.
+    """
+    v = (np.asarray(x, np.float32) / np.float32(scale)).astype(np.float64)
+    # Exact in float64 for every float32 v (no 0.49999997 + 0.5 == 1.0 rounding slip).
+    q = np.copysign(np.floor(np.abs(v) + 0.5), v) + zero_point
+    info = np.iinfo(dtype)
+    return np.clip(q, info.min, info.max).astype(dtype)
+
+
+def dequantize(q, scale, zero_point):
+    """Integers back to float32: (q - zero_point) * scale."""
+    return (np.asarray(q).astype(np.float32) - np.float32(zero_point)) * np.float32(scale)
+
+
+def run_tflite_micro(tflite, x):
+    """Run float samples (in .tflite layout) through the TFLite Micro interpreter.
+
+    tflite: a path or the flatbuffer bytes. Each sample is quantized with the
+    input tensor's scale and zero point (quantize_input). Returns
+    (raw, dequantized): the output tensor's integers and them as float32.
+    """
+    from tflite_micro.python.tflite_micro import runtime
+
+    if not isinstance(tflite, (bytes, bytearray)):
+        with open(tflite, "rb") as f:
+            tflite = f.read()
+    # The package's default arena (10x the model size) is too small for models
+    # with big activations and few weights; a host has memory to spare.
+    interp = runtime.Interpreter.from_bytes(bytes(tflite), arena_size=max(10 * len(tflite), 16 << 20))
+    inp, out = interp.get_input_details(0), interp.get_output_details(0)
+    (in_scale,), (in_zp,) = inp["quantization_parameters"]["scales"], inp["quantization_parameters"]["zero_points"]
+    x = _as_samples(x, list(inp["shape"]), "input samples for the .tflite model")
+    raw = []
+    for sample in x:
+        interp.reset()  # samples are independent even for stateful models
+        interp.set_input(quantize_input(sample[None], in_scale, in_zp, inp["dtype"]), 0)
+        interp.invoke()
+        raw.append(interp.get_output(0).copy())
+    raw = np.concatenate(raw)
+    q = out["quantization_parameters"]
+    return raw, dequantize(raw, q["scales"][0], q["zero_points"][0])
+
+
+def accuracy(logits, y):
+    """Fraction of samples whose arg-max class equals the label."""
+    return float(np.mean(np.argmax(logits, axis=-1) == np.asarray(y)))
+
+
+# --- internals -------------------------------------------------------------
+
+def _load_onnx(onnx_path):
+    import onnx
+
+    if not os.path.isfile(onnx_path):
+        raise UserError(f"{onnx_path}: model file not found. Check the path, or the "
+                        "model folder's model.toml.")
+    try:
+        model = onnx.load(str(onnx_path))
+        onnx.checker.check_model(model)
+    except Exception as e:  # protobuf/checker errors: the file is not a usable ONNX model
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UserError(f"{onnx_path}: not a valid ONNX model ({reason}). Expected an ONNX "
+                        "file as written by torch.onnx.export or tf2onnx; re-export the "
+                        "model, and check the file was not truncated or is not a Git LFS "
+                        "pointer (git lfs pull).") from None
+    if not model.graph.node:
+        # protobuf parses many non-ONNX files (e.g. an empty file) as an empty model.
+        raise UserError(f"{onnx_path}: not a valid ONNX model (its graph has no nodes). "
+                        "Re-export the model, and check the file is the model itself.")
+    return model
+
+
+def _as_samples(x, shape, what):
+    """View x as [N, *shape[1:]] float samples; accepts that layout or flattened [N, prod]."""
+    x = np.asarray(x)
+    sample = [int(d) for d in shape[1:]]
+    if x.ndim < 2 or len(x) == 0 or math.prod(x.shape[1:]) != math.prod(sample):
+        raise UserError(
+            f"{what} has shape {list(x.shape)}, but the model input needs "
+            f"N samples of shape {sample} (array [N, {', '.join(map(str, sample))}] "
+            f"or flattened [N, {math.prod(sample)}]). Reshape or fix the data.")
+    return x.reshape([len(x)] + sample)
+
+
+def _run_onnx2tf(onnx_path, spec, work_dir, log):
+    """onnx2tf in a subprocess: its output, sys.exit calls and global TF state stay out of ours."""
+    # onnx2tf runs onnxsim on its input file *in place*: hand it a copy, never the source.
+    model_copy = os.path.join(work_dir, "onnx2tf_input.onnx")
+    shutil.copyfile(onnx_path, model_copy)
+    saved_model = os.path.join(work_dir, "saved_model")
+    shutil.rmtree(saved_model, ignore_errors=True)
+    if len(spec["shape"]) == 4:
+        # For image-like 4-D inputs onnx2tf downloads sample images from GitHub
+        # (for its test inference) unless this file is in its working directory.
+        # Offline builds must not need the network; seeded noise in [0, 1) keeps
+        # the conversion reproducible.
+        images = os.path.join(work_dir, "calibration_image_sample_data_20x128x128x3_float32.npy")
+        if not os.path.isfile(images):
+            np.save(images, np.random.default_rng(0).random((20, 128, 128, 3), np.float32))
+    log_path = os.path.join(work_dir, "onnx2tf.log")
+    cmd = [sys.executable, "-m", "onnx2tf", "-i", os.path.basename(model_copy),
+           "-o", os.path.basename(saved_model)]
+    if spec["dynamic_batch"]:
+        cmd += ["-b", "1"]
+    log(f"onnx2tf {os.path.basename(onnx_path)} -> {saved_model}")
+    with open(log_path, "w") as out:
+        # cwd=work_dir keeps any stray file onnx2tf writes out of the caller's directory.
+        rc = subprocess.run(cmd, cwd=work_dir, stdout=out, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, env={**os.environ, **_TF_ENV}).returncode
+    if rc != 0 or not os.path.isfile(os.path.join(saved_model, "saved_model.pb")):
+        with open(log_path, errors="replace") as f:
+            text = re.sub(r"\x1b\[[0-9;]*m", "", f.read())
+        errors = [l.strip() for l in text.splitlines() if l.startswith("ERROR:")]
+        lines = [l.strip() for l in text.splitlines() if l.strip()]
+        reason = errors[-1] if errors else (lines[-1] if lines else f"exit status {rc}")
+        raise UserError(
+            f"{onnx_path}: onnx2tf could not convert the model to TensorFlow ({reason}). "
+            f"The full log is {log_path}. Replace the unsupported op or pattern and "
+            "re-export the model (a different opset often helps), or give nnbuild an "
+            "already quantized .tflite model instead.")
+    return saved_model
+
+
+@contextlib.contextmanager
+def _output_to(log_path):
+    """Send fds 1 and 2 (where TF's C++ code writes) to log_path for the duration."""
+    with _OUTPUT_LOCK, open(log_path, "w") as f:
+        sys.stdout.flush(), sys.stderr.flush()
+        saved = [os.dup(1), os.dup(2)]
+        os.dup2(f.fileno(), 1), os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush(), sys.stderr.flush()
+            os.dup2(saved[0], 1), os.dup2(saved[1], 2)
+            os.close(saved[0]), os.close(saved[1])
+
+
+def _import_tf():
+    for key, value in _TF_ENV.items():
+        os.environ.setdefault(key, value)
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    return tf
+
+
+def _input_perm(tf, saved_model, onnx_path, spec, sample):
+    """The transpose onnx2tf applied to the input (ONNX layout -> TF layout).
+
+    Read from the SavedModel signature's input shape; when several axis orders
+    give that shape and move data differently (e.g. square images), the one
+    whose output matches onnxruntime on a calibration sample wins. That check
+    also catches a wrong conversion. Returns (perm, max abs output difference).
+    """
+    fn = tf.saved_model.load(saved_model).signatures["serving_default"]
+    (name, tensor_spec), = fn.structured_input_signature[1].items()
+    tf_shape = [int(d) for d in tensor_spec.shape]
+    onnx_shape = spec["shape"]
+    probe = np.arange(math.prod(onnx_shape)).reshape(onnx_shape)
+    candidates = {}  # distinct data layouts -> first perm producing it
+    rank = len(onnx_shape)
+    # onnx2tf's own choices first (channels last, or none), so equivalent
+    # orders (differing only in size-1 axes) are reported the way onnx2tf made them.
+    preferred = [(0, *range(2, rank), 1), tuple(range(rank))]
+    for perm in preferred + list(itertools.permutations(range(rank))):
+        if perm[0] == 0 and [onnx_shape[p] for p in perm] == tf_shape:
+            candidates.setdefault(probe.transpose(perm).tobytes(), list(perm))
+    if not candidates:
+        raise UserError(f"{onnx_path}: onnx2tf made an input of shape {tf_shape} that is no "
+                        f"axis order of the ONNX input shape {onnx_shape}; nnbuild cannot lay "
+                        "out inputs for it. Re-export the model with a plain NCHW/NHWC input.")
+    reference = run_float_onnx(onnx_path, sample)
+    best = None
+    for perm in candidates.values():
+        got = fn(**{name: tf.constant(sample.transpose(perm).astype(np.float32))})
+        diff = float(np.max(np.abs(next(iter(got.values())).numpy().reshape(reference.shape) - reference)))
+        if best is None or diff < best[1]:
+            best = (perm, diff)
+    # Float TF vs float ONNX differ by rounding only (~1e-5); a layout or
+    # conversion error shows up as differences of the order of the outputs.
+    if best[1] > 1e-2 * max(1.0, float(np.max(np.abs(reference)))):
+        raise UserError(
+            f"{onnx_path}: the TensorFlow model made by onnx2tf does not compute what the "
+            f"ONNX model computes (max output difference {best[1]:.3g} on the first "
+            "calibration sample), so quantizing it would be wrong. Re-export the model "
+            "(another opset or simpler ops), or give nnbuild an already quantized .tflite model.")
+    return best[0], best[1]
+
+
+def _convert(tf, saved_model, cal, mode, onnx_path):
+    ops_set, io_type = MODES[mode]
+
+    def representative_dataset():
+        # One sample per step: onnx2tf's SavedModel has a fixed batch of 1.
+        for sample in cal:
+            yield [sample[None].astype(np.float32)]
+
+    converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = representative_dataset
+    converter.target_spec.supported_ops = [getattr(tf.lite.OpsSet, ops_set)]
+    converter.inference_input_type = converter.inference_output_type = getattr(tf, io_type)
+    try:
+        return converter.convert()
+    except Exception as e:
+        lines = [l for l in str(e).splitlines() if "error" in l.lower()] or str(e).splitlines() or [type(e).__name__]
+        raise UserError(
+            f"{onnx_path}: the TFLite converter could not quantize the model to {mode} "
+            f"({lines[0].strip()}). Some op has no {mode} kernel; replace it in the model, "
+            f"{'try mode int16x8, ' if mode == 'int8' else ''}or give nnbuild an already "
+            "quantized .tflite model.") from None
+
+
+def _summary(data):
+    """Ops, boundary tensor types, shapes and quantization of a .tflite flatbuffer."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    model = schema.ModelT.InitFromPackedBuf(data, 0)
+    graph = model.subgraphs[0]
+    op_names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+    type_names = {v: k.lower() for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
+    ops = [op_names[max(c.builtinCode, c.deprecatedBuiltinCode)]
+           for c in (model.operatorCodes[o.opcodeIndex] for o in graph.operators)]
+
+    def tensor(index):
+        t = graph.tensors[index]
+        q = t.quantization
+        return {"shape": [int(d) for d in t.shape], "dtype": type_names[t.type],
+                "scale": float(q.scale[0]) if q is not None and q.scale is not None else None,
+                "zero_point": int(q.zeroPoint[0]) if q is not None and q.zeroPoint is not None else None}
+
+    inp, out = tensor(graph.inputs[0]), tensor(graph.outputs[0])
+    ends = {op for op, o in zip(ops, graph.operators)
+            if graph.inputs[0] in list(o.inputs) or graph.outputs[0] in list(o.outputs)}
+    return {"ops": dict(sorted(Counter(ops).items())), "boundary_ops": ends,
+            "tflite_input_shape": inp["shape"], "tflite_output_shape": out["shape"],
+            "input_dtype": inp["dtype"], "output_dtype": out["dtype"],
+            "input_scale": inp["scale"], "input_zero_point": inp["zero_point"],
+            "output_scale": out["scale"], "output_zero_point": out["zero_point"]}
+
+
+def _check_integer_boundary(info, io_type, onnx_path):
+    bad = {"QUANTIZE", "DEQUANTIZE"} & info.pop("boundary_ops")
+    if info["input_dtype"] != io_type or info["output_dtype"] != io_type or bad:
+        raise UserError(
+            f"{onnx_path}: the quantized model has {info['input_dtype']} input and "
+            f"{info['output_dtype']} output{' and ' + '/'.join(sorted(bad)) + ' at its ends' if bad else ''}, "
+            f"but firmware needs {io_type} tensors straight in and out. Check the model's "
+            "first and last ops (the converter may keep a float or requantizing op there).")

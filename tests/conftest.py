@@ -1,0 +1,45 @@
+"""Shared test setup: paths, the ../shared reference data, and running scons."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.normpath(os.path.join(REPO, "..", "shared"))
+sys.path[:0] = [os.path.join(REPO, "site_scons"), os.path.dirname(os.path.abspath(__file__))]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes minutes (conversion, emulation); still runs in CI")
+
+
+def shared_file(*parts):
+    """A file in ../shared, or skip the test saying it is absent."""
+    path = os.path.join(SHARED, *parts)
+    if not os.path.exists(path):
+        pytest.skip(f"reference data {path} is absent (../shared beside the repository)")
+    return path
+
+
+def copy_project(dest):
+    """A copy of the repository (without build/) at dest/repo, with ../shared linked beside it,
+    so tests build in isolation from the developer's own build/."""
+    repo = os.path.join(dest, "repo")
+    shutil.copytree(REPO, repo, ignore=shutil.ignore_patterns("build", ".git", "__pycache__",
+                                                               ".sconsign.dblite", ".pytest_cache"))
+    if os.path.isdir(SHARED) and not os.path.exists(os.path.join(dest, "shared")):
+        os.symlink(SHARED, os.path.join(dest, "shared"))
+    return repo
+
+
+def scons(repo, *args, check=True):
+    """Run scons in `repo`; returns the CompletedProcess (stdout and stderr as text)."""
+    proc = subprocess.run([sys.executable, "-m", "SCons", "-Q", *args], cwd=repo,
+                          capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"scons {' '.join(args)} failed ({proc.returncode}):\n"
+                             f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc

@@ -1,0 +1,135 @@
+"""Each aot kernel against the TFLite Micro interpreter, on single-operator models.
+
+Shapes, strides, paddings, dilations, scales and zero points are drawn by
+hypothesis; each case is compiled for the host with address and undefined-
+behaviour sanitizers and must match the reference byte for byte.
+"""
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aot_harness import assert_bit_exact
+from tflite_builder import T, build_model, options
+
+CASES = settings(max_examples=12, deadline=None, derandomize=True,
+                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+ACTIVATIONS = st.sampled_from([0, 1, 3])          # NONE, RELU, RELU6
+PADDING = st.sampled_from([0, 1])                 # SAME, VALID
+SCALE = st.floats(0.002, 0.5)
+ZERO_POINT = st.integers(-128, 127)
+
+
+def _out_size(padding, size, k, stride, dilation):
+    effective = (k - 1) * dilation + 1
+    return (size + stride - 1) // stride if padding == 0 else (size + stride - effective) // stride
+
+
+def _seeded(seed):
+    return np.random.default_rng(seed)
+
+
+conv_case = st.fixed_dictionaries({
+    "h": st.integers(1, 12), "w": st.integers(1, 12), "cin": st.integers(1, 6), "cout": st.integers(1, 6),
+    "kh": st.integers(1, 4), "kw": st.integers(1, 4), "sh": st.integers(1, 3), "sw": st.integers(1, 3),
+    "dh": st.integers(1, 2), "dw": st.integers(1, 2), "padding": PADDING, "act": ACTIVATIONS,
+    "in_scale": SCALE, "in_zp": ZERO_POINT, "out_scale": SCALE, "out_zp": ZERO_POINT,
+    "per_channel": st.booleans(), "seed": st.integers(0, 2**16), "multiplier": st.integers(1, 3),
+})
+
+
+def _conv_model(c, depthwise):
+    rng = _seeded(c["seed"])
+    oh = _out_size(c["padding"], c["h"], c["kh"], c["sh"], c["dh"])
+    ow = _out_size(c["padding"], c["w"], c["kw"], c["sw"], c["dw"])
+    if oh < 1 or ow < 1:
+        return None
+    cout = c["cin"] * c["multiplier"] if depthwise else c["cout"]
+    wshape = (1, c["kh"], c["kw"], cout) if depthwise else (cout, c["kh"], c["kw"], c["cin"])
+    w = rng.integers(-127, 128, wshape).astype(np.int8)
+    w_scale = list(rng.uniform(0.001, 0.05, cout)) if c["per_channel"] else float(rng.uniform(0.001, 0.05))
+    bias = rng.integers(-5000, 5000, cout).astype(np.int32)
+    tensors = [
+        T((1, c["h"], c["w"], c["cin"]), scale=c["in_scale"], zero_point=c["in_zp"]),
+        T(wshape, data=w, scale=w_scale, quantized_dimension=3 if depthwise else 0),
+        T((cout,), dtype="int32", data=bias, scale=list(c["in_scale"] * np.atleast_1d(w_scale))),
+        T((1, oh, ow, cout), scale=c["out_scale"], zero_point=c["out_zp"]),
+    ]
+    common = dict(padding=c["padding"], strideH=c["sh"], strideW=c["sw"], dilationHFactor=c["dh"],
+                  dilationWFactor=c["dw"], fusedActivationFunction=c["act"])
+    if depthwise:
+        op = ("DEPTHWISE_CONV_2D", "DepthwiseConv2DOptions",
+              options("DepthwiseConv2DOptions", depthMultiplier=c["multiplier"], **common), [0, 1, 2], [3])
+    else:
+        op = ("CONV_2D", "Conv2DOptions", options("Conv2DOptions", **common), [0, 1, 2], [3])
+    return build_model([op], tensors, [0], [3])
+
+
+@CASES
+@given(c=conv_case)
+def test_conv_2d(tmp_path_factory, c):
+    model = _conv_model(c, depthwise=False)
+    if model is not None:
+        assert_bit_exact(model, str(tmp_path_factory.mktemp("conv")))
+
+
+@CASES
+@given(c=conv_case)
+def test_depthwise_conv_2d(tmp_path_factory, c):
+    model = _conv_model(c, depthwise=True)
+    if model is not None:
+        assert_bit_exact(model, str(tmp_path_factory.mktemp("dwconv")))
+
+
+@CASES
+@given(batches=st.integers(1, 3), depth=st.integers(1, 40), units=st.integers(1, 12),
+       act=ACTIVATIONS, in_scale=SCALE, in_zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT,
+       per_channel=st.booleans(), bias=st.booleans(), seed=st.integers(0, 2**16))
+def test_fully_connected(tmp_path_factory, batches, depth, units, act, in_scale, in_zp, out_scale,
+                         out_zp, per_channel, bias, seed):
+    rng = _seeded(seed)
+    w = rng.integers(-127, 128, (units, depth)).astype(np.int8)
+    w_scale = list(rng.uniform(0.001, 0.05, units)) if per_channel else float(rng.uniform(0.001, 0.05))
+    tensors = [T((batches, depth), scale=in_scale, zero_point=in_zp),
+               T((units, depth), data=w, scale=w_scale),
+               T((units,), dtype="int32", data=rng.integers(-5000, 5000, units).astype(np.int32),
+                 scale=list(in_scale * np.atleast_1d(w_scale))),  # TFLM checks bias scale = in * w
+               T((batches, units), scale=out_scale, zero_point=out_zp)]
+    inputs = [0, 1, 2] if bias else [0, 1, -1]
+    op = ("FULLY_CONNECTED", "FullyConnectedOptions",
+          options("FullyConnectedOptions", fusedActivationFunction=act), inputs, [3])
+    assert_bit_exact(build_model([op], tensors, [0], [3]), str(tmp_path_factory.mktemp("fc")))
+
+
+@CASES
+@given(h=st.integers(1, 12), w=st.integers(1, 12), c=st.integers(1, 5), fh=st.integers(1, 4),
+       fw=st.integers(1, 4), sh=st.integers(1, 3), sw=st.integers(1, 3), padding=PADDING,
+       act=ACTIVATIONS, scale=SCALE, zp=ZERO_POINT, kind=st.sampled_from(["AVERAGE_POOL_2D", "MAX_POOL_2D"]))
+def test_pooling(tmp_path_factory, h, w, c, fh, fw, sh, sw, padding, act, scale, zp, kind):
+    oh, ow = _out_size(padding, h, fh, sh, 1), _out_size(padding, w, fw, sw, 1)
+    if oh < 1 or ow < 1:
+        return
+    # Pooling keeps the input's quantization (TFLite requires equal scales).
+    tensors = [T((1, h, w, c), scale=scale, zero_point=zp), T((1, oh, ow, c), scale=scale, zero_point=zp)]
+    op = (kind, "Pool2DOptions", options("Pool2DOptions", padding=padding, strideH=sh, strideW=sw,
+                                         filterHeight=fh, filterWidth=fw, fusedActivationFunction=act), [0], [1])
+    assert_bit_exact(build_model([op], tensors, [0], [1]), str(tmp_path_factory.mktemp("pool")))
+
+
+def test_reshape_aliases_its_input(tmp_path):
+    """RESHAPE between two FULLY_CONNECTED ops costs no code and no memory."""
+    rng = _seeded(1)
+    w1 = rng.integers(-127, 128, (12, 8)).astype(np.int8)
+    w2 = rng.integers(-127, 128, (3, 12)).astype(np.int8)
+    tensors = [T((1, 8), scale=0.1, zero_point=2), T((12, 8), data=w1, scale=0.01),
+               T((1, 12), scale=0.2, zero_point=-3), T((2,), dtype="int32", data=np.array([1, 12], np.int32)),
+               T((1, 12), scale=0.2, zero_point=-3), T((3, 12), data=w2, scale=0.02),
+               T((1, 3), scale=0.3, zero_point=1)]
+    fc = options("FullyConnectedOptions", fusedActivationFunction=0)
+    ops = [("FULLY_CONNECTED", "FullyConnectedOptions", fc, [0, 1, -1], [2]),
+           ("RESHAPE", None, None, [2, 3], [4]),
+           ("FULLY_CONNECTED", "FullyConnectedOptions", fc, [4, 5, -1], [6])]
+    model = build_model(ops, tensors, [0], [6])
+    assert_bit_exact(model, str(tmp_path))
+    source = (tmp_path / "m.c").read_text()
+    assert "aliases its input" in source and "RESHAPE" in source
