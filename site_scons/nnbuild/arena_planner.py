@@ -26,6 +26,22 @@ def _align(n):
     return (n + ALIGNMENT - 1) // ALIGNMENT * ALIGNMENT
 
 
+def _first_fit(ordered):
+    """Place buffers in the given order; returns (arena end, {id(buffer): offset})."""
+    placed, offsets = [], {}
+    for b in ordered:
+        overlapping = sorted((p for p in placed if not (p.last < b.first or b.last < p.first)),
+                             key=lambda p: offsets[id(p)])
+        offset = 0
+        for p in overlapping:
+            if offset + b.size <= offsets[id(p)]:
+                break
+            offset = max(offset, _align(offsets[id(p)] + p.size))
+        offsets[id(b)] = offset
+        placed.append(b)
+    return max((offsets[id(b)] + b.size for b in ordered), default=0), offsets
+
+
 def plan_arena(graph, aliases=()):
     """Place the graph's non-constant tensors; `aliases` are (tensor, source tensor) pairs
     that share memory, such as the output and input of a RESHAPE."""
@@ -68,20 +84,19 @@ def plan_arena(graph, aliases=()):
         live = sum(b.size for b in buffers if b.first <= step <= b.last)
         lower_bound = max(lower_bound, live)
 
-    # Greedy by size, largest first, each at the lowest offset that does not
-    # collide with an already placed buffer alive at the same time (TFLM's
-    # GreedyMemoryPlanner does the same).
-    placed = []
-    for b in sorted(buffers, key=lambda b: (-b.size, b.first, b.tensors[0])):
-        overlapping = sorted((p for p in placed if not (p.last < b.first or b.last < p.first)),
-                             key=lambda p: p.offset)
-        offset = 0
-        for p in overlapping:
-            if offset + b.size <= p.offset:
-                break
-            offset = max(offset, _align(p.offset + p.size))
-        b.offset = offset
-        placed.append(b)
+    # First fit: each buffer at the lowest offset that does not collide with an
+    # already placed buffer alive at the same time. The order decides the result,
+    # so several orders are tried and the smallest arena kept (TFLM's
+    # GreedyMemoryPlanner uses the first order only).
+    orders = [
+        lambda b: (-b.size, b.first, b.tensors[0]),
+        lambda b: (b.first, -b.size, b.tensors[0]),
+        lambda b: (-(b.last - b.first), -b.size, b.tensors[0]),
+        lambda b: (-b.size * (b.last - b.first + 1), b.first, b.tensors[0]),
+    ]
+    best = min((_first_fit(sorted(buffers, key=order)) for order in orders), key=lambda placed: placed[0])
+    for b in buffers:
+        b.offset = best[1][id(b)]
 
     size = _align(max((b.offset + b.size for b in buffers), default=0))
     offsets = {i: b.offset for b in buffers for i in b.tensors}

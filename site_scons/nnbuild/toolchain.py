@@ -3,4 +3,5 @@
 FIRMWARE_CCFLAGS = ["-Os", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra"]
 FIRMWARE_CFLAGS = ["-std=c11"]
 # -Os at link time too: zig builds its libc in the optimization mode the link asks for.
-FIRMWARE_LINKFLAGS = ["-Os", "-static", "-Wl,--gc-sections"]
+# No RELRO: a static firmware gains little from it, and its page padding costs RAM.
+FIRMWARE_LINKFLAGS = ["-Os", "-static", "-Wl,--gc-sections", "-Wl,-z,norelro"]
