@@ -1,0 +1,16 @@
+"""Lowering of TFLite operators to calls into the aot kernels (kernels/nn_kernels.h).
+
+Each lowering takes the graph, the operator and a `names` helper (C expressions
+for tensors), and returns a LoweredOp: the static parameter declarations and
+the one call that runs the operator. All quantization constants are computed
+at build time. One module per operator family; LOWERINGS maps every supported
+TFLite operator name to its lowering.
+"""
+
+from nnbuild.aot_ops import conv, fully_connected, pooling, reshape
+from nnbuild.aot_ops.common import LoweredOp, Unsupported  # noqa: F401  (the package's API)
+from nnbuild.aot_ops.reshape import ALIAS_OPS  # noqa: F401
+
+LOWERINGS = {}
+for _family in (conv, fully_connected, pooling, reshape):
+    LOWERINGS.update(_family.LOWERINGS)

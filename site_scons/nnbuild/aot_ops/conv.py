@@ -1,0 +1,54 @@
+"""CONV_2D and DEPTHWISE_CONV_2D: integer_ops::ConvPerChannel / DepthwiseConvPerChannel."""
+
+from nnbuild import quant_math
+from nnbuild.aot_ops.common import LoweredOp, Unsupported, c_array, optional_input, quant, require_int8, shape4
+
+
+def _lower_conv(graph, op, names, depthwise):
+    x, w = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
+    b = optional_input(graph, op, 2)
+    y = graph.tensors[op.outputs[0]]
+    require_int8(graph, op, [x.index, w.index, y.index])
+    if b is not None and b.dtype != "int32":
+        raise Unsupported(f"bias '{b.name}' of type {b.dtype} (int32 expected)")
+    if len(x.shape) != 4:
+        raise Unsupported(f"input of rank {len(x.shape)} (NHWC expected)")
+    stride_h, stride_w = op.option("strideH", 1), op.option("strideW", 1)
+    dil_h, dil_w = op.option("dilationHFactor", 1), op.option("dilationWFactor", 1)
+    _, fh, fw, _ = w.shape
+    oh, pad_h = quant_math.same_or_valid_padding(op.option("padding"), x.shape[1], fh, stride_h, dil_h)
+    ow, pad_w = quant_math.same_or_valid_padding(op.option("padding"), x.shape[2], fw, stride_w, dil_w)
+    if (oh, ow) != tuple(y.shape[1:3]):
+        raise Unsupported(f"output shape {list(y.shape)} that does not follow from its padding and strides")
+    in_scale, in_zp = quant(x)
+    out_scale, out_zp = quant(y)
+    channels = y.shape[3]
+    mults, shifts = quant_math.per_channel_multipliers(in_scale, w.scale, out_scale, channels)
+    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), "int8", out_scale, out_zp)
+    p = names.op_prefix(op)
+    depth_multiplier = channels // x.shape[3] if depthwise else 1
+    decls = [
+        f"static const int32_t {p}_multiplier[{channels}] = {c_array(mults)};",
+        f"static const int32_t {p}_shift[{channels}] = {c_array(shifts)};",
+        f"static const nn_conv_params {p}_params = {{\n"
+        f"    .input = {shape4(x.shape)}, .filter = {shape4(w.shape)}, .output = {shape4(y.shape)},\n"
+        f"    .stride_h = {stride_h}, .stride_w = {stride_w}, .dilation_h = {dil_h}, .dilation_w = {dil_w},\n"
+        f"    .pad_h = {pad_h}, .pad_w = {pad_w}, .depth_multiplier = {depth_multiplier},\n"
+        f"    .input_offset = {-in_zp}, .output_offset = {out_zp}, .act_min = {act_min}, .act_max = {act_max},\n"
+        f"    .multiplier = {p}_multiplier, .shift = {p}_shift,\n}};",
+    ]
+    kernel = "nn_depthwise_conv2d_s8" if depthwise else "nn_conv2d_s8"
+    bias = names.tensor(b) if b is not None else "NULL"
+    call = f"{kernel}(&{p}_params, {names.tensor(x)}, {names.tensor(w)}, {bias}, {names.tensor(y)});"
+    return LoweredOp(kernel=kernel, decls=decls, call=call)
+
+
+def lower_conv_2d(graph, op, names):
+    return _lower_conv(graph, op, names, depthwise=False)
+
+
+def lower_depthwise_conv_2d(graph, op, names):
+    return _lower_conv(graph, op, names, depthwise=True)
+
+
+LOWERINGS = {"CONV_2D": lower_conv_2d, "DEPTHWISE_CONV_2D": lower_depthwise_conv_2d}

@@ -1,0 +1,37 @@
+"""AVERAGE_POOL_2D and MAX_POOL_2D: integer_ops::AveragePool / MaxPool."""
+
+from nnbuild import quant_math
+from nnbuild.aot_ops.common import LoweredOp, Unsupported, quant, require_int8, shape4
+
+
+def _lower_pool(graph, op, names, kernel):
+    x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    require_int8(graph, op, [x.index, y.index])
+    fh, fw = op.option("filterHeight"), op.option("filterWidth")
+    stride_h, stride_w = op.option("strideH"), op.option("strideW")
+    oh, pad_h = quant_math.same_or_valid_padding(op.option("padding"), x.shape[1], fh, stride_h, 1)
+    ow, pad_w = quant_math.same_or_valid_padding(op.option("padding"), x.shape[2], fw, stride_w, 1)
+    if (oh, ow) != tuple(y.shape[1:3]):
+        raise Unsupported(f"output shape {list(y.shape)} that does not follow from its padding and strides")
+    out_scale, out_zp = quant(y)
+    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), "int8", out_scale, out_zp)
+    p = names.op_prefix(op)
+    decls = [
+        f"static const nn_pool_params {p}_params = {{\n"
+        f"    .input = {shape4(x.shape)}, .output = {shape4(y.shape)},\n"
+        f"    .filter_h = {fh}, .filter_w = {fw}, .stride_h = {stride_h}, .stride_w = {stride_w},\n"
+        f"    .pad_h = {pad_h}, .pad_w = {pad_w}, .act_min = {act_min}, .act_max = {act_max},\n}};",
+    ]
+    call = f"{kernel}(&{p}_params, {names.tensor(x)}, {names.tensor(y)});"
+    return LoweredOp(kernel=kernel, decls=decls, call=call)
+
+
+def lower_average_pool_2d(graph, op, names):
+    return _lower_pool(graph, op, names, "nn_avg_pool_s8")
+
+
+def lower_max_pool_2d(graph, op, names):
+    return _lower_pool(graph, op, names, "nn_max_pool_s8")
+
+
+LOWERINGS = {"AVERAGE_POOL_2D": lower_average_pool_2d, "MAX_POOL_2D": lower_max_pool_2d}
