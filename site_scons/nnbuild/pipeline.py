@@ -135,7 +135,8 @@ def size_step(targets, sources, settings):
 
     def classify(input_file):
         archive = input_file.split("(")[0]
-        return components.get(os.path.normpath(input_file), components.get(archive, "C library"))
+        return components.get(os.path.normpath(input_file),
+                              components.get(archive) or size_report.toolchain_component(input_file))
 
     report = size_report.analyze_size(elf, map_path, classify, arena_symbol=settings.get("arena_symbol"))
     report["flash"]["budget"] = settings["budget"].get("flash")

@@ -39,6 +39,22 @@ def python_action(step, label):
     return SCons.Action.Action(run, strfunction=show, name=f"nnbuild.{label}")
 
 
+def python_builder(env, step, label, code, emitter=None):
+    """A Builder running `step`; its targets also depend on `code`, the library files
+    (relative to site_scons/nnbuild, or templates/...) whose change must redo the step:
+    SCons only signs the step function itself."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    files = [env.File(os.path.normpath(os.path.join(here, c))) for c in code]
+
+    def emit(target, source, env):
+        if emitter:
+            target, source = emitter(target, source, env)
+        env.Depends(target, files)
+        return target, source
+
+    return env.Builder(action=python_action(step, label), emitter=emit)
+
+
 def _files(source):
     return [str(s) for s in source if not isinstance(s, SCons.Node.Python.Value)]
 

@@ -177,6 +177,17 @@ def _attribute(name, size, mapped, classify, arena_symbol):
     return parts, symbols, arena
 
 
+def toolchain_component(input_file):
+    """The component of an input file the project did not compile: startup, compiler runtime or C library."""
+    base = os.path.basename(input_file.split("(")[0])
+    member = input_file.partition("(")[2]
+    if base.startswith(("crt", "rcrt", "Scrt")) or member.startswith("crt"):
+        return "startup"
+    if "compiler_rt" in base or base.startswith("libgcc"):
+        return "compiler runtime"
+    return "C library"
+
+
 def analyze_size(elf_path, map_path, classify, arena_symbol=None):
     """Size report shaped like size.json: flash/RAM totals, components, sections, arena, symbols.
 

@@ -9,7 +9,9 @@
 import os
 
 from nnbuild import pipeline
-from nnbuild.scons_actions import python_action
+
+AOT_OPS = os.path.join(os.path.dirname(pipeline.__file__), "aot_ops")
+from nnbuild.scons_actions import python_builder
 
 
 def _quantize_emitter(target, source, env):
@@ -25,10 +27,13 @@ def _aot_emitter(target, source, env):
 
 
 def generate(env):
-    env["BUILDERS"]["Quantize"] = env.Builder(
-        action=python_action(pipeline.quantize_step, "quantize"), emitter=_quantize_emitter)
-    env["BUILDERS"]["AotModel"] = env.Builder(
-        action=python_action(pipeline.aot_step, "aot"), emitter=_aot_emitter)
+    env["BUILDERS"]["Quantize"] = python_builder(
+        env, pipeline.quantize_step, "quantize", ["quantize.py", "datasets.py"], _quantize_emitter)
+    aot_code = ["aot_codegen.py", "arena_planner.py", "quant_math.py", "tflite_model.py",
+                *[os.path.join("aot_ops", f) for f in sorted(os.listdir(AOT_OPS)) if f.endswith(".py")],
+                "../../templates/aot/model.h.j2", "../../templates/aot/model.c.j2",
+                "../../templates/aot/weights.c.j2"]
+    env["BUILDERS"]["AotModel"] = python_builder(env, pipeline.aot_step, "aot", aot_code, _aot_emitter)
 
 
 def exists(env):

@@ -6,11 +6,11 @@ The context is a Value node, so a changed setting re-renders exactly what uses i
 """
 
 from nnbuild import pipeline
-from nnbuild.scons_actions import python_action
+from nnbuild.scons_actions import python_builder
 
 
 def generate(env):
-    env["BUILDERS"]["RenderTemplate"] = env.Builder(action=python_action(pipeline.render_step, "render"))
+    env["BUILDERS"]["RenderTemplate"] = python_builder(env, pipeline.render_step, "render", ["render.py"])
 
 
 def exists(env):

@@ -6,7 +6,7 @@
 import os
 
 from nnbuild import pipeline
-from nnbuild.scons_actions import python_action
+from nnbuild.scons_actions import python_builder
 
 
 def _emitter(target, source, env):
@@ -14,8 +14,7 @@ def _emitter(target, source, env):
 
 
 def generate(env):
-    env["BUILDERS"]["SizeReport"] = env.Builder(
-        action=python_action(pipeline.size_step, "size"), emitter=_emitter)
+    env["BUILDERS"]["SizeReport"] = python_builder(env, pipeline.size_step, "size", ["size_report.py"], _emitter)
 
 
 def exists(env):

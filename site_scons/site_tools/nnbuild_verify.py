@@ -4,11 +4,12 @@
 """
 
 from nnbuild import pipeline
-from nnbuild.scons_actions import python_action
+from nnbuild.scons_actions import python_builder
 
 
 def generate(env):
-    env["BUILDERS"]["Verify"] = env.Builder(action=python_action(pipeline.verify_step, "verify"))
+    env["BUILDERS"]["Verify"] = python_builder(
+        env, pipeline.verify_step, "verify", ["verify.py", "reference.py", "quantize.py", "datasets.py"])
 
 
 def exists(env):
