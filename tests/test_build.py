@@ -109,8 +109,11 @@ def test_second_build_does_nothing(project):
 
 def test_touching_the_runner_template_rebuilds_only_the_runner(project):
     repo, _ = project
-    with open(_path(repo, "templates/linux/runner.c.j2"), "a") as f:
-        f.write("/* touched by the incremental-build test */\n")
+    path = _path(repo, "templates/linux/runner.c.j2")
+    with open(path) as f:
+        template = f.read()
+    with open(path, "w") as f:  # a change that reaches the object code, so it must relink
+        f.write(template.replace("usage: firmware", "usage (edited): firmware"))
     steps = _steps(scons(repo, TARGETS))
     compiled = sorted(s for s in steps if s.startswith("[cc] "))
     assert compiled == ["[cc] build/host/aot/af_detection/runner.c",

@@ -5,6 +5,8 @@ parameters, the static arena and m_invoke) and m_weights.c (constant tensors
 as aligned const arrays). Generated code is target independent.
 """
 
+import re
+
 import numpy as np
 
 from nnbuild import aot_ops
@@ -98,8 +100,11 @@ def generate_aot(graph, model, origin):
             lowered = aot_ops.LOWERINGS[op.opcode](graph, op, names)
         except aot_ops.Unsupported as e:
             raise _unsupported(graph, op, f"{op.opcode} with {e}") from None
-        if lowered.kernel:
-            used.update(i for i in op.inputs if i >= 0 and graph.tensors[i].is_constant)
+        # Only constants the generated code names become arrays; shape, axis and padding
+        # inputs are usually folded into the parameters at build time.
+        code = " ".join([lowered.call, *lowered.decls])
+        used.update(i for i in op.inputs if i >= 0 and graph.tensors[i].is_constant
+                    and re.search(rf"\b{names.weight_symbol(graph.tensors[i])}\b", code))
         steps.append({"index": op.index, "opcode": op.opcode, "name": graph.node_name(op),
                       "decls": lowered.decls, "call": lowered.call})
     weights = _weights(graph, used)
