@@ -117,6 +117,7 @@ def verify_step(targets, sources, settings):
     mismatched = [i for i in range(len(vectors)) if not np.array_equal(got[i], expected[i])]
     result = {"vectors": len(vectors), "mismatches": len(mismatched), "bit_exact": not mismatched,
               "emulator": " ".join(settings["emulator"]) or "native",
+              "inputs": os.path.basename(settings["data"]) if settings.get("data") else "random",
               "max_abs_diff": int(np.max(np.abs(got.astype(np.int64) - expected.astype(np.int64))))}
     write_atomically(targets[0], json.dumps(result, indent=2) + "\n")
     if mismatched:
@@ -124,7 +125,7 @@ def verify_step(targets, sources, settings):
         raise UserError(f"{firmware}: {len(mismatched)} of {len(vectors)} output vectors differ from "
                         f"the TFLite Micro interpreter (first: vector {i}, firmware "
                         f"{got[i].ravel()[:8].tolist()} vs reference {expected[i].ravel()[:8].tolist()}).")
-    _say(f"bit-exact on {len(vectors)} vectors ({result['emulator']})")
+    _say(f"bit-exact on {len(vectors)} vectors from {result['inputs']} ({result['emulator']})")
 
 
 def size_step(targets, sources, settings):

@@ -33,7 +33,8 @@ def summary_lines(result):
         lines.append(f"  arena {arena['bytes']} B (lower bound {arena['lower_bound']} B)")
     if verify:
         verdict = "bit-exact" if verify["bit_exact"] else f"{verify['mismatches']} MISMATCHES"
-        lines.append(f"  verify: {verdict} on {verify['vectors']} vectors ({verify['emulator']})")
+        lines.append(f"  verify: {verdict} on {verify['vectors']} vectors from {verify['inputs']} "
+                     f"({verify['emulator']})")
     else:
         lines.append("  verify: not run (verify=0)")
     return lines
