@@ -24,6 +24,7 @@ from collections import Counter
 import numpy as np
 
 from .errors import UserError
+from .reference import io_quantization, reference_outputs
 
 # Why these settings: the firmware API exchanges raw integer tensors, so the
 # model boundary must be integer too (inference_input/output_type), and every
@@ -167,26 +168,13 @@ def run_tflite_micro(tflite, x):
     input tensor's scale and zero point (quantize_input). Returns
     (raw, dequantized): the output tensor's integers and them as float32.
     """
-    from tflite_micro.python.tflite_micro import runtime
-
     if not isinstance(tflite, (bytes, bytearray)):
         with open(tflite, "rb") as f:
             tflite = f.read()
-    # The package's default arena (10x the model size) is too small for models
-    # with big activations and few weights; a host has memory to spare.
-    interp = runtime.Interpreter.from_bytes(bytes(tflite), arena_size=max(10 * len(tflite), 16 << 20))
-    inp, out = interp.get_input_details(0), interp.get_output_details(0)
-    (in_scale,), (in_zp,) = inp["quantization_parameters"]["scales"], inp["quantization_parameters"]["zero_points"]
-    x = _as_samples(x, list(inp["shape"]), "input samples for the .tflite model")
-    raw = []
-    for sample in x:
-        interp.reset()  # samples are independent even for stateful models
-        interp.set_input(quantize_input(sample[None], in_scale, in_zp, inp["dtype"]), 0)
-        interp.invoke()
-        raw.append(interp.get_output(0).copy())
-    raw = np.concatenate(raw)
-    q = out["quantization_parameters"]
-    return raw, dequantize(raw, q["scales"][0], q["zero_points"][0])
+    (in_scale, in_zp, in_dtype, in_shape), (out_scale, out_zp) = io_quantization(tflite)
+    x = _as_samples(x, in_shape, "input samples for the .tflite model")
+    raw = reference_outputs(tflite, quantize_input(x, in_scale, in_zp, in_dtype))[:, 0]  # batch of 1
+    return raw, dequantize(raw, out_scale, out_zp)
 
 
 def accuracy(logits, y):
