@@ -1,7 +1,9 @@
 """Compile a model's aot code with the host compiler (sanitizers on) and run it."""
 
+import functools
 import os
 import subprocess
+import tempfile
 
 import numpy as np
 
@@ -12,6 +14,27 @@ from nnbuild.verify import parse_outputs
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERNELS = os.path.join(REPO, "kernels")
+SANITIZE = ["-O1", "-g", "-Wall", "-Werror", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+
+
+@functools.lru_cache(maxsize=None)
+def _host_kernels(stamp):
+    """The kernels compiled once per test session (per kernel-source state) into an archive."""
+    out = tempfile.mkdtemp(prefix="nnkernels-")
+    objects = []
+    for f in sorted(os.listdir(KERNELS)):
+        if f.endswith(".c"):
+            obj = os.path.join(out, f[:-2] + ".o")
+            subprocess.run(["gcc", *SANITIZE, "-std=c11", "-c", "-o", obj, os.path.join(KERNELS, f)], check=True)
+            objects.append(obj)
+    archive = os.path.join(out, "libnnkernels.a")
+    subprocess.run(["ar", "rcs", archive, *objects], check=True)
+    return archive
+
+
+def host_kernels():
+    stamp = tuple((f, os.path.getmtime(os.path.join(KERNELS, f))) for f in sorted(os.listdir(KERNELS)))
+    return _host_kernels(stamp)
 
 
 def build_host(model_bytes, workdir, name="m"):
@@ -24,11 +47,9 @@ def build_host(model_bytes, workdir, name="m"):
     for fname, text in files.items():
         with open(os.path.join(workdir, fname), "w") as f:
             f.write(text)
-    kernels = sorted(os.path.join(KERNELS, f) for f in os.listdir(KERNELS) if f.endswith(".c"))
     exe = os.path.join(workdir, "runner")
-    subprocess.run(["gcc", "-O1", "-g", "-Wall", "-Werror", "-fsanitize=address,undefined",
-                    "-fno-sanitize-recover=all", "-I", workdir, "-I", KERNELS, "-o", exe,
-                    *[os.path.join(workdir, f) for f in files if f.endswith(".c")], *kernels],
+    subprocess.run(["gcc", *SANITIZE, "-I", workdir, "-I", KERNELS, "-o", exe,
+                    *[os.path.join(workdir, f) for f in files if f.endswith(".c")], host_kernels()],
                    check=True)
     return exe, gen
 
