@@ -67,6 +67,162 @@ typedef struct {
 void nn_avg_pool_s8(const nn_pool_params *p, const int8_t *input, int8_t *output);
 void nn_max_pool_s8(const nn_pool_params *p, const int8_t *input, int8_t *output);
 
+/* ---- Tensor operators: SOFTMAX, MEAN, CONCATENATION, PAD, STRIDED_SLICE, TRANSPOSE ---- */
+
+#define NN_MAX_DIMS 5
+
+/* A strided view of a tensor: element (i_0, ..., i_{rank-1}) is at
+ * offset + sum(i_k * stride[k]). Strides are in elements and may be negative. */
+typedef struct {
+    int32_t rank;
+    int32_t offset;
+    int32_t shape[NN_MAX_DIMS];
+    int32_t stride[NN_MAX_DIMS];
+} nn_view;
+
+/* SOFTMAX with TFLite's fixed int8 output (scale 1/256, zero point -128) over the last axis. */
+typedef struct {
+    int32_t outer, depth;
+    int32_t input_multiplier;  /* beta * input scale in Q5.26, see PreprocessSoftmaxScaling */
+    int32_t input_left_shift;
+    int32_t diff_min;          /* differences from the row maximum below this give 0 */
+} nn_softmax_params;
+
+void nn_softmax_s8(const nn_softmax_params *p, const int8_t *input, int8_t *output);
+
+/* MEAN: the view lists the kept axes, then the reduced ones; every `count` elements
+ * read in view order make one output. */
+typedef struct {
+    nn_view input;
+    int32_t count;
+    int32_t input_sum_offset;  /* input zero point * count */
+    int32_t output_offset;     /* output zero point */
+    int32_t multiplier, shift; /* input / output scale, divided by count */
+} nn_mean_params;
+
+void nn_mean_s8(const nn_mean_params *p, const int8_t *input, int8_t *output);
+
+/* CONCATENATION of inputs quantized like the output: each of the `outer` output rows
+ * is one row of every input in turn, copy_size[i] elements from input i. */
+typedef struct {
+    int32_t inputs;
+    int32_t outer;
+    const int32_t *copy_size;
+} nn_concat_params;
+
+void nn_concat_s8(const nn_concat_params *p, const int8_t *const *inputs, int8_t *output);
+
+/* PAD and PADV2: the output is filled with pad_value, then the input is written, in
+ * order, to the view of the output where it lands. */
+typedef struct {
+    nn_view output;
+    int32_t output_size;
+    int32_t pad_value;
+} nn_pad_params;
+
+void nn_pad_s8(const nn_pad_params *p, const int8_t *input, int8_t *output);
+
+/* TRANSPOSE and STRIDED_SLICE: the output is the input's view, read in order. */
+void nn_gather_s8(const nn_view *input_view, const int8_t *input, int8_t *output);
+
+/* ---- Element-wise operators: ADD, SUB, MUL; activations; QUANTIZE, DEQUANTIZE ---- */
+
+#define NN_BROADCAST_LOOPS 4
+
+/* How a binary operator walks its inputs while writing the output in order: loop d
+ * (outermost first) runs shape[d] times and moves input k by stride<k>[d] elements,
+ * 0 where input k is broadcast. Output dimensions that broadcast alike are merged
+ * into one loop at build time, so any TFLite broadcast of up to 4-D fits. */
+typedef struct {
+    int32_t shape[NN_BROADCAST_LOOPS];
+    int32_t stride1[NN_BROADCAST_LOOPS];
+    int32_t stride2[NN_BROADCAST_LOOPS];
+} nn_broadcast;
+
+/* ADD and SUB: both inputs are rescaled to twice the larger input scale (after a left
+ * shift), added or subtracted, and requantized to the output. */
+typedef struct {
+    nn_broadcast broadcast;
+    int32_t input1_offset, input2_offset; /* -input zero points */
+    int32_t output_offset;                /* output zero point */
+    int32_t left_shift;
+    int32_t input1_multiplier, input1_shift;
+    int32_t input2_multiplier, input2_shift;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} nn_add_params;
+
+void nn_add_s8(const nn_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+void nn_sub_s8(const nn_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* MUL: output = requant((in1 + input1_offset) * (in2 + input2_offset)) + output_offset. */
+typedef struct {
+    nn_broadcast broadcast;
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t output_multiplier, output_shift;
+    int32_t act_min, act_max;
+} nn_mul_params;
+
+void nn_mul_s8(const nn_mul_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* LOGISTIC, TANH and HARD_SWISH: output = table[input + 128]. */
+typedef struct {
+    int32_t size;
+    const int8_t *table;
+} nn_lut_params;
+
+void nn_lut_s8(const nn_lut_params *p, const int8_t *input, int8_t *output);
+
+/* RELU: requantized to the output, then clamped at the output's zero. */
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, output_zero_point;
+    int32_t multiplier, shift;
+    int32_t act_min, act_max;
+} nn_relu_params;
+
+void nn_relu_s8(const nn_relu_params *p, const int8_t *input, int8_t *output);
+
+/* RELU6: the input clamped to its own quantized 0 and 6 (TFLM does not requantize). */
+typedef struct {
+    int32_t size;
+    int32_t lower, upper;
+} nn_relu6_params;
+
+void nn_relu6_s8(const nn_relu6_params *p, const int8_t *input, int8_t *output);
+
+/* LEAKY_RELU: inputs below the zero point are scaled by alpha, the others by 1. */
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, output_zero_point;
+    int32_t identity_multiplier, identity_shift;
+    int32_t alpha_multiplier, alpha_shift; /* of |alpha| */
+    int32_t alpha_negative;                /* the alpha product is negated */
+} nn_leaky_relu_params;
+
+void nn_leaky_relu_s8(const nn_leaky_relu_params *p, const int8_t *input, int8_t *output);
+
+/* QUANTIZE between integer types: requantized from the input's scale to the output's. */
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, output_zero_point;
+    int32_t multiplier, shift;
+} nn_quantize_params;
+
+void nn_quantize_s8(const nn_quantize_params *p, const int8_t *input, int8_t *output);
+void nn_quantize_s8_s16(const nn_quantize_params *p, const int8_t *input, int16_t *output);
+void nn_quantize_s16_s8(const nn_quantize_params *p, const int16_t *input, int8_t *output);
+
+/* QUANTIZE from float32 and DEQUANTIZE to float32, with the int8 side's scale and zero point. */
+typedef struct {
+    int32_t size;
+    float scale;
+    int32_t zero_point;
+} nn_float_quant_params;
+
+void nn_quantize_f32_s8(const nn_float_quant_params *p, const float *input, int8_t *output);
+void nn_dequantize_s8_f32(const nn_float_quant_params *p, const int8_t *input, float *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -79,9 +79,15 @@ def _weights(graph, used):
     return arrays
 
 
+def _c_float(value):
+    """A float32 as a C float literal that round-trips (9 significant digits)."""
+    text = "%.9g" % float(value)
+    return text + ("" if any(c in text for c in ".e") else ".0") + "f"
+
+
 def _io(t):
     return {"ctype": C_TYPES[t.dtype], "size": int(np.prod(t.shape)), "shape": list(t.shape),
-            "scale": "%.9g" % float(t.scale[0]), "zero_point": int(t.zero_point[0]),
+            "scale": _c_float(t.scale[0]), "zero_point": int(t.zero_point[0]),
             "qmin": np.iinfo(t.dtype).min, "qmax": np.iinfo(t.dtype).max}
 
 

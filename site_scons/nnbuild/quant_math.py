@@ -83,3 +83,140 @@ def same_or_valid_padding(padding, in_size, filter_size, stride, dilation):
         out = (in_size + stride - effective) // stride
     total = max((out - 1) * stride + effective - in_size, 0)
     return out, total // 2
+
+
+def softmax_input_params(beta, input_scale):
+    """int8 SOFTMAX's Prepare (CalculateSoftmaxParams): PreprocessSoftmaxScaling with 5 integer
+    bits, then diff_min = -CalculateInputRadius. Returns (multiplier, left shift, diff_min)."""
+    integer_bits = 5
+    real = min(float(np.float32(beta)) * float(np.float32(input_scale)) * (1 << (31 - integer_bits)),
+               (1 << 31) - 1.0)
+    multiplier, left_shift = quantize_multiplier(real)  # QuantizeMultiplierGreaterThanOne
+    radius = math.floor(((1 << integer_bits) - 1) * (1 << (31 - integer_bits)) / 2.0 ** left_shift)
+    return multiplier, left_shift, -radius
+
+
+def mean_multiplier(input_scale, output_scale, count):
+    """int8 MEAN: QuantizeMultiplier(input / output scale) in Prepare, then 1/count folded in
+    as reference_ops::QuantizedMeanOrSum does (shift clamped, multiplier truncated)."""
+    multiplier, shift = quantize_multiplier(float(np.float32(input_scale)) / float(np.float32(output_scale)))
+    fold = min(count.bit_length() - 1, 32, 31 + shift)
+    return (multiplier << fold) // count, shift - fold
+
+
+# Integer arithmetic of the reference kernels (gemmlowp fixedpoint.h, common.h), for
+# evaluating TFLite's integer code paths at build time, e.g. into lookup tables.
+# Python integers do not overflow: `wrap` gives C's two's-complement narrowing.
+
+def wrap(x, bits=32):
+    """x narrowed to a signed `bits`-bit integer, as a static_cast does."""
+    return (x + (1 << (bits - 1))) % (1 << bits) - (1 << (bits - 1))
+
+
+def _c_div(a, b):
+    """C integer division: truncates toward zero."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def saturating_rounding_doubling_high_mul(a, b, bits=32):
+    lo = -(1 << (bits - 1))
+    if a == b == lo:
+        return -lo - 1
+    ab = a * b
+    nudge = (1 << (bits - 2)) if ab >= 0 else 1 - (1 << (bits - 2))
+    return wrap(_c_div(ab + nudge, 1 << (bits - 1)), bits)
+
+
+def rounding_divide_by_pot(x, exponent, bits=32):
+    mask = wrap((1 << exponent) - 1, bits)
+    threshold = wrap((mask >> 1) + (1 if x < 0 else 0), bits)
+    return wrap((x >> exponent) + (1 if (x & mask) > threshold else 0), bits)
+
+
+def saturating_rounding_multiply_by_pot(x, exponent, bits=32):
+    if exponent <= 0:
+        return rounding_divide_by_pot(x, -exponent, bits)
+    limit = (1 << (bits - 1 - exponent)) - 1
+    if x > limit:
+        return (1 << (bits - 1)) - 1
+    if x < -limit:
+        return -(1 << (bits - 1))
+    return wrap(x << exponent, bits)
+
+
+def multiply_by_quantized_multiplier(x, multiplier, shift):
+    """MultiplyByQuantizedMultiplier (int32, double rounding): what nn_requantize computes."""
+    left, right = max(shift, 0), max(-shift, 0)
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(wrap(x << left), multiplier), right)
+
+
+# gemmlowp fixed point (int32 raw values): a FixedPoint<int32_t, k> is its raw value and
+# k; multiplying two adds their integer bits, Rescale<k> is a rounding multiply by 2^(k_src - k).
+
+def _fp_mul(a, b):
+    return saturating_rounding_doubling_high_mul(a, b)
+
+
+def _exp_on_interval_between_negative_one_quarter_and_0_excl(a):
+    constant_term, one_third = 1895147668, 715827883  # exp(-1/8), 1/3 in Q0.31
+    x = wrap(a + (1 << 28))
+    x2 = _fp_mul(x, x)
+    x3 = _fp_mul(x2, x)
+    x4 = _fp_mul(x2, x2)
+    x4_over_4 = rounding_divide_by_pot(x4, 2)
+    poly = rounding_divide_by_pot(wrap(_fp_mul(wrap(x4_over_4 + x3), one_third) + x2), 1)
+    return wrap(constant_term + _fp_mul(constant_term, wrap(x + poly)))
+
+
+def exp_on_negative_values(a, integer_bits):
+    """gemmlowp::exp_on_negative_values: raw Q0.31 exp(a) of a raw FixedPoint<int32, integer_bits> a <= 0."""
+    fractional_bits = 31 - integer_bits
+    one_quarter = 1 << (fractional_bits - 2)
+    a_mod_quarter_minus_one_quarter = wrap((a & (one_quarter - 1)) - one_quarter)
+    result = _exp_on_interval_between_negative_one_quarter_and_0_excl(
+        saturating_rounding_multiply_by_pot(a_mod_quarter_minus_one_quarter, integer_bits))
+    remainder = wrap(a_mod_quarter_minus_one_quarter - a)
+    barrel = [(-2, 1672461947), (-1, 1302514674), (0, 790015084), (1, 290630308),
+              (2, 39332535), (3, 720401), (4, 242)]  # exp(-2^e) in Q0.31
+    for exponent, multiplier in barrel:
+        if integer_bits > exponent and remainder & (1 << (fractional_bits + exponent)):
+            result = _fp_mul(result, multiplier)
+    if integer_bits > 5 and a < -(1 << (36 - integer_bits)):
+        result = 0
+    return (1 << 31) - 1 if a == 0 else result
+
+
+def _one_over_one_plus_x_newton(a):
+    """gemmlowp's Newton-Raphson division for a raw Q0.31 a in (0, 1): raw Q2.29 2 / (1 + a)."""
+    s = a + (1 << 31) - 1  # RoundingHalfSum(a, One): (sum + sign) / 2 in 64 bits
+    half_denominator = wrap(_c_div(s + (1 if s >= 0 else -1), 2))
+    x = wrap(1515870810 + _fp_mul(half_denominator, -1010580540))  # 48/17 - 32/17 * d in Q2.29
+    one_q2 = 1 << 29
+    for _ in range(3):
+        one_minus_dx = wrap(one_q2 - _fp_mul(half_denominator, x))
+        x = wrap(x + saturating_rounding_multiply_by_pot(_fp_mul(x, one_minus_dx), 2))
+    return x
+
+
+def gemmlowp_logistic(a, integer_bits):
+    """gemmlowp::logistic of a raw FixedPoint<int32, integer_bits>: raw Q0.31."""
+    if a == 0:
+        return 1 << 30
+    positive = a > 0
+    e = exp_on_negative_values(-a if positive else a, integer_bits)
+    # one_over_one_plus_x_for_x_in_0_1: Rescale<0>(ExactMulByPot<-1>(x)), Q1.30 -> Q0.31
+    result = saturating_rounding_multiply_by_pot(_one_over_one_plus_x_newton(e), 1)
+    return result if positive else wrap((1 << 31) - 1 - result)
+
+
+def gemmlowp_tanh(a, integer_bits):
+    """gemmlowp::tanh of a raw FixedPoint<int32, integer_bits>: raw Q0.31."""
+    if a == 0:
+        return 0
+    n = a if a < 0 else -a
+    # neg_tanh_on_negative_values: exp of 2n (ExactMulByPot<1>: one more integer bit),
+    # then one_minus_x_over_one_plus_x_for_x_in_0_1: Rescale<0>(x - One) from Q2.29.
+    e = exp_on_negative_values(n, integer_bits + 1)
+    t = saturating_rounding_multiply_by_pot(wrap(_one_over_one_plus_x_newton(e) - (1 << 29)), 2)
+    return wrap(-t) if a < 0 else t

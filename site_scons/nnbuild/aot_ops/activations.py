@@ -1,0 +1,223 @@
+"""Activations, QUANTIZE and DEQUANTIZE, as TFLite Micro's reference kernels compute them.
+
+RELU, RELU6 and LEAKY_RELU get small kernels. LOGISTIC, TANH and HARD_SWISH map
+each of the 256 int8 inputs through a chain of fixed-point steps that depends
+only on the quantization: that chain is evaluated here, step by step as TFLM's
+integer code does it (gemmlowp for LOGISTIC and TANH, reference_ops::HardSwish),
+into a 256-entry table that the kernel indexes.
+"""
+
+import math
+
+import numpy as np
+
+from nnbuild import quant_math
+from nnbuild.aot_ops.common import LoweredOp, Unsupported, quant
+from nnbuild.quant_math import multiply_by_quantized_multiplier, rounding_divide_by_pot, wrap
+
+F32 = np.float32
+
+
+def _size(t):
+    return int(np.prod(t.shape, dtype=np.int64))
+
+
+def _unary(graph, op, dtypes=("int8", "int8")):
+    x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    if (x.dtype, y.dtype) != dtypes:
+        raise Unsupported(f"input type {x.dtype} and output type {y.dtype} "
+                          f"(the aot kernel takes {dtypes[0]} to {dtypes[1]})")
+    return x, y
+
+
+def _lowered(op, names, kernel, params_type, fields, x, y, extra_decls=()):
+    p = names.op_prefix(op)
+    lines, line = [], ""
+    for k, v in fields.items():
+        item = f".{k} = {v},"
+        if line and len(line) + len(item) > 94:
+            lines.append(line)
+            line = ""
+        line = f"{line} {item}".strip()
+    body = "".join(f"    {text}\n" for text in lines + [line])
+    decls = [*extra_decls, f"static const {params_type} {p}_params = {{\n{body}}};"]
+    call = f"{kernel}(&{p}_params, {names.tensor(x)}, {names.tensor(y)});"
+    return LoweredOp(kernel=kernel, decls=decls, call=call)
+
+
+# ---- tables: TFLM's int8 code for one input value -------------------------------
+
+def _fixed_point_input(input_scale):
+    """Logistic and tanh Prepare: the input rescaled to a gemmlowp Q4.27 number.
+    Returns (multiplier, left shift, radius beyond which the output saturates)."""
+    q, left_shift = math.frexp(input_scale * (1 << 27))
+    multiplier = int(quant_math.tflite_round(q * (1 << 31)))
+    radius = math.floor(math.ldexp(15 << 27, -left_shift))  # CalculateInputRadius(4, shift, 31)
+    return multiplier, left_shift, radius
+
+
+def _fixed_point_table(input_scale, input_zero_point, function, output_shift, output_zero_point):
+    """reference_integer_ops::Logistic and Tanh (int8): a gemmlowp function of the Q4.27 input,
+    its Q0.31 result rounded to the fixed output scale 2^-output_shift."""
+    multiplier, left_shift, radius = _fixed_point_input(input_scale)
+    table = []
+    for value in range(-128, 128):
+        x = value - input_zero_point
+        if x <= -radius:
+            table.append(-128)
+        elif x >= radius:
+            table.append(127)
+        else:
+            q0 = function(multiply_by_quantized_multiplier(x, multiplier, left_shift), 4)
+            q = rounding_divide_by_pot(q0, 31 - output_shift) + output_zero_point
+            table.append(min(max(q, -128), 127))
+    return table
+
+
+def logistic_table(input_scale, input_zero_point):
+    """LOGISTIC, whose int8 output has scale 1/256 and zero point -128 whatever the tensor says."""
+    return _fixed_point_table(input_scale, input_zero_point, quant_math.gemmlowp_logistic, 8, -128)
+
+
+def tanh_table(input_scale, input_zero_point):
+    """TANH, whose int8 output has scale 1/128 and zero point 0 whatever the tensor says."""
+    return _fixed_point_table(input_scale, input_zero_point, quant_math.gemmlowp_tanh, 7, 0)
+
+
+def _int16_multiplier(real):
+    """QuantizeMultiplier, then DownScaleInt32ToInt16Multiplier."""
+    m, exponent = quant_math.quantize_multiplier(real)
+    return (32767 if m >= (1 << 31) - 1 - (1 << 15) else (m + (1 << 15)) >> 16), exponent
+
+
+def _saturating_left_shift16(value, amount):
+    return min(max(value * (1 << amount), -32768), 32767)
+
+
+def hard_swish_table(input_scale, input_zero_point, output_scale, output_zero_point):
+    """HardSwishPrepare and reference_ops::HardSwish<int8_t>, whose arithmetic is int16."""
+    hires_input_scale = F32(1.0 / 128.0) * F32(input_scale)
+    out_multiplier, out_exponent = _int16_multiplier(float(hires_input_scale / F32(output_scale)))
+    if out_exponent > 0:
+        raise Unsupported(f"input scale {input_scale} over 128 times the output scale {output_scale} "
+                          "(TFLite's int8 HARD_SWISH rejects it)")
+    reluish_multiplier, reluish_exponent = _int16_multiplier(
+        float(hires_input_scale / (F32(3.0) / F32(32768.0))))
+    srdhm = quant_math.saturating_rounding_doubling_high_mul
+    table = []
+    for value in range(-128, 128):
+        hires = wrap((value - input_zero_point) * 128, 16)
+        preshift_output = srdhm(hires, out_multiplier, 16)
+        # The input rescaled so that 3.0 is 2^15 (saturating), a "relu-ish" value in [-1, 1].
+        reluish = hires
+        if reluish_exponent > 0:
+            reluish = _saturating_left_shift16(reluish, reluish_exponent - 1)
+        reluish = srdhm(reluish, reluish_multiplier, 16)
+        if reluish_exponent > 0:
+            reluish = _saturating_left_shift16(reluish, 1)
+        if reluish_exponent < 0:
+            reluish = rounding_divide_by_pot(reluish, -reluish_exponent, 16)
+        reluish = wrap((reluish + (1 << 15)) >> 1, 16)  # now in [0, 1]
+        # SaturatingDoublingHighMul: like srdhm, but truncating toward zero (exact in double).
+        product = reluish * preshift_output
+        output = 32767 if reluish == preshift_output == -32768 else wrap(int(product / (1 << 15)), 16)
+        output = wrap(rounding_divide_by_pot(output, -out_exponent, 16) + output_zero_point, 16)
+        table.append(min(max(output, -128), 127))
+    return table
+
+
+def _lower_table(graph, op, names, table):
+    x, y = _unary(graph, op)
+    p = names.op_prefix(op)
+    rows = ",\n".join("    " + ", ".join(str(v) for v in table[i:i + 16]) for i in range(0, 256, 16))
+    table_decl = f"static const int8_t {p}_table[256] = {{\n{rows},\n}};"
+    return _lowered(op, names, "nn_lut_s8", "nn_lut_params", {"size": _size(x), "table": f"{p}_table"},
+                    x, y, [table_decl])
+
+
+def lower_logistic(graph, op, names):
+    x, y = _unary(graph, op)
+    if quant(y)[1] != -128:
+        raise Unsupported(f"output zero point {quant(y)[1]} (TFLite's int8 LOGISTIC needs -128)")
+    return _lower_table(graph, op, names, logistic_table(*quant(x)))
+
+
+def lower_tanh(graph, op, names):
+    x, _ = _unary(graph, op)
+    return _lower_table(graph, op, names, tanh_table(*quant(x)))
+
+
+def lower_hard_swish(graph, op, names):
+    x, y = _unary(graph, op)
+    return _lower_table(graph, op, names, hard_swish_table(*quant(x), *quant(y)))
+
+
+# ---- piecewise linear activations -------------------------------------------------
+
+def lower_relu(graph, op, names):
+    x, y = _unary(graph, op)
+    (in_scale, in_zp), (out_scale, out_zp) = quant(x), quant(y)
+    # CalculateReluOpData: the scale ratio is a float division.
+    multiplier, shift = quant_math.quantize_multiplier(float(F32(in_scale) / F32(out_scale)))
+    fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
+              "multiplier": multiplier, "shift": shift, "act_min": max(-128, out_zp), "act_max": 127}
+    return _lowered(op, names, "nn_relu_s8", "nn_relu_params", fields, x, y)
+
+
+def lower_relu6(graph, op, names):
+    x, y = _unary(graph, op)
+    in_scale, in_zp = quant(x)
+    # Relu6Prepare: FloatToQuantizedType(6.0f, input scale, input zero point).
+    six = min(max(in_zp + int(quant_math.tflite_round(float(F32(6.0) / F32(in_scale)))), -128), 127)
+    return _lowered(op, names, "nn_relu6_s8", "nn_relu6_params",
+                    {"size": _size(x), "lower": in_zp, "upper": six}, x, y)
+
+
+def lower_leaky_relu(graph, op, names):
+    x, y = _unary(graph, op)
+    (in_scale, in_zp), (out_scale, out_zp) = quant(x), quant(y)
+    alpha = F32(op.option("alpha", 0.0))
+    # CalculateOpDataLeakyRelu: both scale ratios in float32.
+    alpha_m, alpha_shift = quant_math.quantize_multiplier(float(F32(in_scale) * alpha / F32(out_scale)))
+    identity_m, identity_shift = quant_math.quantize_multiplier(float(F32(in_scale) / F32(out_scale)))
+    fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
+              "identity_multiplier": identity_m, "identity_shift": identity_shift,
+              "alpha_multiplier": abs(alpha_m), "alpha_shift": alpha_shift, "alpha_negative": int(alpha_m < 0)}
+    return _lowered(op, names, "nn_leaky_relu_s8", "nn_leaky_relu_params", fields, x, y)
+
+
+# ---- QUANTIZE and DEQUANTIZE -------------------------------------------------------
+
+_REQUANTIZE_KERNELS = {("int8", "int8"): "nn_quantize_s8", ("int8", "int16"): "nn_quantize_s8_s16",
+                       ("int16", "int8"): "nn_quantize_s16_s8"}
+
+
+def lower_quantize(graph, op, names):
+    x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    out_scale, out_zp = quant(y)
+    if (x.dtype, y.dtype) == ("float32", "int8"):
+        fields = {"size": _size(x), "scale": "%.9ef" % out_scale, "zero_point": out_zp}
+        return _lowered(op, names, "nn_quantize_f32_s8", "nn_float_quant_params", fields, x, y)
+    kernel = _REQUANTIZE_KERNELS.get((x.dtype, y.dtype))
+    if kernel is None:
+        raise Unsupported(f"a quantization from {x.dtype} to {y.dtype} (the aot kernels requantize "
+                          "int8 to int8, int8 to int16 and int16 to int8, and quantize float32 to int8)")
+    in_scale, in_zp = quant(x)
+    multiplier, shift = quant_math.quantize_multiplier(in_scale / out_scale)  # in double
+    fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
+              "multiplier": multiplier, "shift": shift}
+    return _lowered(op, names, kernel, "nn_quantize_params", fields, x, y)
+
+
+def lower_dequantize(graph, op, names):
+    x, y = _unary(graph, op, ("int8", "float32"))
+    scale, zero_point = quant(x)
+    fields = {"size": _size(x), "scale": "%.9ef" % scale, "zero_point": zero_point}
+    return _lowered(op, names, "nn_dequantize_s8_f32", "nn_float_quant_params", fields, x, y)
+
+
+LOWERINGS = {
+    "LOGISTIC": lower_logistic, "TANH": lower_tanh, "HARD_SWISH": lower_hard_swish,
+    "RELU": lower_relu, "RELU6": lower_relu6, "LEAKY_RELU": lower_leaky_relu,
+    "QUANTIZE": lower_quantize, "DEQUANTIZE": lower_dequantize,
+}

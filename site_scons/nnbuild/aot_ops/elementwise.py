@@ -1,0 +1,121 @@
+"""ADD, SUB and MUL with broadcasting: integer_ops::Add / Mul and reference_ops::Sub (int8)."""
+
+import numpy as np
+
+from nnbuild import quant_math
+from nnbuild.aot_ops.common import LoweredOp, Unsupported, c_array, quant, require_int8
+
+LOOPS = 4  # NN_BROADCAST_LOOPS
+
+
+def broadcast_loops(shape1, shape2, out_shape):
+    """The nn_broadcast of a binary op: [(extent, stride1, stride2)], outermost loop first.
+
+    Output dimensions of extent 1 are dropped and neighbours in which the same inputs
+    are broadcast merge into one loop, as TFLM's BroadcastBinaryOpSimple fuses them."""
+    rank = max(len(shape1), len(shape2), len(out_shape))
+    s1, s2, so = ([1] * (rank - len(s)) + list(s) for s in (shape1, shape2, out_shape))
+    for d1, d2, do in zip(s1, s2, so):
+        if do != max(d1, d2) or d1 not in (1, do) or d2 not in (1, do):
+            raise Unsupported(f"input shapes {list(shape1)} and {list(shape2)} that do not "
+                              f"broadcast to the output shape {list(out_shape)}")
+    loops = []  # innermost first: [extent, input 1 broadcast, input 2 broadcast]
+    for d1, d2, do in reversed(list(zip(s1, s2, so))):
+        if do == 1:
+            continue
+        pattern = (d1 == 1, d2 == 1)
+        if loops and tuple(loops[-1][1:]) == pattern:
+            loops[-1][0] *= do
+        else:
+            loops.append([do, *pattern])
+    if len(loops) > LOOPS:
+        raise Unsupported(f"a broadcast of shapes {list(shape1)} and {list(shape2)} that needs "
+                          f"{len(loops)} loops (at most {LOOPS})")
+    result, size1, size2 = [], 1, 1
+    for extent, broadcast1, broadcast2 in loops:
+        result.append((extent, 0 if broadcast1 else size1, 0 if broadcast2 else size2))
+        size1 *= 1 if broadcast1 else extent
+        size2 *= 1 if broadcast2 else extent
+    result += [(1, 0, 0)] * (LOOPS - len(result))
+    return result[::-1]
+
+
+def _broadcast_init(x1, x2, y):
+    loops = broadcast_loops(x1.shape, x2.shape, y.shape)
+    extents, strides1, strides2 = zip(*loops)
+    return (f".broadcast = {{.shape = {c_array(extents)}, .stride1 = {c_array(strides1)}, "
+            f".stride2 = {c_array(strides2)}}}")
+
+
+def _operands(graph, op):
+    x1, x2, y = (graph.tensors[i] for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
+    require_int8(graph, op, [x1.index, x2.index, y.index])
+    return x1, x2, y
+
+
+def _smaller_than_one(real, what):
+    """QuantizeMultiplierSmallerThanOneExp, whose range check fails TFLM's Prepare."""
+    if not 0.0 < real < 1.0:
+        raise Unsupported(f"{what} rescaling factor {real} (TFLite needs it in (0, 1))")
+    return quant_math.quantize_multiplier(real)
+
+
+def _add_sub_multipliers(s1, s2, so, subtract):
+    """CalculateOpDataAdd / CalculateOpDataSub with left_shift 20: ADD computes in double,
+    SUB in float32 (the same formulas, rounded differently)."""
+    left_shift = 20
+    if subtract:
+        f = np.float32
+        twice_max = f(2) * max(f(s1), f(s2))
+        reals = (float(f(s1) / twice_max), float(f(s2) / twice_max),
+                 float(twice_max / (f(1 << left_shift) * f(so))))
+    else:
+        twice_max = 2 * max(s1, s2)
+        reals = (s1 / twice_max, s2 / twice_max, twice_max / ((1 << left_shift) * so))
+    names = ("input 1", "input 2", "output")
+    return left_shift, [_smaller_than_one(r, n) for r, n in zip(reals, names)]
+
+
+def _lower_add_sub(graph, op, names, subtract):
+    x1, x2, y = _operands(graph, op)
+    (s1, zp1), (s2, zp2), (so, zpo) = quant(x1), quant(x2), quant(y)
+    left_shift, ((m1, sh1), (m2, sh2), (mo, sho)) = _add_sub_multipliers(s1, s2, so, subtract)
+    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), "int8", so, zpo)
+    p = names.op_prefix(op)
+    decls = [
+        f"static const nn_add_params {p}_params = {{\n"
+        f"    {_broadcast_init(x1, x2, y)},\n"
+        f"    .input1_offset = {-zp1}, .input2_offset = {-zp2}, .output_offset = {zpo}, .left_shift = {left_shift},\n"
+        f"    .input1_multiplier = {m1}, .input1_shift = {sh1}, .input2_multiplier = {m2}, .input2_shift = {sh2},\n"
+        f"    .output_multiplier = {mo}, .output_shift = {sho}, .act_min = {act_min}, .act_max = {act_max},\n}};",
+    ]
+    kernel = "nn_sub_s8" if subtract else "nn_add_s8"
+    call = f"{kernel}(&{p}_params, {names.tensor(x1)}, {names.tensor(x2)}, {names.tensor(y)});"
+    return LoweredOp(kernel=kernel, decls=decls, call=call)
+
+
+def lower_add(graph, op, names):
+    return _lower_add_sub(graph, op, names, subtract=False)
+
+
+def lower_sub(graph, op, names):
+    return _lower_add_sub(graph, op, names, subtract=True)
+
+
+def lower_mul(graph, op, names):
+    x1, x2, y = _operands(graph, op)
+    (s1, zp1), (s2, zp2), (so, zpo) = quant(x1), quant(x2), quant(y)
+    m, shift = quant_math.quantize_multiplier(s1 * s2 / so)  # CalculateOpDataMul, in double
+    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), "int8", so, zpo)
+    p = names.op_prefix(op)
+    decls = [
+        f"static const nn_mul_params {p}_params = {{\n"
+        f"    {_broadcast_init(x1, x2, y)},\n"
+        f"    .input1_offset = {-zp1}, .input2_offset = {-zp2}, .output_offset = {zpo},\n"
+        f"    .output_multiplier = {m}, .output_shift = {shift}, .act_min = {act_min}, .act_max = {act_max},\n}};",
+    ]
+    call = f"nn_mul_s8(&{p}_params, {names.tensor(x1)}, {names.tensor(x2)}, {names.tensor(y)});"
+    return LoweredOp(kernel="nn_mul_s8", decls=decls, call=call)
+
+
+LOWERINGS = {"ADD": lower_add, "SUB": lower_sub, "MUL": lower_mul}
