@@ -10,7 +10,6 @@ outputs can be compared against references.
 TensorFlow and onnx2tf are imported lazily: they take seconds to import.
 """
 
-import contextlib
 import itertools
 import math
 import os
@@ -18,12 +17,12 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections import Counter
 
 import numpy as np
 
 from .errors import UserError
+from .native_output import native_output_to
 from .reference import io_quantization, reference_outputs
 
 # Why these settings: the firmware API exchanges raw integer tensors, so the
@@ -38,11 +37,6 @@ MODES = {
 # no C++ log spam, and no oneDNN kernels, whose float results vary by CPU and
 # would make calibration ranges (hence the .tflite bytes) machine-dependent.
 _TF_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
-
-# File descriptors are per process: SCons -j runs Python actions in threads, so
-# only one conversion at a time may redirect them (see _output_to).
-_OUTPUT_LOCK = threading.Lock()
-
 
 def onnx_input_spec(onnx_path):
     """Name, shape, dtype of the ONNX model's single input; a dynamic batch is fixed to 1."""
@@ -101,7 +95,7 @@ def quantize_onnx(onnx_path, calibration, tflite_path, work_dir, mode="int8", lo
     saved_model = _run_onnx2tf(onnx_path, spec, work_dir, log)
 
     log(f"quantize {os.path.basename(onnx_path)}: {mode}, {len(cal)} calibration samples")
-    with _output_to(os.path.join(work_dir, "tflite_converter.log")):
+    with native_output_to(os.path.join(work_dir, "tflite_converter.log")):
         tf = _import_tf()
         perm, check_diff = _input_perm(tf, saved_model, onnx_path, spec, cal[:1])
         data = _convert(tf, saved_model, cal.transpose(perm), mode, onnx_path)
@@ -255,21 +249,6 @@ def _run_onnx2tf(onnx_path, spec, work_dir, log):
             "re-export the model (a different opset often helps), or give nnbuild an "
             "already quantized .tflite model instead.")
     return saved_model
-
-
-@contextlib.contextmanager
-def _output_to(log_path):
-    """Send fds 1 and 2 (where TF's C++ code writes) to log_path for the duration."""
-    with _OUTPUT_LOCK, open(log_path, "w") as f:
-        sys.stdout.flush(), sys.stderr.flush()
-        saved = [os.dup(1), os.dup(2)]
-        os.dup2(f.fileno(), 1), os.dup2(f.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stdout.flush(), sys.stderr.flush()
-            os.dup2(saved[0], 1), os.dup2(saved[1], 2)
-            os.close(saved[0]), os.close(saved[1])
 
 
 def _import_tf():

@@ -1,6 +1,12 @@
 """The reference: TFLite Micro's own interpreter (the `tflite_micro` package)."""
 
+import os
+import re
+import tempfile
+
 import numpy as np
+
+from nnbuild.native_output import native_output_to
 
 
 def _interpreter(model):
@@ -36,3 +42,22 @@ def io_quantization(model):
     qi, qo = inp["quantization_parameters"], out["quantization_parameters"]
     return ((qi["scales"][0], qi["zero_points"][0], inp["dtype"], list(inp["shape"])),
             (qo["scales"][0], qo["zero_points"][0]))
+
+
+def tflm_arena_bytes(model):
+    """What TFLite Micro's arena must hold for the model (arena_used_bytes()): tensors
+    (head) plus TFLM's own structures (tail), read from its allocation report."""
+    interpreter = _interpreter(model)
+    shape = interpreter.get_input_details(0)["shape"]
+    interpreter.set_input(np.zeros(shape, interpreter.get_input_details(0)["dtype"]), 0)
+    interpreter.invoke()
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "allocations.txt")
+        with native_output_to(log):
+            interpreter.print_allocations()
+        with open(log) as f:
+            text = f.read()
+    match = re.search(r"Arena allocation total (\d+) bytes", text)
+    if not match:
+        raise RuntimeError(f"TFLite Micro printed no arena total: {text[:300]!r}")
+    return int(match.group(1))

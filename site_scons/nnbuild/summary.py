@@ -30,7 +30,8 @@ def summary_lines(result):
     if size:
         arena = size["arena"]
         lines.append(f"  flash {_used(size['flash'])}, RAM {_used(size['ram'])}")
-        lines.append(f"  arena {arena['bytes']} B (lower bound {arena['lower_bound']} B)")
+        lines.append(f"  arena {arena['bytes']} B (lower bound {arena['lower_bound']} B, "
+                     f"TFLite Micro {arena['tflm']} B)")
     if verify:
         verdict = "bit-exact" if verify["bit_exact"] else f"{verify['mismatches']} MISMATCHES"
         lines.append(f"  verify: {verdict} on {verify['vectors']} vectors from {verify['inputs']} "
