@@ -33,9 +33,23 @@ def _generator(entry):
     return getattr(module, function)
 
 
-def calibration_source(spec):
-    """Where a model folder's calibration data comes from: ["file", path] or
-    ["generator", "path/to/module.py:function"] (called with the sample count)."""
+def calibration_source(spec, option=""):
+    """Where a model's calibration data comes from: ["file", path],
+    ["generator", "path/to/module.py:function"] (called with the sample count) or
+    ["random", ""]. The `calibration=` option wins over model.toml."""
+    if option == "random":
+        return ["random", ""]
+    if option:
+        if not os.path.isfile(option):
+            raise UserError(f"option calibration={option}: no such file; give an .npz with an "
+                            "array 'x' or an .npy file of samples, or calibration=random.")
+        return ["file", option]
+    if not spec.folder:
+        raise UserError(
+            f"{spec.source}: an ONNX model given by path needs calibration data to be quantized. "
+            "Give calibration=FILE (an .npz with an array 'x', or an .npy, with samples in the "
+            "ONNX input's layout or flattened), or calibration=random to quantize with random "
+            "inputs on purpose (accuracy will suffer).")
     section = spec.config.get("calibration", {})
     path = section.get("file")
     if path and os.path.isfile(spec.path_in_folder(path)):
@@ -48,16 +62,30 @@ def calibration_source(spec):
     raise UserError(f"{spec.folder}/model.toml: no [calibration] section; name a file or a generator.")
 
 
-def calibration_samples(source, count):
+def calibration_dependency(source):
+    """The file whose change must redo quantization, if any."""
+    kind, where = source
+    return {"file": where, "generator": where.rpartition(":")[0]}.get(kind)
+
+
+def calibration_samples(source, count, shape):
+    """`count` samples [N, *shape[1:]] of the model input (`shape` is the ONNX input shape)."""
     kind, where = source
     if kind == "file":
         x, _ = load_samples(where, "calibration")
         return x[:count]
+    if kind == "random":
+        # Deterministic, so the quantized model is reproducible.
+        return np.random.default_rng(0).standard_normal((count, *shape[1:])).astype(np.float32)
     return np.asarray(_generator(where)(count), dtype=np.float32)
 
 
-def evaluation_file(spec):
-    """The labelled evaluation .npz named by model.toml, or None when absent."""
+def evaluation_file(spec, option=""):
+    """The labelled evaluation .npz: the `eval=` option, else model.toml's when present, else None."""
+    if option:
+        if not os.path.isfile(option):
+            raise UserError(f"option eval={option}: no such file; give an .npz with arrays 'x' and 'y'.")
+        return option
     path = spec.config.get("evaluation", {}).get("file")
     if path and os.path.isfile(spec.path_in_folder(path)):
         return spec.path_in_folder(path)

@@ -36,15 +36,14 @@ def build_model(env, opts):
     folder = f"{BUILD}/models/{spec.name}"
     tflite_path = f"{folder}/{spec.name}.tflite"
     quant_report = None
-    evaluation = datasets.evaluation_file(spec) if spec.folder else None
+    evaluation = datasets.evaluation_file(spec, opts["eval"])
     if spec.kind == "onnx":
-        calibration = datasets.calibration_source(spec)
+        calibration = datasets.calibration_source(spec, opts["calibration"])
         samples = spec.config.get("calibration", {}).get("samples", DEFAULT_CALIBRATION_SAMPLES)
         settings = {"model": spec.name, "mode": "int8", "calibration": calibration,
                     "samples": samples, "evaluation": evaluation}
-        inputs = [spec.source, settings_node(env, settings), calibration[1].rpartition(":")[0] or calibration[1]]
-        if evaluation:
-            inputs.append(evaluation)
+        inputs = [spec.source, settings_node(env, settings)]
+        inputs += [f for f in (datasets.calibration_dependency(calibration), evaluation) if f]
         tflite, quant_report = env.Quantize(tflite_path, inputs)
     else:
         tflite = env.InstallAs(tflite_path, spec.source)[0]

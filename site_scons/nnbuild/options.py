@@ -14,6 +14,8 @@ OPTIONS = {
     "runtime": ("inference runtime linked into the firmware", "aot", RUNTIMES),
     "verify": ("run the firmware under emulation and compare with TFLite Micro", "1", ("0", "1")),
     "vectors": ("input vectors compared by verify", "50", None),
+    "calibration": ("calibration data for an ONNX model: .npz (array x) or .npy, or 'random'", "", None),
+    "eval": ("labelled evaluation data (.npz with x and y) for accuracy reports", "", None),
     "verbose": ("print full commands instead of one line per step", "0", ("0", "1")),
 }
 
@@ -58,4 +60,6 @@ def parse_options(arguments):
         "verify": verify,
         "vectors": int(raw["vectors"]),
         "verbose": verbose,
+        "calibration": raw["calibration"],
+        "eval": raw["eval"],
     }

@@ -30,7 +30,8 @@ def quantize_step(targets, sources, settings):
     """model.onnx -> <model>.tflite (full int8) and quant_report.json."""
     tflite_path, report_path = targets
     onnx_path = sources[0]
-    calibration = datasets.calibration_samples(settings["calibration"], settings["samples"])
+    shape = quantize.onnx_input_spec(onnx_path)["shape"]
+    calibration = datasets.calibration_samples(settings["calibration"], settings["samples"], shape)
     work_dir = os.path.join(os.path.dirname(tflite_path), "quantize")
     os.makedirs(work_dir, exist_ok=True)
     info = quantize.quantize_onnx(onnx_path, calibration, tflite_path, work_dir, mode=settings["mode"])
