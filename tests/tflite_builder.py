@@ -21,6 +21,7 @@ class T:
     data: np.ndarray = None
     quantized_dimension: int = 0
     name: str = ""
+    shape_signature: tuple = None   # with -1 for dynamic dimensions
 
 
 def build_model(ops, tensors, inputs, outputs):
@@ -37,6 +38,8 @@ def build_model(ops, tensors, inputs, outputs):
         t.type = _TYPES[spec.dtype]
         t.name = spec.name or f"t{i}"
         t.buffer = 0
+        if spec.shape_signature is not None:
+            t.shapeSignature = np.array(spec.shape_signature, dtype=np.int32)
         if spec.data is not None:
             buf = schema.BufferT()
             buf.data = np.frombuffer(np.ascontiguousarray(spec.data, dtype=spec.dtype).tobytes(), dtype=np.uint8)
