@@ -3,6 +3,7 @@
 import functools
 import os
 import subprocess
+import sys
 import tempfile
 
 import numpy as np
@@ -17,52 +18,67 @@ KERNELS = os.path.join(REPO, "kernels")
 SANITIZE = ["-O1", "-g", "-Wall", "-Werror", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
 
 
+def _compiler(target):
+    """(compile command, emulator prefix): host gcc with sanitizers, or the target's zig cc."""
+    if target is None:
+        return ["gcc", *SANITIZE], []
+    from nnbuild.targets import load_target
+    from nnbuild.toolchain import FIRMWARE_CCFLAGS
+
+    t = load_target(target)
+    cc = [sys.executable, "-m", "ziglang", "cc", "-target", t.triple, *t.cflags, *FIRMWARE_CCFLAGS, "-Werror"]
+    return cc, t.emulator
+
+
 @functools.lru_cache(maxsize=None)
-def _host_kernels(stamp):
-    """The kernels compiled once per test session (per kernel-source state) into an archive."""
+def _kernels(target, stamp):
+    """The kernels compiled once per test session (per target and source state) into an archive."""
+    cc, _ = _compiler(target)
     out = tempfile.mkdtemp(prefix="nnkernels-")
     objects = []
     for f in sorted(os.listdir(KERNELS)):
         if f.endswith(".c"):
             obj = os.path.join(out, f[:-2] + ".o")
-            subprocess.run(["gcc", *SANITIZE, "-std=c11", "-c", "-o", obj, os.path.join(KERNELS, f)], check=True)
+            subprocess.run([*cc, "-std=c11", "-c", "-o", obj, os.path.join(KERNELS, f)], check=True)
             objects.append(obj)
     archive = os.path.join(out, "libnnkernels.a")
-    subprocess.run(["ar", "rcs", archive, *objects], check=True)
+    subprocess.run([sys.executable, "-m", "ziglang", "ar", "rcs", archive, *objects], check=True)
     return archive
 
 
-def host_kernels():
+def kernels_archive(target=None):
     stamp = tuple((f, os.path.getmtime(os.path.join(KERNELS, f))) for f in sorted(os.listdir(KERNELS)))
-    return _host_kernels(stamp)
+    return _kernels(target, stamp)
 
 
-def build_host(model_bytes, workdir, name="m"):
-    """Generate, compile and link a host runner for the model; returns the executable path."""
+def build_runner(model_bytes, workdir, name="m", target=None):
+    """Generate, compile and link a runner for the model (host with sanitizers, or a target
+    from targets/); returns (command prefix that runs it, generated code)."""
     graph = parse_tflite(model_bytes, "<test model>")
     gen = generate_aot(graph, name, "<test model>")
     os.makedirs(workdir, exist_ok=True)
     files = {f"{name}.h": gen["header"], f"{name}.c": gen["source"],
-             f"{name}_weights.c": gen["weights"], "runner.c": render_runner(name, "host")}
+             f"{name}_weights.c": gen["weights"], "runner.c": render_runner(name, target or "host")}
     for fname, text in files.items():
         with open(os.path.join(workdir, fname), "w") as f:
             f.write(text)
     exe = os.path.join(workdir, "runner")
-    subprocess.run(["gcc", *SANITIZE, "-I", workdir, "-I", KERNELS, "-o", exe,
-                    *[os.path.join(workdir, f) for f in files if f.endswith(".c")], host_kernels()],
+    cc, emulator = _compiler(target)
+    subprocess.run([*cc, "-I", workdir, "-I", KERNELS, "-o", exe,
+                    *[os.path.join(workdir, f) for f in files if f.endswith(".c")], kernels_archive(target)],
                    check=True)
-    return exe, gen
+    return [*emulator, exe], gen
 
 
-def run_host(exe, inputs, output_shape, dtype):
+def run_runner(command, inputs, output_shape, dtype):
     """Feed raw input vectors on stdin; returns the outputs as [N, *output_shape]."""
     data = np.ascontiguousarray(inputs).tobytes()
-    proc = subprocess.run([exe], input=data, capture_output=True, check=True)
+    proc = subprocess.run(command, input=data, capture_output=True, check=True)
     return parse_outputs(proc.stdout.decode(), len(inputs), output_shape, dtype)
 
 
-def assert_bit_exact(model_bytes, workdir, vectors=4, seed=0):
-    """Random int8 inputs through the host build and TFLite Micro: equal byte for byte."""
+def assert_bit_exact(model_bytes, workdir, vectors=4, seed=0, target=None):
+    """Random int8 inputs through the runner and TFLite Micro: equal byte for byte."""
     from nnbuild.reference import reference_outputs
 
     graph = parse_tflite(model_bytes, "<test model>")
@@ -70,6 +86,6 @@ def assert_bit_exact(model_bytes, workdir, vectors=4, seed=0):
     rng = np.random.default_rng(seed)
     inputs = rng.integers(-128, 128, size=(vectors, *x.shape)).astype(np.int8)
     expected = reference_outputs(model_bytes, inputs)
-    exe, _ = build_host(model_bytes, workdir)
-    got = run_host(exe, inputs, expected.shape[1:], expected.dtype)
+    command, _ = build_runner(model_bytes, workdir, target=target)
+    got = run_runner(command, inputs, expected.shape[1:], expected.dtype)
     np.testing.assert_array_equal(got, expected)
