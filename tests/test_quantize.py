@@ -62,13 +62,14 @@ def test_int8_accuracy_close_to_float(ecm_int8):
     raw, dequantized = quantize.run_tflite_micro(data, quantize.to_tflite_layout(x, info))
     int8_acc = quantize.accuracy(dequantized, y)
     assert raw.dtype == np.int8 and raw.shape == (100, 2)
-    # Measured: float 0.93, int8 0.85. Plain int8 costs this model up to ~15
-    # points (README: 0.908 -> 0.757 on all 600 samples with 200 calibration
-    # samples), so the bound allows that and still fails at chance level (0.5),
-    # e.g. for a wrong input layout or scale.
+    # Naive int8 lost ~15 points on this model (TF's calibrator records the
+    # ranges of in-place element-wise ops wrongly); with exact ranges int8 stays
+    # within a point or two of float. Measured here: float 0.93, int8 0.90 with
+    # 50 calibration samples.
+    agreement = np.mean(np.argmax(dequantized, -1) == np.argmax(quantize.run_float_onnx(ONNX, x), -1))
     assert float_acc >= 0.85
-    assert int8_acc >= 0.70
-    assert int8_acc >= float_acc - 0.2
+    assert int8_acc >= float_acc - 0.05
+    assert agreement >= 0.95
 
 
 def test_corrupt_onnx_is_a_user_error(tmp_path):

@@ -303,6 +303,49 @@ def _input_perm(tf, saved_model, onnx_path, spec, sample):
     return best[0], best[1]
 
 
+def _exact_ranges(tf, calibrated, cal):
+    """Replace the calibrator's min/max with each tensor's true range over cal.
+
+    TF's calibrator logs every op's inputs a second time *after* the op ran
+    (for LSTM state). When the TFLite memory planner lets an elementwise op
+    (MUL, ADD, LOGISTIC, ...) write its output over an input that has no other
+    consumer, that input's range absorbs the output's values
+    (tensorflow/tensorflow#127842). In a Conv->SiLU->BatchNorm chain the SiLU
+    product x*sigmoid(x) (range ~2) then gets the BatchNorm multiply's range
+    (~24), i.e. 12x too coarse a scale in int8. An interpreter that preserves
+    all tensors shares no buffers, so its tensors hold the true values.
+    """
+    import flatbuffers
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    model = schema.ModelT.InitFromPackedBuf(calibrated, 0)
+    graph = model.subgraphs[0]
+    # activations the calibrator recorded: op outputs and the graph input (not e.g. LSTM intermediates)
+    produced = set(graph.inputs) | {i for op in graph.operators for i in op.outputs}
+    logged = [i for i in sorted(produced) if graph.tensors[i].quantization is not None
+              and graph.tensors[i].quantization.min is not None]
+    interp = tf.lite.Interpreter(
+        model_content=calibrated, experimental_preserve_all_tensors=True,
+        # reference kernels: float results (hence ranges, hence .tflite bytes) do not depend on the CPU
+        experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
+    interp.allocate_tensors()
+    (inp,) = interp.get_input_details()
+    lo = dict.fromkeys(logged, np.inf)
+    hi = dict.fromkeys(logged, -np.inf)
+    for sample in cal:
+        interp.set_tensor(inp["index"], sample[None].astype(np.float32))
+        interp.invoke()
+        for i in logged:
+            v = interp.get_tensor(i)
+            lo[i], hi[i] = min(lo[i], float(v.min())), max(hi[i], float(v.max()))
+    for i in logged:
+        graph.tensors[i].quantization.min = [lo[i]]
+        graph.tensors[i].quantization.max = [hi[i]]
+    builder = flatbuffers.Builder(len(calibrated) + 4096)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
 def _convert(tf, saved_model, cal, mode, onnx_path):
     ops_set, io_type = MODES[mode]
 
@@ -317,7 +360,18 @@ def _convert(tf, saved_model, cal, mode, onnx_path):
     converter.target_spec.supported_ops = [getattr(tf.lite.OpsSet, ops_set)]
     converter.inference_input_type = converter.inference_output_type = getattr(tf, io_type)
     try:
-        return converter.convert()
+        if mode != "int8":
+            # 16x8 goes through the old quantizer (the MLIR one has no 16x8 MUL-by-constant);
+            # the same range bug costs it nothing measurable (16 bits of headroom).
+            return converter.convert()
+        # int8: calibrate, correct the ranges, then the same MLIR quantizer call
+        # converter.convert() makes (lite.py, TFLiteConverterBase._quantize).
+        from tensorflow.lite.python import convert as tfl_convert
+
+        converter._experimental_calibrate_only = True
+        calibrated = _exact_ranges(tf, converter.convert(), cal)
+        return tfl_convert.mlir_quantize(calibrated, input_data_type=tf.int8,
+                                         output_data_type=tf.int8)
     except Exception as e:
         lines = [l for l in str(e).splitlines() if "error" in l.lower()] or str(e).splitlines() or [type(e).__name__]
         raise UserError(
