@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -324,10 +325,12 @@ def _exact_ranges(tf, calibrated, cal):
     produced = set(graph.inputs) | {i for op in graph.operators for i in op.outputs}
     logged = [i for i in sorted(produced) if graph.tensors[i].quantization is not None
               and graph.tensors[i].quantization.min is not None]
-    interp = tf.lite.Interpreter(
-        model_content=calibrated, experimental_preserve_all_tensors=True,
-        # reference kernels: float results (hence ranges, hence .tflite bytes) do not depend on the CPU
-        experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
+    with warnings.catch_warnings():  # its deprecation notice; TF 2.19 is pinned
+        warnings.simplefilter("ignore")
+        interp = tf.lite.Interpreter(
+            model_content=calibrated, experimental_preserve_all_tensors=True,
+            # reference kernels: float results (hence ranges, hence .tflite bytes) do not depend on the CPU
+            experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
     interp.allocate_tensors()
     (inp,) = interp.get_input_details()
     lo = dict.fromkeys(logged, np.inf)
