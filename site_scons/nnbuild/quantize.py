@@ -71,6 +71,59 @@ def onnx_input_spec(onnx_path):
             "dynamic_batch": dynamic_batch}
 
 
+class Conversion:
+    """An ONNX model converted once to a float SavedModel (the slow step, onnx2tf),
+    ready to be quantized in several modes and compared."""
+
+    def __init__(self, onnx_path, calibration, work_dir, log=None):
+        self.onnx_path, self.work_dir = onnx_path, work_dir
+        self.log = log or (lambda line: None)
+        self.spec = onnx_input_spec(onnx_path)
+        if self.spec["dtype"] != "float32":
+            raise UserError(
+                f"{onnx_path}: input '{self.spec['name']}' is {self.spec['dtype']}, but quantization "
+                "needs a float32 input. Export the model with a float32 input.")
+        cal = _as_samples(calibration, self.spec["shape"], f"calibration data for {onnx_path}")
+        if not np.isfinite(cal).all():
+            raise UserError(f"calibration data for {onnx_path} contains NaN or infinite "
+                            "values; quantization ranges would be meaningless. Clean the data.")
+        os.makedirs(work_dir, exist_ok=True)
+        self.saved_model = _run_onnx2tf(onnx_path, self.spec, work_dir, self.log)
+        with native_output_to(os.path.join(work_dir, "tflite_converter.log")):
+            self.tf = _import_tf()
+            self.perm, self.check_diff = _input_perm(self.tf, self.saved_model, onnx_path, self.spec, cal[:1])
+        self.calibration = cal.transpose(self.perm)
+
+    def quantize(self, mode):
+        """The full-integer .tflite bytes for `mode` and their summary (layout, scales, ops)."""
+        if mode not in MODES:
+            raise UserError(f"quantization mode '{mode}' is unknown; use one of: {', '.join(MODES)}.")
+        self.log(f"quantize {os.path.basename(self.onnx_path)}: {mode}, {len(self.calibration)} calibration samples")
+        with native_output_to(os.path.join(self.work_dir, "tflite_converter.log")):
+            data = _convert(self.tf, self.saved_model, self.calibration, mode, self.onnx_path)
+        info = _summary(data)
+        _check_integer_boundary(info, MODES[mode][1], self.onnx_path)
+        info.update(mode=mode, onnx_path=str(self.onnx_path), input_name=self.spec["name"],
+                    onnx_input_shape=self.spec["shape"], input_perm=self.perm,
+                    calibration_samples=len(self.calibration), float_check_max_abs_diff=self.check_diff)
+        return data, info
+
+    def float_tflite(self):
+        """The unquantized .tflite of the same SavedModel: the float counterpart of every tensor."""
+        with native_output_to(os.path.join(self.work_dir, "tflite_converter.log")):
+            return self.tf.lite.TFLiteConverter.from_saved_model(self.saved_model).convert()
+
+
+def write_tflite(data, tflite_path):
+    """Atomic write: a failed or interrupted build never leaves a truncated model."""
+    out_dir = os.path.dirname(os.path.abspath(tflite_path))
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = f"{tflite_path}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, tflite_path)
+
+
 def quantize_onnx(onnx_path, calibration, tflite_path, work_dir, mode="int8", log=None):
     """Convert an ONNX model to a full-integer .tflite (int8 or 16x8); return its layout and scales.
 
@@ -79,41 +132,10 @@ def quantize_onnx(onnx_path, calibration, tflite_path, work_dir, mode="int8", lo
     the tools' logs (onnx2tf.log, tflite_converter.log). log: optional callable
     taking one progress line (e.g. print); None for silence.
     """
-    log = log or (lambda line: None)
     if mode not in MODES:
         raise UserError(f"quantization mode '{mode}' is unknown; use one of: {', '.join(MODES)}.")
-    spec = onnx_input_spec(onnx_path)
-    if spec["dtype"] != "float32":
-        raise UserError(
-            f"{onnx_path}: input '{spec['name']}' is {spec['dtype']}, but quantization "
-            "needs a float32 input. Export the model with a float32 input.")
-    cal = _as_samples(calibration, spec["shape"], f"calibration data for {onnx_path}")
-    if not np.isfinite(cal).all():
-        raise UserError(f"calibration data for {onnx_path} contains NaN or infinite "
-                        "values; quantization ranges would be meaningless. Clean the data.")
-    os.makedirs(work_dir, exist_ok=True)
-
-    saved_model = _run_onnx2tf(onnx_path, spec, work_dir, log)
-
-    log(f"quantize {os.path.basename(onnx_path)}: {mode}, {len(cal)} calibration samples")
-    with native_output_to(os.path.join(work_dir, "tflite_converter.log")):
-        tf = _import_tf()
-        perm, check_diff = _input_perm(tf, saved_model, onnx_path, spec, cal[:1])
-        data = _convert(tf, saved_model, cal.transpose(perm), mode, onnx_path)
-    info = _summary(data)
-    _check_integer_boundary(info, MODES[mode][1], onnx_path)
-
-    # Atomic write: a failed or interrupted build never leaves a truncated model.
-    out_dir = os.path.dirname(os.path.abspath(tflite_path))
-    os.makedirs(out_dir, exist_ok=True)
-    tmp = f"{tflite_path}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, tflite_path)
-
-    info.update(mode=mode, onnx_path=str(onnx_path), input_name=spec["name"],
-                onnx_input_shape=spec["shape"], input_perm=perm,
-                calibration_samples=len(cal), float_check_max_abs_diff=check_diff)
+    data, info = Conversion(onnx_path, calibration, work_dir, log).quantize(mode)
+    write_tflite(data, tflite_path)
     return info
 
 
