@@ -3,7 +3,8 @@
 import os
 from dataclasses import dataclass, field
 
-from nnbuild import datasets
+from nnbuild import datasets, precision
+from nnbuild.errors import UserError
 from nnbuild.runner import runner_context
 from nnbuild.scons_actions import settings_node
 
@@ -40,8 +41,14 @@ def build_model(env, opts):
     if spec.kind == "onnx":
         calibration = datasets.calibration_source(spec, opts["calibration"])
         samples = spec.config.get("calibration", {}).get("samples", DEFAULT_CALIBRATION_SAMPLES)
-        settings = {"model": spec.name, "mode": "int8", "calibration": calibration,
-                    "samples": samples, "evaluation": evaluation}
+        quantization = spec.config.get("quantization", {})
+        settings = {"model": spec.name, "calibration": calibration, "samples": samples,
+                    "evaluation": evaluation,
+                    "mode": opts["quantize"] or quantization.get("mode", "auto"),
+                    "tolerance": quantization.get("tolerance", precision.DEFAULT_TOLERANCE)}
+        if settings["mode"] not in precision.MODES:
+            raise UserError(f"{spec.folder}/model.toml: [quantization] mode '{settings['mode']}'; "
+                            f"valid modes: {', '.join(precision.MODES)}.")
         inputs = [spec.source, settings_node(env, settings)]
         inputs += [f for f in (datasets.calibration_dependency(calibration), evaluation) if f]
         tflite, quant_report = env.Quantize(tflite_path, inputs)

@@ -13,9 +13,10 @@ OPTIONS = {
     "model": ("model: a folder name in models/, a folder, or an .onnx/.tflite file", "af_detection", None),
     "runtime": ("inference runtime linked into the firmware", "aot", RUNTIMES),
     "verify": ("run the firmware under emulation and compare with TFLite Micro", "1", ("0", "1")),
-    "vectors": ("input vectors compared by verify", "50", None),
+    "vectors": ("input vectors verify compares (auto: every evaluation sample, else 50 random)", "auto", None),
     "calibration": ("calibration data for an ONNX model: .npz (array x) or .npy, or 'random'", "", None),
     "eval": ("labelled evaluation data (.npz with x and y) for accuracy reports", "", None),
+    "quantize": ("quantization of an ONNX model (default: model.toml's, else auto)", "", ("int8", "int16x8", "auto")),
     "verbose": ("print full commands instead of one line per step", "0", ("0", "1")),
 }
 
@@ -45,21 +46,24 @@ def parse_options(arguments):
         raise UserError(f"unknown option {', '.join(unknown)}; valid options: "
                         f"{', '.join(OPTIONS)} (scons -h describes them).")
     raw = {name: arguments.get(name, default) for name, (_, default, _) in OPTIONS.items()}
+    if raw["quantize"] and raw["quantize"] not in OPTIONS["quantize"][2]:
+        raise UserError(f"option quantize={raw['quantize']}: valid values: {', '.join(OPTIONS['quantize'][2])}.")
     if raw["runtime"] not in RUNTIMES:
         raise UserError(f"option runtime={raw['runtime']}: valid runtimes: {', '.join(RUNTIMES)}.")
     names = [t.strip() for t in raw["target"].split(",") if t.strip()]
     if not names:
         raise UserError(f"option target: name at least one of {', '.join(targets.available_targets())}.")
-    if not raw["vectors"].isdigit() or int(raw["vectors"]) < 1:
-        raise UserError(f"option vectors={raw['vectors']}: expected a positive whole number.")
+    if raw["vectors"] != "auto" and (not raw["vectors"].isdigit() or int(raw["vectors"]) < 1):
+        raise UserError(f"option vectors={raw['vectors']}: expected auto or a positive whole number.")
     verify, verbose = _boolean("verify", raw["verify"]), _boolean("verbose", raw["verbose"])
     return {
         "targets": [targets.load_target(t) for t in names],
         "model": models.resolve_model(raw["model"]),
         "runtime": raw["runtime"],
         "verify": verify,
-        "vectors": int(raw["vectors"]),
+        "vectors": None if raw["vectors"] == "auto" else int(raw["vectors"]),
         "verbose": verbose,
         "calibration": raw["calibration"],
         "eval": raw["eval"],
+        "quantize": raw["quantize"],
     }

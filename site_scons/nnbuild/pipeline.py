@@ -12,7 +12,7 @@ import subprocess
 
 import numpy as np
 
-from nnbuild import datasets, quantize, size_report
+from nnbuild import datasets, precision, quantize, size_report
 from nnbuild.aot_codegen import generate_aot
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
@@ -27,32 +27,26 @@ def _say(line):
 
 
 def quantize_step(targets, sources, settings):
-    """model.onnx -> <model>.tflite (full int8) and quant_report.json."""
+    """model.onnx -> <model>.tflite (full integer) and quant_report.json."""
     tflite_path, report_path = targets
     onnx_path = sources[0]
     shape = quantize.onnx_input_spec(onnx_path)["shape"]
     calibration = datasets.calibration_samples(settings["calibration"], settings["samples"], shape)
     work_dir = os.path.join(os.path.dirname(tflite_path), "quantize")
-    os.makedirs(work_dir, exist_ok=True)
-    info = quantize.quantize_onnx(onnx_path, calibration, tflite_path, work_dir, mode=settings["mode"])
-    report = {"model": settings["model"], "mode": settings["mode"],
+    conversion = quantize.Conversion(onnx_path, calibration, work_dir)
+    evaluation = datasets.load_samples(settings["evaluation"], "evaluation") if settings["evaluation"] else None
+    judge = precision.Judge(onnx_path, conversion, evaluation)
+    chosen, data, info, candidates, reason = precision.choose(settings["mode"], judge, settings["tolerance"])
+    report = {"model": settings["model"], "mode": chosen, "asked": settings["mode"], "reason": reason,
               "calibration": {"source": settings["calibration"], "samples": int(len(calibration))},
               "onnx_input_shape": info["onnx_input_shape"], "input_perm": info["input_perm"],
-              "ops": info.get("ops", {})}
-    if settings["evaluation"]:
-        x, y = datasets.load_samples(settings["evaluation"], "evaluation")
-        float_logits = quantize.run_float_onnx(onnx_path, x)
-        _, int8_logits = quantize.run_tflite_micro(tflite_path, quantize.to_tflite_layout(x, info))
-        report["evaluation"] = {
-            "file": settings["evaluation"], "samples": int(len(x)),
-            "float_accuracy": quantize.accuracy(float_logits, y),
-            "int8_accuracy": quantize.accuracy(int8_logits, y),
-            "top1_agreement": float(np.mean(np.argmax(float_logits, -1) == np.argmax(int8_logits, -1))),
-        }
-        e = report["evaluation"]
-        _say(f"accuracy on {e['samples']} samples: float {e['float_accuracy']:.3f}, "
-             f"int8 {e['int8_accuracy']:.3f} (top-1 agreement {e['top1_agreement']:.3f})")
+              "ops": info.get("ops", {}),
+              "evaluation": {"data": judge.what, "float": judge.float_metrics(), **candidates}}
+    quantize.write_tflite(data, tflite_path)
     write_atomically(report_path, json.dumps(report, indent=2) + "\n")
+    _say(f"quantize={settings['mode']}: {chosen} ({reason})")
+    for line in precision.format_candidates(report["evaluation"]).splitlines():
+        _say(line)
 
 
 def aot_step(targets, sources, settings):
@@ -73,32 +67,36 @@ def render_step(targets, sources, settings):
     write_atomically(targets[0], render_template(template, **settings))
 
 
-def test_vectors(tflite_path, count, data_file=None, quant_report=None):
-    """Raw input vectors for verification: samples from `data_file` (laid out as the
-    quantization recorded in `quant_report`), else deterministic random values."""
+RANDOM_VECTORS = 50
+
+
+def verification_vectors(tflite_path, count, data_file=None, quant_report=None):
+    """Raw input vectors for verification and their labels (or None): the first `count`
+    samples of `data_file` (all if count is None), laid out as the quantization recorded
+    in `quant_report`; without data, `count` (default 50) deterministic random vectors."""
     graph = load_tflite(tflite_path)
     x_t = graph.tensors[graph.inputs[0]]
     dtype = np.dtype(x_t.dtype)
     shape = x_t.shape
     if data_file:
-        x, _ = datasets.load_samples(data_file, "verification")
-        x = x[:count]
+        x, y = datasets.load_samples(data_file, "verification")
+        x, y = x[:count], (y[:count] if y is not None else None)
         if quant_report:
             with open(quant_report) as f:
                 x = quantize.to_tflite_layout(x, json.load(f))
         q = quantize.quantize_input(x.reshape((len(x), *shape[1:])), float(x_t.scale[0]),
                                     int(x_t.zero_point[0]), dtype)
-        return q
+        return q, y
     rng = np.random.default_rng(0)
     info = np.iinfo(dtype)
-    return rng.integers(info.min, info.max + 1, size=(count, *shape[1:])).astype(dtype)
+    return rng.integers(info.min, info.max + 1, size=(count or RANDOM_VECTORS, *shape[1:])).astype(dtype), None
 
 
 def verify_step(targets, sources, settings):
     """Run the firmware under the target's emulator; compare byte for byte with TFLite Micro."""
     firmware, tflite_path = sources[0], sources[1]
     quant_report = next((s for s in sources if s.endswith("quant_report.json")), None)
-    vectors = test_vectors(tflite_path, settings["vectors"], settings.get("data"), quant_report)
+    vectors, labels = verification_vectors(tflite_path, settings["vectors"], settings.get("data"), quant_report)
     expected = reference_outputs(tflite_path, vectors)
     vectors_path = os.path.join(os.path.dirname(targets[0]), "vectors.bin")
     write_atomically(vectors_path, np.ascontiguousarray(vectors).tobytes())
@@ -121,13 +119,16 @@ def verify_step(targets, sources, settings):
               "emulator": " ".join(settings["emulator"]) or "native",
               "inputs": os.path.basename(settings["data"]) if settings.get("data") else "random",
               "max_abs_diff": int(np.max(np.abs(got.astype(np.int64) - expected.astype(np.int64))))}
+    if labels is not None:  # the firmware's own accuracy (output scales are positive: argmax of raw)
+        result["accuracy"] = float(np.mean(np.argmax(got.reshape(len(got), -1), -1) == labels))
     write_atomically(targets[0], json.dumps(result, indent=2) + "\n")
     if mismatched:
         i = mismatched[0]
         raise UserError(f"{firmware}: {len(mismatched)} of {len(vectors)} output vectors differ from "
                         f"the TFLite Micro interpreter (first: vector {i}, firmware "
                         f"{got[i].ravel()[:8].tolist()} vs reference {expected[i].ravel()[:8].tolist()}).")
-    _say(f"bit-exact on {len(vectors)} vectors from {result['inputs']} ({result['emulator']})")
+    accuracy = f", accuracy {result['accuracy']:.3f}" if "accuracy" in result else ""
+    _say(f"bit-exact on {len(vectors)} vectors from {result['inputs']} ({result['emulator']}){accuracy}")
 
 
 def size_step(targets, sources, settings):

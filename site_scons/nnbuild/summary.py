@@ -34,8 +34,9 @@ def summary_lines(result):
                      f"TFLite Micro {arena['tflm']} B)")
     if verify:
         verdict = "bit-exact" if verify["bit_exact"] else f"{verify['mismatches']} MISMATCHES"
+        accuracy = f", accuracy {verify['accuracy']:.3f}" if "accuracy" in verify else ""
         lines.append(f"  verify: {verdict} on {verify['vectors']} vectors from {verify['inputs']} "
-                     f"({verify['emulator']})")
+                     f"({verify['emulator']}){accuracy}")
     else:
         lines.append("  verify: not run (verify=0)")
     return lines
