@@ -29,6 +29,8 @@ class FirmwareResult:
     target: object
     folder: str
     outputs: list
+    toolchain: str = ""
+    deployable: str = ""
 
 
 def build_model(env, opts):
@@ -69,10 +71,33 @@ def _kernels_library(env, target):
     return env.StaticLibrary(f"{lib_dir}/nnkernels", objects)[0], objects
 
 
+def _toolchain_env(env, opts, target):
+    """A construction environment for the target with the toolchain asked for."""
+    toolchain = opts["toolchain"] or target.toolchain
+    if toolchain == "zig" and not target.triple:
+        raise UserError(f"toolchain=zig: target {target.name} has no zig triple ({target.path}); "
+                        f"use toolchain=gnu.")
+    tenv = env.Clone(NNBUILD_TARGET=target, CROSS_COMPILE=opts["cross_compile"])
+    tenv.Tool(toolchain)
+    return tenv, toolchain
+
+
+def _baremetal_sources(tenv, target, model, out, opts):
+    """Startup code, linker script and compiled-in test vectors of a bare-metal image."""
+    context = {"target": target.name, "memory": target.memory, "stack": target.stack, "heap": target.heap}
+    settings = settings_node(tenv, context)
+    startup = tenv.RenderTemplate(f"{out}/startup.c", ["#templates/baremetal/startup.c.j2", settings])
+    script = tenv.RenderTemplate(f"{out}/link.ld", ["#templates/baremetal/link.ld.j2", settings])
+    vector_settings = settings_node(tenv, {"vectors": opts["vectors"], "data": model.data_file})
+    vectors = tenv.TestVectors(f"{out}/test_vectors.h", [model.tflite, vector_settings] +
+                               [s for s in (model.quant_report, model.data_file) if s is not None])
+    tenv.Append(LINKFLAGS=["-T", script[0]], CPPPATH=[f"#{out}"])
+    return tenv.Object(f"{out}/obj/startup.o", startup), script, vectors
+
+
 def build_firmware(env, opts, target, model):
     """Runner, compile, link, strip, size report and (with verify=1) verification for one target."""
-    tenv = env.Clone(NNBUILD_TARGET=target)
-    tenv.Tool("zig")
+    tenv, toolchain = _toolchain_env(env, opts, target)
     tenv.Append(CPPPATH=[f"#{KERNEL_DIR}", f"#{model.aot_dir}"])
     runtime = opts["runtime"]
     out = f"{BUILD}/{target.name}/{runtime}/{model.name}"
@@ -85,20 +110,32 @@ def build_firmware(env, opts, target, model):
     model_objects = [tenv.Object(f"{out}/obj/{os.path.splitext(os.path.basename(str(s)))[0]}.o", s)
                      for s in model.aot_sources]
     objects = [runner_o, *model_objects]
-    elf, map_file = tenv.Program(f"{out}/firmware.elf", objects + [kernels_lib])
-    stripped = tenv.StrippedProgram(f"{out}/firmware", objects + [kernels_lib])
-
     components = {str(runner_o[0]): "runner", str(model_objects[0][0]): "model code",
                   str(model_objects[1][0]): "model weights", str(kernels_lib): "kernels"}
+    baremetal = target.family == "baremetal"
+    if baremetal:
+        startup_o, script, vectors = _baremetal_sources(tenv, target, model, out, opts)
+        tenv.Depends(runner_o, vectors)
+        objects.append(startup_o)
+        components[str(startup_o[0])] = "startup"
+    elf, map_file = tenv.Program(f"{out}/firmware.elf", objects + [kernels_lib])
+    if baremetal:
+        tenv.Depends(elf, script)
+        deployable = tenv.BinaryImage(f"{out}/firmware.bin", elf)
+    else:
+        deployable = tenv.StrippedProgram(f"{out}/firmware", objects + [kernels_lib])
+
     size_settings = {"components": components, "budget": target.budget,
                      "arena_symbol": f"{model.name}_arena"}
     size_json, _ = tenv.SizeReport(f"{out}/size.json", [elf, map_file, model.aot_info,
                                                            settings_node(tenv, size_settings)])
-    outputs = [elf, stripped, size_json]
+    outputs = [elf, deployable, size_json]
     if opts["verify"]:
         verify_settings = {"emulator": target.emulator, "vectors": opts["vectors"],
-                           "data": model.data_file}
-        sources = [stripped, model.tflite, settings_node(tenv, verify_settings)]
+                           "data": model.data_file, "vectors_compiled_in": baremetal}
+        # qemu-system loads the ELF; user-mode emulators run the stripped deployable.
+        sources = [elf if baremetal else deployable, model.tflite, settings_node(tenv, verify_settings)]
         sources += [s for s in (model.quant_report, model.data_file) if s is not None]
         outputs.append(tenv.Verify(f"{out}/verify.json", sources))
-    return FirmwareResult(target=target, folder=out, outputs=outputs)
+    return FirmwareResult(target=target, folder=out, outputs=outputs, toolchain=toolchain,
+                          deployable=str(deployable[0]))

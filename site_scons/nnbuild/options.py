@@ -18,6 +18,8 @@ OPTIONS = {
     "eval": ("labelled evaluation data (.npz with x and y) for accuracy reports", "", None),
     "quantize": ("quantization of an ONNX model (default: model.toml's, else auto)", "", ("int8", "int16x8", "auto")),
     "verbose": ("print full commands instead of one line per step", "0", ("0", "1")),
+    "toolchain": ("compiler: zig (zig cc) or gnu (a GNU cross gcc); default: the target's", "", ("zig", "gnu")),
+    "CROSS_COMPILE": ("GNU cross prefix for toolchain=gnu, e.g. loongarch64-linux-gnu-", "", None),
 }
 
 
@@ -46,6 +48,8 @@ def parse_options(arguments):
         raise UserError(f"unknown option {', '.join(unknown)}; valid options: "
                         f"{', '.join(OPTIONS)} (scons -h describes them).")
     raw = {name: arguments.get(name, default) for name, (_, default, _) in OPTIONS.items()}
+    if raw["toolchain"] and raw["toolchain"] not in OPTIONS["toolchain"][2]:
+        raise UserError(f"option toolchain={raw['toolchain']}: valid values: {', '.join(OPTIONS['toolchain'][2])}.")
     if raw["quantize"] and raw["quantize"] not in OPTIONS["quantize"][2]:
         raise UserError(f"option quantize={raw['quantize']}: valid values: {', '.join(OPTIONS['quantize'][2])}.")
     if raw["runtime"] not in RUNTIMES:
@@ -66,4 +70,6 @@ def parse_options(arguments):
         "calibration": raw["calibration"],
         "eval": raw["eval"],
         "quantize": raw["quantize"],
+        "toolchain": raw["toolchain"],
+        "cross_compile": raw["CROSS_COMPILE"],
     }

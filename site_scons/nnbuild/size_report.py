@@ -188,12 +188,13 @@ def toolchain_component(input_file):
     return "C library"
 
 
-def analyze_size(elf_path, map_path, classify, arena_symbol=None):
+def analyze_size(elf_path, map_path, classify, arena_symbol=None, exclude_sections=(".test_vectors",)):
     """Size report shaped like size.json: flash/RAM totals, components, sections, arena, symbols.
 
     classify(input_file) names the component of an input file (see _input_file
     for the form). arena_symbol names the static tensor arena, reported as its
-    own RAM component carved out of its object's component.
+    own RAM component carved out of its object's component. exclude_sections
+    are not part of the firmware (a bare-metal image's verification vectors).
     """
     with open(map_path, encoding="utf-8", errors="replace") as f:
         mapped = _parse_map(f.read())
@@ -203,7 +204,7 @@ def analyze_size(elf_path, map_path, classify, arena_symbol=None):
     with open(elf_path, "rb") as f:
         for section in ELFFile(f).iter_sections():
             flags, size = section["sh_flags"], section["sh_size"]
-            if not flags & SH_FLAGS.SHF_ALLOC or size == 0:
+            if not flags & SH_FLAGS.SHF_ALLOC or size == 0 or section.name in exclude_sections:
                 continue
             nobits = section["sh_type"] == "SHT_NOBITS"
             memories = [mem for mem, counts in (("flash", not nobits),

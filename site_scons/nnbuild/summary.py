@@ -24,9 +24,9 @@ def _used(part):
 def summary_lines(result):
     size = _read(os.path.join(result.folder, "size.json"))
     verify = _read(os.path.join(result.folder, "verify.json"))
-    firmware = os.path.join(result.folder, "firmware")
-    lines = [f"{result.target.name}: {firmware}"
-             + (f" ({_kib(os.path.getsize(firmware))} stripped)" if os.path.exists(firmware) else "")]
+    firmware = result.deployable
+    lines = [f"{result.target.name} ({result.toolchain}): {firmware}"
+             + (f" ({_kib(os.path.getsize(firmware))})" if os.path.exists(firmware) else "")]
     if size:
         arena = size["arena"]
         lines.append(f"  flash {_used(size['flash'])}, RAM {_used(size['ram'])}")

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from nnbuild.errors import UserError
 
 TARGET_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "targets"))
-FAMILIES = ("linux",)
-TOOLCHAINS = ("zig",)
+FAMILIES = ("linux", "baremetal")
+TOOLCHAINS = ("zig", "gnu")
 
 
 @dataclass
@@ -16,12 +16,17 @@ class Target:
     name: str
     description: str
     family: str
-    toolchain: str
-    triple: str
+    toolchain: str                                 # the default; toolchain= may pick another
+    triple: str = ""                               # zig's -target
+    gnu_prefix: str = ""                           # GNU cross prefix, e.g. "arm-none-eabi-"
+    gnu_package: str = ""                          # the Debian package that has it
     cflags: list = field(default_factory=list)
     linkflags: list = field(default_factory=list)
     emulator: list = field(default_factory=list)   # command prefix that runs a binary; [] = native
     budget: dict = field(default_factory=dict)     # {"flash": bytes, "ram": bytes}
+    memory: dict = field(default_factory=dict)     # bare metal: {"flash"/"ram": {"origin", "length"}}
+    stack: int = 0                                 # bare metal: stack bytes
+    heap: int = 0                                  # bare metal: heap bytes (C library only)
     path: str = ""
 
 
@@ -43,7 +48,7 @@ def load_target(name, directory=TARGET_DIR):
     extra = set(data) - known
     if extra:
         raise UserError(f"{path}: unknown keys {sorted(extra)}; a target file may set {sorted(known)}.")
-    missing = {"name", "description", "family", "toolchain", "triple"} - set(data)
+    missing = {"name", "description", "family", "toolchain"} - set(data)
     if missing:
         raise UserError(f"{path}: missing keys {sorted(missing)}.")
     target = Target(path=path, **data)

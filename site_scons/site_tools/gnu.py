@@ -1,0 +1,55 @@
+"""SCons tool: a GNU cross toolchain by prefix (arm-none-eabi-, loongarch64-linux-gnu-, ...).
+
+Reads env['NNBUILD_TARGET'] (an nnbuild.targets.Target) and env['CROSS_COMPILE'], which
+overrides the target's gnu_prefix, as engineers with a vendor toolchain expect.
+"""
+
+import os
+import shutil
+
+import SCons.Action
+
+from nnbuild.errors import UserError
+from nnbuild.toolchain import FIRMWARE_CCFLAGS, FIRMWARE_CFLAGS, FIRMWARE_LINKFLAGS
+
+
+def _map_emitter(target, source, env):
+    return [target[0], os.path.splitext(str(target[0]))[0] + ".map"], source
+
+
+def compiler_prefix(env):
+    """The cross prefix to use; UserError naming the package or option when its gcc is missing."""
+    target = env["NNBUILD_TARGET"]
+    prefix = env.get("CROSS_COMPILE") or target.gnu_prefix
+    if not prefix:
+        raise UserError(f"target {target.name} names no GNU toolchain (gnu_prefix in {target.path}); "
+                        "give CROSS_COMPILE=<prefix> (e.g. CROSS_COMPILE=riscv64-linux-gnu-) or toolchain=zig.")
+    if shutil.which(prefix + "gcc") is None:
+        where = f"install Debian package {target.gnu_package}, " if target.gnu_package else ""
+        raise UserError(f"toolchain=gnu for target {target.name}: the compiler {prefix}gcc is not on "
+                        f"PATH; {where}point CROSS_COMPILE= at your toolchain's prefix"
+                        f"{', or use toolchain=zig' if target.triple else ''}.")
+    return prefix
+
+
+def generate(env):
+    target = env["NNBUILD_TARGET"]
+    prefix = compiler_prefix(env)
+    env.Replace(CC=prefix + "gcc", CXX=prefix + "g++", LINK=prefix + "gcc",
+                AR=prefix + "ar", ARFLAGS=["rcsD"], RANLIBCOM="", OBJCOPY=prefix + "objcopy")
+    link = [*target.cflags, *FIRMWARE_LINKFLAGS, *target.linkflags]
+    if target.family == "baremetal":  # no OS: no static/dynamic distinction, no RELRO
+        link = [f for f in link if f not in ("-static", "-Wl,-z,norelro")]
+    env.Append(CCFLAGS=[*target.cflags, *FIRMWARE_CCFLAGS, "-g"], CFLAGS=FIRMWARE_CFLAGS,
+               LINKFLAGS=[*link, "-g", "-Wl,-Map=${TARGETS[1]}"])
+    env.Append(PROGEMITTER=[_map_emitter])
+    env["STRIPLINKFLAGS"] = [*link, "-s"]
+    env["STRIPCOM"] = "$LINK -o $TARGET $STRIPLINKFLAGS $SOURCES $_LIBDIRFLAGS $_LIBFLAGS"
+    env["BUILDERS"]["StrippedProgram"] = env.Builder(action=SCons.Action.Action("$STRIPCOM", "$STRIPCOMSTR"))
+    # The raw image a flasher writes; verification vectors are not part of it.
+    env["BUILDERS"]["BinaryImage"] = env.Builder(
+        action=SCons.Action.Action("$OBJCOPY -O binary -R .test_vectors $SOURCE $TARGET", "$OBJCOPYCOMSTR"))
+
+
+def exists(env):
+    return True
