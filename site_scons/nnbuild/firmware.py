@@ -31,6 +31,7 @@ class FirmwareResult:
     outputs: list
     toolchain: str = ""
     deployable: str = ""
+    verified: bool = False          # verify=1: verify.json is this build's
 
 
 def build_model(env, opts):
@@ -138,4 +139,4 @@ def build_firmware(env, opts, target, model):
         sources += [s for s in (model.quant_report, model.data_file) if s is not None]
         outputs.append(tenv.Verify(f"{out}/verify.json", sources))
     return FirmwareResult(target=target, folder=out, outputs=outputs, toolchain=toolchain,
-                          deployable=str(deployable[0]))
+                          deployable=str(deployable[0]), verified=opts["verify"])

@@ -7,7 +7,7 @@ import threading
 
 # File descriptors are per process: SCons -j runs Python actions in threads, so
 # only one step at a time may redirect them.
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entrant: a step may nest redirections
 
 
 @contextlib.contextmanager

@@ -12,10 +12,11 @@ import subprocess
 
 import numpy as np
 
-from nnbuild import datasets, precision, quantize, size_report
+from nnbuild import datasets, layer_error, precision, quantize, size_report
 from nnbuild.aot_codegen import generate_aot
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
+from nnbuild.native_output import native_output_to
 from nnbuild.reference import reference_outputs, tflm_arena_bytes
 from nnbuild.render import render_template
 from nnbuild.tflite_model import load_tflite
@@ -42,10 +43,19 @@ def quantize_step(targets, sources, settings):
               "onnx_input_shape": info["onnx_input_shape"], "input_perm": info["input_perm"],
               "ops": info.get("ops", {}),
               "evaluation": {"data": judge.what, "float": judge.float_metrics(), **candidates}}
+    # Where the accuracy goes: every quantized tensor against its float counterpart.
+    with native_output_to(os.path.join(work_dir, "layer_error.log")):
+        layers = layer_error.layer_errors(conversion.float_tflite(), data,
+                                          quantize.to_tflite_layout(judge.x, info))
+    report["layers"] = [{k: (v if np.isfinite(v) else str(v)) if isinstance(v, float) else v
+                         for k, v in layer.items()} for layer in layers]
     quantize.write_tflite(data, tflite_path)
     write_atomically(report_path, json.dumps(report, indent=2) + "\n")
     _say(f"quantize={settings['mode']}: {chosen} ({reason})")
     for line in precision.format_candidates(report["evaluation"]).splitlines():
+        _say(line)
+    _say("worst layers (SQNR of each tensor against the float model):")
+    for line in layer_error.format_layer_table(layers, top=5).splitlines():
         _say(line)
 
 

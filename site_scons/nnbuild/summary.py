@@ -23,7 +23,7 @@ def _used(part):
 
 def summary_lines(result):
     size = _read(os.path.join(result.folder, "size.json"))
-    verify = _read(os.path.join(result.folder, "verify.json"))
+    verify = _read(os.path.join(result.folder, "verify.json")) if result.verified else None
     firmware = result.deployable
     lines = [f"{result.target.name} ({result.toolchain}): {firmware}"
              + (f" ({_kib(os.path.getsize(firmware))})" if os.path.exists(firmware) else "")]

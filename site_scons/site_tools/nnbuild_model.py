@@ -28,7 +28,7 @@ def _aot_emitter(target, source, env):
 
 def generate(env):
     env["BUILDERS"]["Quantize"] = python_builder(
-        env, pipeline.quantize_step, "quantize", ["quantize.py", "precision.py", "datasets.py"], _quantize_emitter)
+        env, pipeline.quantize_step, "quantize", ["quantize.py", "precision.py", "layer_error.py", "datasets.py"], _quantize_emitter)
     aot_code = ["aot_codegen.py", "arena_planner.py", "quant_math.py", "tflite_model.py",
                 *[os.path.join("aot_ops", f) for f in sorted(os.listdir(AOT_OPS)) if f.endswith(".py")],
                 "../../templates/aot/model.h.j2", "../../templates/aot/model.c.j2",
