@@ -1,8 +1,10 @@
-"""Every Linux board from the field: af_detection and an MLPerf Tiny model, built with the
-target's toolchain, run under its emulator, bit-exact with TFLite Micro."""
+"""Every board from the field: af_detection and an MLPerf Tiny model, built with the
+target's toolchain, run under its emulator, bit-exact with TFLite Micro; GNU cross
+toolchains as an alternative to zig."""
 
 import json
 import os
+import shutil
 
 import pytest
 from elftools.elf.elffile import ELFFile
@@ -11,8 +13,8 @@ from conftest import copy_project, scons, shared_file
 
 pytestmark = pytest.mark.slow
 MACHINES = {"loongarch64": ("EM_LOONGARCH", 258), "milkv-duo": ("EM_RISCV",), "rpi4": ("EM_AARCH64",),
-            "host": ("EM_X86_64",)}
-TARGETS = ["milkv-duo", "rpi4"]  # loongarch64 and host: test_build and test_models
+            "host": ("EM_X86_64",), "cortex-m55": ("EM_ARM",)}
+TARGETS = ["milkv-duo", "rpi4", "cortex-m55"]  # loongarch64 and host: test_build and test_models
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,7 @@ def repo(tmp_path_factory):
 
 
 @pytest.mark.parametrize("model", ["af_detection", "kws_ref_model"])
-def test_linux_boards_verify_bit_exact(repo, model):
+def test_boards_verify_bit_exact(repo, model):
     spec = model if model == "af_detection" else shared_file("models", f"{model}.tflite")
     scons(repo, f"target={','.join(TARGETS)}", f"model={spec}", "vectors=20")
     for target in TARGETS:
@@ -32,3 +34,39 @@ def test_linux_boards_verify_bit_exact(repo, model):
         assert verify["emulator"].startswith("qemu-")
         with open(os.path.join(out, "firmware.elf"), "rb") as f:
             assert ELFFile(f)["e_machine"] in MACHINES[target]
+
+
+def _verify(repo, target, model="af_detection"):
+    with open(os.path.join(repo, "build", target, "aot", model, "verify.json")) as f:
+        return json.load(f)
+
+
+def test_cortex_m55_image_fits_its_memories(repo):
+    """The bare-metal image: a raw binary of flash only, the budgets of the target file checked."""
+    out = os.path.join(repo, "build", "cortex-m55", "aot", "af_detection")
+    with open(os.path.join(out, "size.json")) as f:
+        size = json.load(f)
+    assert size["flash"]["budget"] == size["ram"]["budget"] == 512 * 1024
+    assert size["flash"]["total"] <= size["flash"]["budget"] and size["ram"]["total"] <= size["ram"]["budget"]
+    # The raw image is the flash contents (the vectors compiled in for verification are not in it).
+    assert os.path.getsize(os.path.join(out, "firmware.bin")) <= size["flash"]["total"]
+    assert ".test_vectors" not in size["flash"]["sections"]
+
+
+@pytest.mark.parametrize("target", ["milkv-duo", "rpi4"])
+def test_gnu_cross_toolchain(repo, target):
+    prefix = {"milkv-duo": "riscv64-linux-gnu-", "rpi4": "aarch64-linux-gnu-"}[target]
+    if shutil.which(prefix + "gcc") is None:
+        pytest.skip(f"{prefix}gcc is not installed (./install.sh installs it)")
+    proc = scons(repo, f"target={target}", "toolchain=gnu", "vectors=20")
+    assert f"{target} (gnu)" in proc.stdout
+    assert _verify(repo, target)["bit_exact"]
+    with open(os.path.join(repo, "build", target, "aot", "af_detection", "firmware.elf"), "rb") as f:
+        comment = ELFFile(f).get_section_by_name(".comment").data()
+    assert b"GCC" in comment
+
+
+def test_missing_cross_compiler_is_a_clear_error(repo):
+    proc = scons(repo, "target=milkv-duo", "toolchain=gnu", "CROSS_COMPILE=no-such-prefix-", check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "no-such-prefix-gcc is not on PATH" in proc.stderr and "toolchain=zig" in proc.stderr

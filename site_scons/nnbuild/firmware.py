@@ -75,9 +75,7 @@ def _kernels_library(env, target):
 def _toolchain_env(env, opts, target):
     """A construction environment for the target with the toolchain asked for."""
     toolchain = opts["toolchain"] or target.toolchain
-    if toolchain == "zig" and not target.triple:
-        raise UserError(f"toolchain=zig: target {target.name} has no zig triple ({target.path}); "
-                        f"use toolchain=gnu.")
+    target.toolchain_for(toolchain)  # a clear error if the target cannot use it
     tenv = env.Clone(NNBUILD_TARGET=target, CROSS_COMPILE=opts["cross_compile"])
     tenv.Tool(toolchain)
     return tenv, toolchain

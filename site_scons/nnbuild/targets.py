@@ -12,22 +12,35 @@ TOOLCHAINS = ("zig", "gnu")
 
 
 @dataclass
+class Toolchain:
+    """How one toolchain builds for a target: zig's triple, or a GNU prefix, and flags."""
+    triple: str = ""        # zig: the -target triple
+    prefix: str = ""        # gnu: the cross prefix, e.g. "arm-none-eabi-"
+    package: str = ""       # gnu: the Debian package(s) that have it
+    cflags: list = field(default_factory=list)
+    linkflags: list = field(default_factory=list)
+
+
+@dataclass
 class Target:
     name: str
     description: str
     family: str
     toolchain: str                                 # the default; toolchain= may pick another
-    triple: str = ""                               # zig's -target
-    gnu_prefix: str = ""                           # GNU cross prefix, e.g. "arm-none-eabi-"
-    gnu_package: str = ""                          # the Debian package that has it
-    cflags: list = field(default_factory=list)
-    linkflags: list = field(default_factory=list)
     emulator: list = field(default_factory=list)   # command prefix that runs a binary; [] = native
+    toolchains: dict = field(default_factory=dict)  # name -> Toolchain, from the [zig] / [gnu] sections
     budget: dict = field(default_factory=dict)     # {"flash": bytes, "ram": bytes}
-    memory: dict = field(default_factory=dict)     # bare metal: {"flash"/"ram": {"origin", "length"}}
+    memory: dict = field(default_factory=dict)     # bare metal: {"flash"/"ram"/"test": {"origin", "length"}}
     stack: int = 0                                 # bare metal: stack bytes
     heap: int = 0                                  # bare metal: heap bytes (C library only)
     path: str = ""
+
+    def toolchain_for(self, name):
+        """The [name] section; UserError if the target has none."""
+        if name not in self.toolchains:
+            raise UserError(f"toolchain={name}: target {self.name} has no [{name}] section in {self.path}; "
+                            f"it builds with {', '.join(sorted(self.toolchains))}.")
+        return self.toolchains[name]
 
 
 def available_targets(directory=TARGET_DIR):
@@ -44,16 +57,22 @@ def load_target(name, directory=TARGET_DIR):
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise UserError(f"{path}: not valid TOML ({e}).") from None
-    known = set(Target.__dataclass_fields__) - {"path"}
+    known = (set(Target.__dataclass_fields__) - {"path", "toolchains"}) | set(TOOLCHAINS)
     extra = set(data) - known
     if extra:
         raise UserError(f"{path}: unknown keys {sorted(extra)}; a target file may set {sorted(known)}.")
     missing = {"name", "description", "family", "toolchain"} - set(data)
     if missing:
         raise UserError(f"{path}: missing keys {sorted(missing)}.")
-    target = Target(path=path, **data)
+    toolchains = {}
+    for name in TOOLCHAINS:
+        if name in data:
+            try:
+                toolchains[name] = Toolchain(**data.pop(name))
+            except TypeError as e:
+                raise UserError(f"{path}: [{name}]: {e}.") from None
+    target = Target(path=path, toolchains=toolchains, **data)
     if target.family not in FAMILIES:
         raise UserError(f"{path}: family '{target.family}' is not one of {', '.join(FAMILIES)}.")
-    if target.toolchain not in TOOLCHAINS:
-        raise UserError(f"{path}: toolchain '{target.toolchain}' is not one of {', '.join(TOOLCHAINS)}.")
+    target.toolchain_for(target.toolchain)
     return target

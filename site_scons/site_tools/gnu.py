@@ -1,7 +1,7 @@
 """SCons tool: a GNU cross toolchain by prefix (arm-none-eabi-, loongarch64-linux-gnu-, ...).
 
-Reads env['NNBUILD_TARGET'] (an nnbuild.targets.Target) and env['CROSS_COMPILE'], which
-overrides the target's gnu_prefix, as engineers with a vendor toolchain expect.
+Reads the [gnu] section of env['NNBUILD_TARGET'] (an nnbuild.targets.Target), and
+env['CROSS_COMPILE'], which overrides its prefix, as engineers with a vendor toolchain expect.
 """
 
 import os
@@ -20,27 +20,26 @@ def _map_emitter(target, source, env):
 def compiler_prefix(env):
     """The cross prefix to use; UserError naming the package or option when its gcc is missing."""
     target = env["NNBUILD_TARGET"]
-    prefix = env.get("CROSS_COMPILE") or target.gnu_prefix
-    if not prefix:
-        raise UserError(f"target {target.name} names no GNU toolchain (gnu_prefix in {target.path}); "
-                        "give CROSS_COMPILE=<prefix> (e.g. CROSS_COMPILE=riscv64-linux-gnu-) or toolchain=zig.")
+    settings = target.toolchain_for("gnu")
+    prefix = env.get("CROSS_COMPILE") or settings.prefix
     if shutil.which(prefix + "gcc") is None:
-        where = f"install Debian package {target.gnu_package}, " if target.gnu_package else ""
+        where = f"install Debian package {settings.package}, " if settings.package else ""
+        zig = ", or use toolchain=zig" if "zig" in target.toolchains else ""
         raise UserError(f"toolchain=gnu for target {target.name}: the compiler {prefix}gcc is not on "
-                        f"PATH; {where}point CROSS_COMPILE= at your toolchain's prefix"
-                        f"{', or use toolchain=zig' if target.triple else ''}.")
+                        f"PATH; {where}give CROSS_COMPILE=<prefix> for your own toolchain{zig}.")
     return prefix
 
 
 def generate(env):
     target = env["NNBUILD_TARGET"]
+    settings = target.toolchain_for("gnu")
     prefix = compiler_prefix(env)
     env.Replace(CC=prefix + "gcc", CXX=prefix + "g++", LINK=prefix + "gcc",
                 AR=prefix + "ar", ARFLAGS=["rcsD"], RANLIBCOM="", OBJCOPY=prefix + "objcopy")
-    link = [*target.cflags, *FIRMWARE_LINKFLAGS, *target.linkflags]
+    link = [*settings.cflags, *FIRMWARE_LINKFLAGS, *settings.linkflags]
     if target.family == "baremetal":  # no OS: no static/dynamic distinction, no RELRO
         link = [f for f in link if f not in ("-static", "-Wl,-z,norelro")]
-    env.Append(CCFLAGS=[*target.cflags, *FIRMWARE_CCFLAGS, "-g"], CFLAGS=FIRMWARE_CFLAGS,
+    env.Append(CCFLAGS=[*settings.cflags, *FIRMWARE_CCFLAGS, "-g"], CFLAGS=FIRMWARE_CFLAGS,
                LINKFLAGS=[*link, "-g", "-Wl,-Map=${TARGETS[1]}"])
     env.Append(PROGEMITTER=[_map_emitter])
     env["STRIPLINKFLAGS"] = [*link, "-s"]

@@ -1,6 +1,6 @@
 """SCons tool: zig's bundled clang and lld (the `ziglang` package) as a cross C toolchain.
 
-Reads env['NNBUILD_TARGET'] (an nnbuild.targets.Target) for the triple and flags.
+Reads the [zig] section of env['NNBUILD_TARGET'] (an nnbuild.targets.Target): triple, flags.
 Links statically against zig's musl; the deployable is the same link with -s.
 """
 
@@ -18,14 +18,15 @@ def _map_emitter(target, source, env):
 
 def generate(env):
     target = env["NNBUILD_TARGET"]
+    settings = target.toolchain_for("zig")
     zig = f'"{sys.executable}" -m ziglang'
-    arch = ["-target", target.triple, *target.cflags]
+    arch = ["-target", settings.triple, *settings.cflags]
     env.Replace(
         CC=f"{zig} cc", CXX=f"{zig} c++", LINK=f"{zig} cc",
         AR=f"{zig} ar", RANLIB=f"{zig} ranlib",
         ARFLAGS=["rcsD"], RANLIBCOM="",  # s: index here; D: deterministic (no timestamps or uids)
     )
-    link = [*arch, *FIRMWARE_LINKFLAGS, *target.linkflags]
+    link = [*arch, *FIRMWARE_LINKFLAGS, *settings.linkflags]
     env.Append(
         CCFLAGS=[*arch, *FIRMWARE_CCFLAGS, "-g"],  # -g: the unstripped ELF keeps symbols for the size report
         CFLAGS=FIRMWARE_CFLAGS,
