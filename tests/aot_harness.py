@@ -26,7 +26,8 @@ def _compiler(target):
     from nnbuild.toolchain import FIRMWARE_CCFLAGS
 
     t = load_target(target)
-    cc = [sys.executable, "-m", "ziglang", "cc", "-target", t.triple, *t.cflags, *FIRMWARE_CCFLAGS, "-Werror"]
+    zig = t.toolchain_for("zig")
+    cc = [sys.executable, "-m", "ziglang", "cc", "-target", zig.triple, *zig.cflags, *FIRMWARE_CCFLAGS, "-Werror"]
     return cc, t.emulator
 
 
@@ -78,13 +79,15 @@ def run_runner(command, inputs, output_shape, dtype):
 
 
 def assert_bit_exact(model_bytes, workdir, vectors=4, seed=0, target=None):
-    """Random int8 inputs through the runner and TFLite Micro: equal byte for byte."""
+    """Random inputs of the model's input type (int8, int16) through the runner and TFLite Micro:
+    equal byte for byte."""
     from nnbuild.reference import reference_outputs
 
     graph = parse_tflite(model_bytes, "<test model>")
     x = graph.tensors[graph.inputs[0]]
     rng = np.random.default_rng(seed)
-    inputs = rng.integers(-128, 128, size=(vectors, *x.shape)).astype(np.int8)
+    info = np.iinfo(x.dtype)
+    inputs = rng.integers(info.min, info.max + 1, size=(vectors, *x.shape)).astype(x.dtype)
     expected = reference_outputs(model_bytes, inputs)
     command, _ = build_runner(model_bytes, workdir, target=target)
     got = run_runner(command, inputs, expected.shape[1:], expected.dtype)
