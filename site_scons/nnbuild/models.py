@@ -58,8 +58,9 @@ def resolve_model(spec, directory=MODEL_DIR):
         except tomllib.TOMLDecodeError as e:
             raise UserError(f"{toml_path}: not valid TOML ({e}).") from None
     name = os.path.basename(os.path.normpath(folder))
-    return ModelSpec(name=_c_identifier(name, folder), source=source, kind=_kind(source),
-                     folder=os.path.normpath(folder), config=config)
+    # Relative to the project (where scons runs), so reports read the same in any checkout.
+    return ModelSpec(name=_c_identifier(name, folder), source=os.path.relpath(source), kind=_kind(source),
+                     folder=os.path.relpath(folder), config=config)
 
 
 def _c_identifier(name, where):

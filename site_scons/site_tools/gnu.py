@@ -10,7 +10,7 @@ import shutil
 import SCons.Action
 
 from nnbuild.errors import UserError
-from nnbuild.toolchain import FIRMWARE_CCFLAGS, FIRMWARE_CFLAGS, FIRMWARE_LINKFLAGS
+from nnbuild.toolchain import FIRMWARE_CCFLAGS, FIRMWARE_CFLAGS, FIRMWARE_LINKFLAGS, reproducible_paths
 
 
 def _map_emitter(target, source, env):
@@ -39,7 +39,7 @@ def generate(env):
     link = [*settings.cflags, *FIRMWARE_LINKFLAGS, *settings.linkflags]
     if target.family == "baremetal":  # no OS: no static/dynamic distinction, no RELRO
         link = [f for f in link if f not in ("-static", "-Wl,-z,norelro")]
-    env.Append(CCFLAGS=[*settings.cflags, *FIRMWARE_CCFLAGS, "-g"], CFLAGS=FIRMWARE_CFLAGS,
+    env.Append(CCFLAGS=[*settings.cflags, *FIRMWARE_CCFLAGS, "-g", reproducible_paths(env)], CFLAGS=FIRMWARE_CFLAGS,
                LINKFLAGS=[*link, "-g", "-Wl,-Map=${TARGETS[1]}"])
     env.Append(PROGEMITTER=[_map_emitter])
     env["STRIPLINKFLAGS"] = [*link, "-s"]

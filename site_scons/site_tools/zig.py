@@ -9,7 +9,7 @@ import sys
 
 import SCons.Action
 
-from nnbuild.toolchain import FIRMWARE_CCFLAGS, FIRMWARE_CFLAGS, FIRMWARE_LINKFLAGS
+from nnbuild.toolchain import FIRMWARE_CCFLAGS, FIRMWARE_CFLAGS, FIRMWARE_LINKFLAGS, reproducible_paths
 
 
 def _map_emitter(target, source, env):
@@ -28,7 +28,7 @@ def generate(env):
     )
     link = [*arch, *FIRMWARE_LINKFLAGS, *settings.linkflags]
     env.Append(
-        CCFLAGS=[*arch, *FIRMWARE_CCFLAGS, "-g"],  # -g: the unstripped ELF keeps symbols for the size report
+        CCFLAGS=[*arch, *FIRMWARE_CCFLAGS, "-g", reproducible_paths(env)],  # -g: the unstripped ELF keeps symbols for the size report
         CFLAGS=FIRMWARE_CFLAGS,
         LINKFLAGS=[*link, "-g"],
     )
