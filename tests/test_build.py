@@ -46,7 +46,7 @@ def test_build_prints_steps_and_summary(project):
     assert "[quantize] models/af_detection/model.onnx" in steps
     assert any(s.startswith("[aot] ") for s in steps)
     assert any(s.startswith("[verify] ") for s in steps)
-    assert f"loongarch64: {FIRMWARE}/firmware" in first.stdout
+    assert f"loongarch64 (zig): {FIRMWARE}/firmware" in first.stdout
     assert "verify: bit-exact" in first.stdout
     assert "float 0." in first.stdout and "int8 0." in first.stdout
 
