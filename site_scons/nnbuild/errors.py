@@ -6,4 +6,10 @@ class UserError(Exception):
 
     The message is one paragraph naming the file, option or node, what was
     expected and what to do. SConstruct prints it without a traceback.
+    keep_outputs: the step's outputs are whole and worth reading (a size report
+    over budget), so the failed build keeps them.
     """
+
+    def __init__(self, message, keep_outputs=False):
+        super().__init__(message)
+        self.keep_outputs = keep_outputs

@@ -3,7 +3,7 @@
 import os
 from dataclasses import dataclass, field
 
-from nnbuild import datasets, precision
+from nnbuild import budgets, datasets, precision
 from nnbuild.errors import UserError
 from nnbuild.runner import runner_context
 from nnbuild.scons_actions import settings_node
@@ -22,6 +22,7 @@ class ModelArtifacts:
     aot_dir: str = ""
     aot_info: object = None         # aot_info.json: arena size and lower bound, ops, weights
     data_file: str = None           # samples for verification (evaluation data)
+    config: dict = field(default_factory=dict)  # model.toml
 
 
 @dataclass
@@ -61,7 +62,7 @@ def build_model(env, opts):
     header, source, weights, aot_info = env.AotModel(f"{aot_dir}/{spec.name}.h", [tflite, settings_node(env, {"model": spec.name})])
     return ModelArtifacts(name=spec.name, tflite=tflite, quant_report=quant_report,
                           aot_sources=[source, weights], aot_dir=aot_dir, aot_info=aot_info,
-                          data_file=evaluation)
+                          data_file=evaluation, config=spec.config)
 
 
 def _kernels_library(env, target):
@@ -124,8 +125,8 @@ def build_firmware(env, opts, target, model):
     else:
         deployable = tenv.StrippedProgram(f"{out}/firmware", objects + [kernels_lib])
 
-    size_settings = {"components": components, "budget": target.budget,
-                     "arena_symbol": f"{model.name}_arena"}
+    size_settings = {"components": components, "arena_symbol": f"{model.name}_arena",
+                     "budget": budgets.effective_budgets(target, model.config, opts)}
     size_json, _ = tenv.SizeReport(f"{out}/size.json", [elf, map_file, model.aot_info,
                                                            settings_node(tenv, size_settings)])
     outputs = [elf, deployable, size_json]

@@ -18,6 +18,8 @@ OPTIONS = {
     "eval": ("labelled evaluation data (.npz with x and y) for accuracy reports", "", None),
     "quantize": ("quantization of an ONNX model (default: model.toml's, else auto)", "", ("int8", "int16x8", "auto")),
     "verbose": ("print full commands instead of one line per step", "0", ("0", "1")),
+    "flash_budget": ("flash budget, e.g. 64K (tightens the target's and the model's)", "", None),
+    "ram_budget": ("RAM budget, e.g. 32K (tightens the target's and the model's)", "", None),
     "toolchain": ("compiler: zig (zig cc) or gnu (a GNU cross gcc); default: the target's", "", ("zig", "gnu")),
     "CROSS_COMPILE": ("GNU cross prefix for toolchain=gnu, e.g. loongarch64-linux-gnu-", "", None),
 }
@@ -71,5 +73,7 @@ def parse_options(arguments):
         "eval": raw["eval"],
         "quantize": raw["quantize"],
         "toolchain": raw["toolchain"],
+        "flash_budget": raw["flash_budget"],
+        "ram_budget": raw["ram_budget"],
         "cross_compile": raw["CROSS_COMPILE"],
     }

@@ -12,7 +12,7 @@ import subprocess
 
 import numpy as np
 
-from nnbuild import datasets, layer_error, precision, quantize, size_report
+from nnbuild import budgets, datasets, layer_error, precision, quantize, size_report
 from nnbuild.aot_codegen import generate_aot
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
@@ -173,10 +173,14 @@ def size_step(targets, sources, settings):
                               components.get(archive) or size_report.toolchain_component(input_file))
 
     report = size_report.analyze_size(elf, map_path, classify, arena_symbol=settings.get("arena_symbol"))
-    report["flash"]["budget"] = settings["budget"].get("flash")
-    report["ram"]["budget"] = settings["budget"].get("ram")
     with open(sources[2]) as f:
         planned = json.load(f)["arena"]
     report["arena"].update(planned)
+    for memory in ("flash", "ram"):
+        report[memory]["budget"] = settings["budget"][memory]["bytes"]
     write_atomically(json_path, json.dumps(report, indent=2) + "\n")
     write_atomically(txt_path, size_report.format_size_table(report))
+    over = [budgets.overshoot(report, memory, settings["budget"][memory]["from"]) for memory in ("flash", "ram")]
+    over = [message for message in over if message]
+    if over:
+        raise UserError(f"{elf}: " + " ".join(over) + f" See {txt_path}.", keep_outputs=True)

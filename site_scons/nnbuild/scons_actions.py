@@ -21,7 +21,7 @@ def python_action(step, label):
         try:
             step(paths, _files(source), _settings(source))
         except UserError as e:
-            for path in paths:
+            for path in paths if not e.keep_outputs else ():
                 if os.path.exists(path):
                     os.remove(path)
             sys.stderr.write(f"\nnnbuild: error: {e}\n\n")

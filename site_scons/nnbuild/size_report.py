@@ -26,6 +26,7 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
 LINKER = "linker"
+RESERVED = {".stack": "stack", ".heap": "heap"}
 ARENA = "arena"
 TOP_SYMBOLS = 20
 
@@ -173,7 +174,8 @@ def _attribute(name, size, mapped, classify, arena_symbol):
                 symbols.append((ARENA, sym_name, sym_size, name))
             else:
                 symbols.append((component, sym_name, sym_size, name))
-    parts[LINKER] += size - sum(parts.values())
+    # Reserved regions a linker script declares (bare-metal stack and heap) are their own components.
+    parts[RESERVED.get(name, LINKER)] += size - sum(parts.values())
     return parts, symbols, arena
 
 
