@@ -11,6 +11,7 @@ packages=(
     gcc-arm-none-eabi libnewlib-arm-none-eabi      # the bare-metal toolchain and C library
     gcc-riscv64-linux-gnu gcc-aarch64-linux-gnu    # toolchain=gnu for milkv-duo and rpi4
     libc6-dev-riscv64-cross libc6-dev-arm64-cross
+    chromium                                       # renders size.html in a test
 )
 echo "[install] Debian packages: ${packages[*]}"
 $sudo apt-get update -qq

@@ -7,6 +7,7 @@ from nnbuild import budgets, datasets, precision
 from nnbuild.errors import UserError
 from nnbuild.runner import runner_context
 from nnbuild.scons_actions import settings_node
+from nnbuild.tflm_build import build_tflm_sources
 
 BUILD = "build"
 KERNEL_DIR = "kernels"
@@ -102,32 +103,38 @@ def build_firmware(env, opts, target, model):
     runtime = opts["runtime"]
     out = f"{BUILD}/{target.name}/{runtime}/{model.name}"
 
-    kernels_lib, kernel_objects = _kernels_library(tenv, target)
+    if runtime == "tflm":
+        model_objects, libraries, model_components, arena_info = build_tflm_sources(tenv, opts, target, model, out)
+    else:
+        kernels_lib, kernel_objects = _kernels_library(tenv, target)
+        model_objects = [tenv.Object(f"{out}/obj/{os.path.splitext(os.path.basename(str(s)))[0]}.o", s)
+                         for s in model.aot_sources]
+        libraries, arena_info = [kernels_lib], model.aot_info
+        model_components = {str(model_objects[0][0]): "model code", str(model_objects[1][0]): "model weights",
+                            str(kernels_lib): "kernels"}
     context = runner_context(model.name, target.name)
     runner_c = tenv.RenderTemplate(f"{out}/runner.c", [f"#templates/{target.family}/runner.c.j2",
                                                        settings_node(tenv, context)])
     runner_o = tenv.Object(f"{out}/obj/runner.o", runner_c)
-    model_objects = [tenv.Object(f"{out}/obj/{os.path.splitext(os.path.basename(str(s)))[0]}.o", s)
-                     for s in model.aot_sources]
     objects = [runner_o, *model_objects]
-    components = {str(runner_o[0]): "runner", str(model_objects[0][0]): "model code",
-                  str(model_objects[1][0]): "model weights", str(kernels_lib): "kernels"}
+    components = {str(runner_o[0]): "runner", **model_components}
     baremetal = target.family == "baremetal"
     if baremetal:
         startup_o, script, vectors = _baremetal_sources(tenv, target, model, out, opts)
         tenv.Depends(runner_o, vectors)
         objects.append(startup_o)
         components[str(startup_o[0])] = "startup"
-    elf, map_file = tenv.Program(f"{out}/firmware.elf", objects + [kernels_lib])
+    elf, map_file = tenv.Program(f"{out}/firmware.elf", objects + libraries)
     if baremetal:
         tenv.Depends(elf, script)
         deployable = tenv.BinaryImage(f"{out}/firmware.bin", elf)
     else:
-        deployable = tenv.StrippedProgram(f"{out}/firmware", objects + [kernels_lib])
+        deployable = tenv.StrippedProgram(f"{out}/firmware", objects + libraries)
 
     size_settings = {"components": components, "arena_symbol": f"{model.name}_arena",
-                     "budget": budgets.effective_budgets(target, model.config, opts)}
-    size_json, _ = tenv.SizeReport(f"{out}/size.json", [elf, map_file, model.aot_info,
+                     "budget": budgets.effective_budgets(target, model.config, opts),
+                     "title": f"{model.name} on {target.name}", "diff": opts["size_diff"]}
+    size_json, *_ = tenv.SizeReport(f"{out}/size.json", [elf, map_file, arena_info,
                                                            settings_node(tenv, size_settings)])
     outputs = [elf, deployable, size_json]
     if opts["verify"]:

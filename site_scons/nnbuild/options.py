@@ -3,7 +3,7 @@
 from nnbuild import models, targets
 from nnbuild.errors import UserError
 
-RUNTIMES = ("aot",)
+RUNTIMES = ("aot", "tflm")
 BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
             "0": False, "no": False, "false": False, "off": False}
 
@@ -20,8 +20,13 @@ OPTIONS = {
     "verbose": ("print full commands instead of one line per step", "0", ("0", "1")),
     "flash_budget": ("flash budget, e.g. 64K (tightens the target's and the model's)", "", None),
     "ram_budget": ("RAM budget, e.g. 32K (tightens the target's and the model's)", "", None),
+    "size_diff": ("an earlier size.json to compare this build's size with, per component and symbol", "", None),
     "toolchain": ("compiler: zig (zig cc) or gnu (a GNU cross gcc); default: the target's", "", ("zig", "gnu")),
     "CROSS_COMPILE": ("GNU cross prefix for toolchain=gnu, e.g. loongarch64-linux-gnu-", "", None),
+    "tflm": ("TensorFlow Lite Micro source tree for runtime=tflm (default: $TFLM_ROOT)", "", None),
+    "tflm_kernels": ("TFLM kernels: reference, or an optimized folder of the tree such as cmsis_nn "
+                     "(default: the one the tree was made with, else reference)", "", None),
+    "cache": ("folder of a build cache shared between builds and checkouts (SCons CacheDir)", "", None),
 }
 
 
@@ -73,7 +78,11 @@ def parse_options(arguments):
         "eval": raw["eval"],
         "quantize": raw["quantize"],
         "toolchain": raw["toolchain"],
+        "size_diff": raw["size_diff"],
         "flash_budget": raw["flash_budget"],
         "ram_budget": raw["ram_budget"],
         "cross_compile": raw["CROSS_COMPILE"],
+        "tflm": raw["tflm"],
+        "tflm_kernels": raw["tflm_kernels"],
+        "cache": raw["cache"],
     }

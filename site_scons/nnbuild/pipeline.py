@@ -8,11 +8,12 @@ without SCons.
 
 import json
 import os
+import re
 import subprocess
 
 import numpy as np
 
-from nnbuild import budgets, datasets, layer_error, precision, quantize, size_report
+from nnbuild import budgets, datasets, layer_error, precision, quantize, size_diff, size_html, size_report
 from nnbuild.aot_codegen import generate_aot
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
@@ -162,8 +163,12 @@ def verify_step(targets, sources, settings):
 
 
 def size_step(targets, sources, settings):
-    """firmware.elf, firmware.map, aot_info.json -> size.json and size.txt, per component."""
-    json_path, txt_path = targets
+    """firmware.elf, firmware.map, aot_info.json -> size.json, size.txt and size.html, per
+    component; the previous size.json is kept as size.previous.json and compared."""
+    json_path, txt_path, html_path = targets
+    previous_path = os.path.join(os.path.dirname(json_path), "size.previous.json")
+    if os.path.exists(json_path):  # size.json is Precious: SCons leaves the last one in place
+        os.replace(json_path, previous_path)
     elf, map_path = sources[0], sources[1]
     components = {os.path.normpath(k): v for k, v in settings["components"].items()}
 
@@ -180,6 +185,19 @@ def size_step(targets, sources, settings):
         report[memory]["budget"] = settings["budget"][memory]["bytes"]
     write_atomically(json_path, json.dumps(report, indent=2) + "\n")
     write_atomically(txt_path, size_report.format_size_table(report))
+    write_atomically(html_path, size_html.render_size_html(report, f"{settings['title']}: firmware size"))
+    baseline = settings.get("diff") or (previous_path if os.path.exists(previous_path) else None)
+    if baseline:
+        with open(baseline) as f:
+            diff = size_diff.diff_reports(json.load(f), report)
+        if settings.get("diff"):
+            _say(f"size against {baseline}:")
+            lines = size_diff.format_size_diff(diff).splitlines()
+        else:  # only the headlines, and only when something changed
+            lines = [line for line in size_diff.format_size_diff(diff).splitlines()
+                     if re.match(r"(flash|ram): [+-][1-9]", line)]
+        for line in lines:
+            _say(line)
     over = [budgets.overshoot(report, memory, settings["budget"][memory]["from"]) for memory in ("flash", "ram")]
     over = [message for message in over if message]
     if over:

@@ -28,7 +28,6 @@ from elftools.elf.elffile import ELFFile
 LINKER = "linker"
 RESERVED = {".stack": "stack", ".heap": "heap"}
 ARENA = "arena"
-TOP_SYMBOLS = 20
 
 
 @dataclass
@@ -231,7 +230,8 @@ def analyze_size(elf_path, map_path, classify, arena_symbol=None, exclude_sectio
         report[mem]["components"] = dict(sorted(((c, b) for c, b in components.items() if b),
                                                 key=lambda cb: -cb[1]))
     report["arena"] = {"bytes": arenas[0] if arenas else None}
-    report["symbols"] = {component: sorted(syms, key=lambda sym: -sym["size"])[:TOP_SYMBOLS]
+    # Every symbol, not just the largest: size_diff matches them between two reports.
+    report["symbols"] = {component: sorted(syms, key=lambda sym: -sym["size"])
                          for component, syms in sorted(symbols.items())}
     _check_adds_up(report)
     return report

@@ -1,6 +1,6 @@
 """SCons tool: size report of a firmware ELF, per component.
 
-  env.SizeReport('size.json', ['firmware.elf', 'firmware.map', settings]) -> size.json, size.txt
+  env.SizeReport('size.json', ['firmware.elf', 'firmware.map', settings]) -> size.json, .txt, .html
 """
 
 import os
@@ -10,11 +10,13 @@ from nnbuild.scons_actions import python_builder
 
 
 def _emitter(target, source, env):
-    return [target[0], os.path.splitext(str(target[0]))[0] + ".txt"], source
+    base = os.path.splitext(str(target[0]))[0]
+    env.Precious(target[0])  # the previous report stays until the step compares against it
+    return [target[0], base + ".txt", base + ".html"], source
 
 
 def generate(env):
-    env["BUILDERS"]["SizeReport"] = python_builder(env, pipeline.size_step, "size", ["size_report.py"], _emitter)
+    env["BUILDERS"]["SizeReport"] = python_builder(env, pipeline.size_step, "size", ["size_report.py", "size_diff.py", "size_html.py", "../../templates/size/size.html.j2"], _emitter)
 
 
 def exists(env):
