@@ -100,6 +100,8 @@ def test_size_report_adds_up_to_the_elf(project):
     assert size["ram"]["components"]["arena"] == size["arena"]["bytes"] == info["arena"]["bytes"]
     assert size["arena"]["lower_bound"] <= size["arena"]["bytes"]
     assert "model weights" in open(_path(repo, FIRMWARE, "size.txt")).read()
+    html = open(_path(repo, FIRMWARE, "size.html")).read()
+    assert all(component in html for component in size["flash"]["components"])
 
 
 def test_second_build_does_nothing(project):
@@ -129,7 +131,10 @@ def test_new_model_reconverts_but_compiles_no_kernel(project):
     weights = next(t for t in model.graph.initializer if len(t.dims) == 4)
     weights.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weights) * np.float32(1.01), weights.name))
     onnx.save(model, path)
-    steps = _steps(scons(repo, TARGETS))
+    proc = scons(repo, TARGETS)
+    steps = _steps(proc)
     assert "[quantize] models/af_detection/model.onnx" in steps
     assert any(s.startswith("[aot] ") for s in steps)
     assert not any(s.startswith("[cc] kernels/") or s.startswith("[ar] ") for s in steps)
+    # The size report keeps the previous one and compares with it.
+    assert os.path.exists(_path(repo, FIRMWARE, "size.previous.json"))
