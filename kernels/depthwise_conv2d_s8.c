@@ -2,44 +2,8 @@
 #include "nn_kernels.h"
 #include "nn_requantize.h"
 
-void nn_depthwise_conv2d_s8(const nn_conv_params *p, const int8_t *input,
-                            const int8_t *filter, const int32_t *bias, int8_t *output)
-{
-    const nn_shape4 in = p->input, fs = p->filter, out = p->output;
-
-    for (int32_t b = 0; b < out.n; ++b) {
-        for (int32_t oy = 0; oy < out.h; ++oy) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_h;
-            for (int32_t ox = 0; ox < out.w; ++ox) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                for (int32_t ic = 0; ic < in.c; ++ic) {
-                    for (int32_t m = 0; m < p->depth_multiplier; ++m) {
-                        const int32_t oc = m + ic * p->depth_multiplier;
-                        int32_t acc = 0;
-                        for (int32_t fy = 0; fy < fs.h; ++fy) {
-                            const int32_t iy = iy0 + p->dilation_h * fy;
-                            if (iy < 0 || iy >= in.h) {
-                                continue;
-                            }
-                            for (int32_t fx = 0; fx < fs.w; ++fx) {
-                                const int32_t ix = ix0 + p->dilation_w * fx;
-                                if (ix < 0 || ix >= in.w) {
-                                    continue;
-                                }
-                                const int32_t x = input[((b * in.h + iy) * in.w + ix) * in.c + ic];
-                                const int32_t w = filter[(fy * fs.w + fx) * fs.c + oc];
-                                acc += w * (x + p->input_offset);
-                            }
-                        }
-                        if (bias) {
-                            acc += bias[oc];
-                        }
-                        acc = nn_requantize(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
-                        output[((b * out.h + oy) * out.w + ox) * out.c + oc] =
-                            (int8_t)nn_clamp(acc, p->act_min, p->act_max);
-                    }
-                }
-            }
-        }
-    }
-}
+#define NN_DEPTHWISE_CONV2D nn_depthwise_conv2d_s8
+#define NN_T int8_t
+#define NN_ACC int32_t
+#define NN_REQUANTIZE_ACC nn_requantize
+#include "depthwise_conv2d_impl.h"

@@ -1,85 +1,9 @@
-/*
- * ADD, SUB and MUL, int8, with broadcasting: reference_integer_ops::Add / Mul
- * and reference_ops::Sub with their BroadcastBinaryOpSimple loops.
- *
- * The output is written in order; nn_broadcast (built at generation time)
- * says how far each input moves per output step in each of up to four
- * loops, so every broadcast pattern runs through one loop nest.
- */
+/* ADD, SUB and MUL, int8, with broadcasting: reference_integer_ops::Add / Mul and reference_ops::Sub. */
 #include "nn_kernels.h"
 #include "nn_requantize.h"
 
-/* Where the walk over the output is: a loop index per loop and each input's offset. */
-typedef struct {
-    int32_t index[NN_BROADCAST_LOOPS];
-    int32_t offset1, offset2;
-} walk;
-
-static int32_t walk_size(const nn_broadcast *b)
-{
-    int32_t size = 1;
-    for (int d = 0; d < NN_BROADCAST_LOOPS; ++d) {
-        size *= b->shape[d];
-    }
-    return size;
-}
-
-static inline void walk_next(const nn_broadcast *b, walk *w)
-{
-    for (int d = NN_BROADCAST_LOOPS - 1; d >= 0; --d) {
-        w->offset1 += b->stride1[d];
-        w->offset2 += b->stride2[d];
-        if (++w->index[d] < b->shape[d]) {
-            return;
-        }
-        w->index[d] = 0;
-        w->offset1 -= b->stride1[d] * b->shape[d];
-        w->offset2 -= b->stride2[d] * b->shape[d];
-    }
-}
-
-/* ADD and SUB rescale both inputs to a common scale, left-shifted by 20 bits for precision. */
-static inline int32_t rescale_input(int32_t x, int32_t offset, int32_t left_shift, int32_t multiplier,
-                                    int32_t shift)
-{
-    return nn_requantize((x + offset) * (1 << left_shift), multiplier, shift);
-}
-
-static void add_or_sub(const nn_add_params *p, const int8_t *input1, const int8_t *input2,
-                       int8_t *output, int subtract)
-{
-    const int32_t size = walk_size(&p->broadcast);
-    walk w = {{0}, 0, 0};
-    for (int32_t i = 0; i < size; ++i) {
-        const int32_t x1 = rescale_input(input1[w.offset1], p->input1_offset, p->left_shift,
-                                         p->input1_multiplier, p->input1_shift);
-        const int32_t x2 = rescale_input(input2[w.offset2], p->input2_offset, p->left_shift,
-                                         p->input2_multiplier, p->input2_shift);
-        const int32_t sum = subtract ? x1 - x2 : x1 + x2;
-        const int32_t y = nn_requantize(sum, p->output_multiplier, p->output_shift) + p->output_offset;
-        output[i] = (int8_t)nn_clamp(y, p->act_min, p->act_max);
-        walk_next(&p->broadcast, &w);
-    }
-}
-
-void nn_add_s8(const nn_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output)
-{
-    add_or_sub(p, input1, input2, output, 0);
-}
-
-void nn_sub_s8(const nn_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output)
-{
-    add_or_sub(p, input1, input2, output, 1);
-}
-
-void nn_mul_s8(const nn_mul_params *p, const int8_t *input1, const int8_t *input2, int8_t *output)
-{
-    const int32_t size = walk_size(&p->broadcast);
-    walk w = {{0}, 0, 0};
-    for (int32_t i = 0; i < size; ++i) {
-        const int32_t product = (input1[w.offset1] + p->input1_offset) * (input2[w.offset2] + p->input2_offset);
-        const int32_t y = nn_requantize(product, p->output_multiplier, p->output_shift) + p->output_offset;
-        output[i] = (int8_t)nn_clamp(y, p->act_min, p->act_max);
-        walk_next(&p->broadcast, &w);
-    }
-}
+#define NN_ADD nn_add_s8
+#define NN_SUB nn_sub_s8
+#define NN_MUL nn_mul_s8
+#define NN_T int8_t
+#include "elementwise_impl.h"

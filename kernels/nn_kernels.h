@@ -1,6 +1,6 @@
 /*
- * nnbuild aot kernels: int8 reference kernels, bit-exact with TensorFlow Lite
- * Micro's reference kernels (tensorflow/lite/kernels/internal/reference).
+ * nnbuild aot kernels: int8 and 16x8 reference kernels, bit-exact with TensorFlow
+ * Lite Micro's reference kernels (tensorflow/lite/kernels/internal/reference).
  *
  * Tensors are NHWC, batch first. Every quantization constant (multipliers,
  * shifts, zero points, activation bounds) is computed at build time by the
@@ -222,6 +222,47 @@ typedef struct {
 
 void nn_quantize_f32_s8(const nn_float_quant_params *p, const float *input, int8_t *output);
 void nn_dequantize_s8_f32(const nn_float_quant_params *p, const int8_t *input, float *output);
+
+/* ---- 16x8: int16 activations, int8 weights, int64 bias; the int8 kernels' parameters ---- */
+
+void nn_conv2d_s16(const nn_conv_params *p, const int16_t *input, const int8_t *filter,
+                   const int64_t *bias, int16_t *output);
+void nn_depthwise_conv2d_s16(const nn_conv_params *p, const int16_t *input,
+                             const int8_t *filter, const int64_t *bias, int16_t *output);
+void nn_fully_connected_s16(const nn_fc_params *p, const int16_t *input, const int8_t *filter,
+                            const int64_t *bias, int16_t *output);
+
+void nn_avg_pool_s16(const nn_pool_params *p, const int16_t *input, int16_t *output);
+void nn_max_pool_s16(const nn_pool_params *p, const int16_t *input, int16_t *output);
+
+void nn_add_s16(const nn_add_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
+void nn_sub_s16(const nn_add_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
+void nn_mul_s16(const nn_mul_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
+
+void nn_mean_s16(const nn_mean_params *p, const int16_t *input, int16_t *output);
+void nn_pad_s16(const nn_pad_params *p, const int16_t *input, int16_t *output);
+void nn_gather_s16(const nn_view *input_view, const int16_t *input, int16_t *output);
+
+/* LOGISTIC and TANH, int16 (output scale 2^-15): the input times input_multiplier, rounded
+ * right by input_right_shift (TFLite's input_left_shift), indexes a sigmoid table. */
+typedef struct {
+    int32_t size;
+    int32_t input_multiplier;
+    int32_t input_right_shift;
+} nn_sigmoid_s16_params;
+
+void nn_logistic_s16(const nn_sigmoid_s16_params *p, const int16_t *input, int16_t *output);
+void nn_tanh_s16(const nn_sigmoid_s16_params *p, const int16_t *input, int16_t *output);
+
+/* SOFTMAX, int16 (output scale 2^-15) over the last axis. */
+typedef struct {
+    int32_t outer, depth;
+    int32_t input_multiplier, input_shift; /* beta * input scale / (10 / 65535) */
+    const int16_t *exp_table;              /* 513 samples of exp over [-10, 0] */
+    const int16_t *reciprocal_table;       /* 513 samples of 1 / (1 + x) over [0, 1] */
+} nn_softmax_s16_params;
+
+void nn_softmax_s16(const nn_softmax_s16_params *p, const int16_t *input, int16_t *output);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /*
  * Fixed-point requantization, identical to TFLite's
  * MultiplyByQuantizedMultiplier (gemmlowp double rounding, the default when
- * TFLITE_SINGLE_ROUNDING is not set, as in TFLite Micro).
+ * TFLITE_SINGLE_ROUNDING is not set, as in TFLite Micro), and its int64 overload.
  */
 #ifndef NN_REQUANTIZE_H
 #define NN_REQUANTIZE_H
@@ -34,6 +34,25 @@ static inline int32_t nn_requantize(int32_t x, int32_t multiplier, int32_t shift
     const int32_t shifted = (int32_t)((uint32_t)x * ((uint32_t)1 << left_shift));
     return nn_rounding_divide_by_pot(
         nn_saturating_rounding_doubling_high_mul(shifted, multiplier), right_shift);
+}
+
+/* MultiplyByQuantizedMultiplier for the int64 accumulators of 16x8 CONV_2D, DEPTHWISE_CONV_2D
+ * and FULLY_CONNECTED: the multiplier is first rounded to 16 bits, then applied with a single
+ * rounding. The code generator keeps shift <= 7, as TFLite requires. */
+static inline int32_t nn_requantize64(int64_t x, int32_t multiplier, int32_t shift)
+{
+    const int64_t reduced = multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
+    const int total_shift = 15 - shift;
+    return (int32_t)((x * reduced + ((int64_t)1 << (total_shift - 1))) >> total_shift);
+}
+
+static inline int nn_count_leading_zeros(uint32_t x)
+{
+    int n = 0;
+    for (; n < 32 && !(x & 0x80000000u); ++n) {
+        x <<= 1;
+    }
+    return n;
 }
 
 static inline int32_t nn_clamp(int32_t x, int32_t lo, int32_t hi)

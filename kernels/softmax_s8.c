@@ -70,15 +70,6 @@ static int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a)
     return saturating_shift_left(x, 1);
 }
 
-static int count_leading_zeros(uint32_t x)
-{
-    int n = 0;
-    for (; n < 32 && !(x & 0x80000000u); ++n) {
-        x <<= 1;
-    }
-    return n;
-}
-
 static int32_t scaled_diff(const nn_softmax_params *p, int32_t diff)
 {
     /* MultiplyByQuantizedMultiplierGreaterThanOne: the shift is a left shift. */
@@ -103,7 +94,7 @@ void nn_softmax_s8(const nn_softmax_params *p, const int8_t *input, int8_t *outp
             }
         }
         /* GetReciprocal: 1/sum as a Q0.31 value times 2^-num_bits_over_unit. */
-        const int headroom_plus_one = count_leading_zeros((uint32_t)sum_of_exps);
+        const int headroom_plus_one = nn_count_leading_zeros((uint32_t)sum_of_exps);
         const int num_bits_over_unit = 12 - headroom_plus_one;
         const int32_t shifted_sum_minus_one =
             (int32_t)(((uint32_t)sum_of_exps << headroom_plus_one) - (1u << 31));

@@ -1,4 +1,4 @@
-"""aot code generation: an int8 TFLite graph becomes C that calls kernels/ in graph order.
+"""aot code generation: an int8 or 16x8 TFLite graph becomes C that calls kernels/ in graph order.
 
 Outputs, for a model `m`: m.h (the C API contract of DESIGN.md), m.c (operator
 parameters, the static arena and m_invoke) and m_weights.c (constant tensors
@@ -16,7 +16,7 @@ from nnbuild.render import render_template
 
 C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t",
            "uint8": "uint8_t", "float32": "float"}
-IO_TYPES = ("int8",)
+IO_TYPES = ("int8", "int16")  # int16: 16x8-quantized models
 
 
 class _Names:

@@ -220,3 +220,67 @@ def gemmlowp_tanh(a, integer_bits):
     e = exp_on_negative_values(n, integer_bits + 1)
     t = saturating_rounding_multiply_by_pot(wrap(_one_over_one_plus_x_newton(e) - (1 << 29)), 2)
     return wrap(-t) if a < 0 else t
+
+
+# 16x8 (int16 activations): build-time constants of TFLite Micro's int16 kernels.
+
+def checked_log2(x):
+    """CheckedLog2, in float32 as TFLite computes it: (log2(x) rounded, whether x is a power
+    of two, i.e. whether log2(x) is within 1e-3 of an integer)."""
+    f = np.float32
+    x_log2 = f(np.log(f(x))) * (f(1.0) / f(np.log(f(2.0))))
+    rounded = f(tflite_round(float(x_log2)))
+    return int(rounded), abs(float(x_log2 - rounded)) < float(f(1e-3))
+
+
+def int16_sigmoid_rescaling(input_scale, pot_left_shifts):
+    """int16 LOGISTIC and TANH Prepare: (multiplier, right shift) that take an input to steps
+    of 1/(3 * 4096) for reference_integer_ops::Logistic / Tanh. A power-of-two input scale
+    whose shift is in `pot_left_shifts` takes the kernel's exact path, multiplier 3 << shift."""
+    log2, is_pot = checked_log2(input_scale)
+    left_shift = 12 + log2  # (15 - 3 input integer bits) + log2(scale)
+    if is_pot and left_shift in pot_left_shifts:
+        return 3 << left_shift, 0
+    multiplier, shift = float(np.float32(input_scale)) * 4096.0 * 3.0, 0
+    while multiplier <= 32767.0 / 2.0 and shift <= 30:
+        shift += 1
+        multiplier *= 2.0
+    return int(multiplier), shift
+
+
+def lut_int16(transform, input_scale, input_zero_point, output_scale, output_zero_point):
+    """LUTPopulateInt16<float>: 513 samples of a float32 function over the int16 input range,
+    each lowered by half the interpolation error at its interval's midpoint."""
+    f = np.float32
+
+    def rnd(v):
+        return f(tflite_round(float(v)))
+
+    def clamp(v):
+        return int(min(max(v, f(-32768)), f(32767)))
+
+    input_min = f(input_scale) * f(-32768 - input_zero_point)
+    input_max = f(input_scale) * f(32767 - input_zero_point)
+    output_range = f(output_scale) * f(32767 - output_zero_point) - f(output_scale) * f(-32768 - output_zero_point)
+    step = (input_max - input_min) / f(512)
+    scaling = f(65536) / output_range
+    table = []
+    for i in range(512):
+        x = input_min + f(i) * step
+        value, midpoint, following = transform(x), transform(x + step / f(2)), transform(input_min + f(i + 1) * step)
+        interpolated = rnd((following * scaling + rnd(value * scaling)) / f(2))
+        bias = rnd((interpolated - rnd(midpoint * scaling)) / f(2))
+        table.append(clamp(rnd(value * scaling) - bias))
+    table.append(clamp(rnd(transform(input_max) * scaling)))
+    return table
+
+
+def softmax_int16_tables():
+    """int16 SOFTMAX's Prepare (InitializeLutForInt16): exp over [-10, 0] and 1 / (1 + x)
+    over [0, 1], both to an output range of [-1, 1]. expf is taken as exp in double rounded
+    to float32."""
+    f = np.float32
+    exp_table = lut_int16(lambda v: f(math.exp(float(v))), f(10.0) / f(65535), 32767, f(2.0) / f(65535), 0)
+    reciprocal_table = lut_int16(lambda v: f(1.0) / (f(1.0) + v), f(1.0) / f(65535), -32768,
+                                 f(2.0) / f(65535), 0)
+    return exp_table, reciprocal_table

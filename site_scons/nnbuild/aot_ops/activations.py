@@ -4,7 +4,8 @@ RELU, RELU6 and LEAKY_RELU get small kernels. LOGISTIC, TANH and HARD_SWISH map
 each of the 256 int8 inputs through a chain of fixed-point steps that depends
 only on the quantization: that chain is evaluated here, step by step as TFLM's
 integer code does it (gemmlowp for LOGISTIC and TANH, reference_ops::HardSwish),
-into a 256-entry table that the kernel indexes.
+into a 256-entry table that the kernel indexes. int16 LOGISTIC and TANH (16x8) run
+TFLite's own int16 kernels, which interpolate in a fixed sigmoid table.
 """
 
 import math
@@ -12,7 +13,7 @@ import math
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import LoweredOp, Unsupported, quant
+from nnbuild.aot_ops.common import LoweredOp, Unsupported, quant, require_zero_point_0
 from nnbuild.quant_math import multiply_by_quantized_multiplier, rounding_divide_by_pot, wrap
 
 F32 = np.float32
@@ -135,7 +136,23 @@ def _lower_table(graph, op, names, table):
                     x, y, [table_decl])
 
 
+def _lower_sigmoid_s16(graph, op, names, kernel, pot_left_shifts):
+    """LOGISTIC and TANH, int16: CalculateArithmeticOpDataLogistic and TanhPrepare."""
+    x, y = _unary(graph, op, ("int16", "int16"))
+    require_zero_point_0([x, y], f"TFLite's int16 {op.opcode} requires 0")
+    log2, is_pot = quant_math.checked_log2(quant(y)[0])
+    if not is_pot or log2 != -15:
+        raise Unsupported(f"output scale {quant(y)[0]} (TFLite's int16 {op.opcode} needs 2^-15)")
+    multiplier, shift = quant_math.int16_sigmoid_rescaling(quant(x)[0], pot_left_shifts)
+    if multiplier > 32767:
+        raise Unsupported(f"input scale {quant(x)[0]} (TFLite's int16 {op.opcode} takes at most 32767 / 12288)")
+    fields = {"size": _size(x), "input_multiplier": multiplier, "input_right_shift": shift}
+    return _lowered(op, names, kernel, "nn_sigmoid_s16_params", fields, x, y)
+
+
 def lower_logistic(graph, op, names):
+    if graph.tensors[op.inputs[0]].dtype == "int16":
+        return _lower_sigmoid_s16(graph, op, names, "nn_logistic_s16", (0,))
     x, y = _unary(graph, op)
     if quant(y)[1] != -128:
         raise Unsupported(f"output zero point {quant(y)[1]} (TFLite's int8 LOGISTIC needs -128)")
@@ -143,6 +160,8 @@ def lower_logistic(graph, op, names):
 
 
 def lower_tanh(graph, op, names):
+    if graph.tensors[op.inputs[0]].dtype == "int16":
+        return _lower_sigmoid_s16(graph, op, names, "nn_tanh_s16", (0, 1))
     x, _ = _unary(graph, op)
     return _lower_table(graph, op, names, tanh_table(*quant(x)))
 

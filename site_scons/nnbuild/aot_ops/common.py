@@ -34,6 +34,28 @@ def require_int8(graph, op, indices):
             raise Unsupported(f"tensor '{t.name}' of type {t.dtype} (the aot kernels take int8)")
 
 
+SUFFIX = {"int8": "s8", "int16": "s16"}  # kernel name suffix per activation type
+
+
+def activation_dtype(graph, op, indices):
+    """The one type of the op's activation tensors: int8, or int16 (16x8 quantization)."""
+    tensors = [graph.tensors[i] for i in indices]
+    for t in tensors:
+        if t.dtype not in SUFFIX:
+            raise Unsupported(f"tensor '{t.name}' of type {t.dtype} (the aot kernels take int8 or int16)")
+        if t.dtype != tensors[0].dtype:
+            raise Unsupported(f"tensors '{tensors[0].name}' and '{t.name}' of types "
+                              f"{tensors[0].dtype} and {t.dtype}")
+    return tensors[0].dtype
+
+
+def require_zero_point_0(tensors, why):
+    """16x8 quantization is symmetric; some of TFLite's int16 kernels insist on it, or assume it."""
+    for t in tensors:
+        if quant(t)[1] != 0:
+            raise Unsupported(f"int16 tensor '{t.name}' with zero point {quant(t)[1]} ({why})")
+
+
 def quant(t):
     """(scale, zero point) of a per-tensor quantized tensor."""
     return float(t.scale[0]), int(t.zero_point[0])
@@ -44,3 +66,23 @@ def optional_input(graph, op, position):
     if len(op.inputs) > position and op.inputs[position] >= 0:
         return graph.tensors[op.inputs[position]]
     return None
+
+
+INT32_BIAS = 2  # schema TensorType.INT32, as quantizedBiasType names it
+
+
+def check_bias(op, b, dtype):
+    """The bias type TFLite Micro's kernel reads: int32 for int8, int64 for 16x8. (Its other
+    16x8 variant, chosen by an int32 bias or quantizedBiasType, accumulates in int32.)"""
+    expected = "int32" if dtype == "int8" else "int64"
+    if b is not None and b.dtype != expected:
+        raise Unsupported(f"bias '{b.name}' of type {b.dtype} ({expected} expected)")
+    if b is None and dtype == "int16" and op.option("quantizedBiasType", 0) == INT32_BIAS:
+        raise Unsupported("an int32 quantized bias type (the aot kernels accumulate 16x8 in int64)")
+
+
+def check_int64_requantization(shifts):
+    """MultiplyByQuantizedMultiplier for int64 accumulators takes shifts up to 7."""
+    if max(shifts) > 7:
+        raise Unsupported(f"an output rescaling factor of 2^{max(shifts) - 1} or more "
+                          "(TFLite's 16x8 requantization takes factors below 2^7)")

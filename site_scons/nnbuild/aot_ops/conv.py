@@ -1,16 +1,21 @@
-"""CONV_2D and DEPTHWISE_CONV_2D: integer_ops::ConvPerChannel / DepthwiseConvPerChannel."""
+"""CONV_2D and DEPTHWISE_CONV_2D: integer_ops::ConvPerChannel / DepthwiseConvPerChannel,
+int8 or 16x8 (int16 activations, int8 weights, int64 bias accumulated in int64)."""
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import LoweredOp, Unsupported, c_array, optional_input, quant, require_int8, shape4
+from nnbuild.aot_ops.common import (SUFFIX, LoweredOp, Unsupported, activation_dtype, c_array, check_bias,
+                                    check_int64_requantization, optional_input, quant, require_int8,
+                                    require_zero_point_0, shape4)
 
 
 def _lower_conv(graph, op, names, depthwise):
     x, w = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
     b = optional_input(graph, op, 2)
     y = graph.tensors[op.outputs[0]]
-    require_int8(graph, op, [x.index, w.index, y.index])
-    if b is not None and b.dtype != "int32":
-        raise Unsupported(f"bias '{b.name}' of type {b.dtype} (int32 expected)")
+    dtype = activation_dtype(graph, op, [x.index, y.index])
+    require_int8(graph, op, [w.index])
+    check_bias(op, b, dtype)
+    if dtype == "int16":
+        require_zero_point_0([x, y], "TFLite's int16 convolutions ignore zero points")
     if len(x.shape) != 4:
         raise Unsupported(f"input of rank {len(x.shape)} (NHWC expected)")
     stride_h, stride_w = op.option("strideH", 1), op.option("strideW", 1)
@@ -24,7 +29,9 @@ def _lower_conv(graph, op, names, depthwise):
     out_scale, out_zp = quant(y)
     channels = y.shape[3]
     mults, shifts = quant_math.per_channel_multipliers(in_scale, w.scale, out_scale, channels)
-    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), "int8", out_scale, out_zp)
+    if dtype == "int16":
+        check_int64_requantization(shifts)
+    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), dtype, out_scale, out_zp)
     p = names.op_prefix(op)
     depth_multiplier = channels // x.shape[3] if depthwise else 1
     decls = [
@@ -37,7 +44,7 @@ def _lower_conv(graph, op, names, depthwise):
         f"    .input_offset = {-in_zp}, .output_offset = {out_zp}, .act_min = {act_min}, .act_max = {act_max},\n"
         f"    .multiplier = {p}_multiplier, .shift = {p}_shift,\n}};",
     ]
-    kernel = "nn_depthwise_conv2d_s8" if depthwise else "nn_conv2d_s8"
+    kernel = f"nn_depthwise_conv2d_{SUFFIX[dtype]}" if depthwise else f"nn_conv2d_{SUFFIX[dtype]}"
     bias = names.tensor(b) if b is not None else "NULL"
     call = f"{kernel}(&{p}_params, {names.tensor(x)}, {names.tensor(w)}, {bias}, {names.tensor(y)});"
     return LoweredOp(kernel=kernel, decls=decls, call=call)

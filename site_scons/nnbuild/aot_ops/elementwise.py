@@ -1,9 +1,14 @@
-"""ADD, SUB and MUL with broadcasting: integer_ops::Add / Mul and reference_ops::Sub (int8)."""
+"""ADD, SUB and MUL with broadcasting: integer_ops::Add / Mul and reference_ops::Sub, int8 or int16.
+
+TFLite Micro runs int16 ADD and SUB through the same general rescaling as int8
+(with a left shift of 15 instead of 20), never through the power-of-two-scale
+int16 Add of TFLite; int16 MUL is int8's MUL on symmetric tensors."""
 
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import LoweredOp, Unsupported, c_array, quant, require_int8
+from nnbuild.aot_ops.common import (SUFFIX, LoweredOp, Unsupported, activation_dtype, c_array, quant,
+                                    require_zero_point_0)
 
 LOOPS = 4  # NN_BROADCAST_LOOPS
 
@@ -49,8 +54,7 @@ def _broadcast_init(x1, x2, y):
 
 def _operands(graph, op):
     x1, x2, y = (graph.tensors[i] for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
-    require_int8(graph, op, [x1.index, x2.index, y.index])
-    return x1, x2, y
+    return x1, x2, y, activation_dtype(graph, op, [x1.index, x2.index, y.index])
 
 
 def _smaller_than_one(real, what):
@@ -60,10 +64,9 @@ def _smaller_than_one(real, what):
     return quant_math.quantize_multiplier(real)
 
 
-def _add_sub_multipliers(s1, s2, so, subtract):
-    """CalculateOpDataAdd / CalculateOpDataSub with left_shift 20: ADD computes in double,
-    SUB in float32 (the same formulas, rounded differently)."""
-    left_shift = 20
+def _add_sub_multipliers(s1, s2, so, subtract, left_shift):
+    """CalculateOpDataAdd / CalculateOpDataSub: ADD computes in double, SUB in float32
+    (the same formulas, rounded differently)."""
     if subtract:
         f = np.float32
         twice_max = f(2) * max(f(s1), f(s2))
@@ -73,14 +76,15 @@ def _add_sub_multipliers(s1, s2, so, subtract):
         twice_max = 2 * max(s1, s2)
         reals = (s1 / twice_max, s2 / twice_max, twice_max / ((1 << left_shift) * so))
     names = ("input 1", "input 2", "output")
-    return left_shift, [_smaller_than_one(r, n) for r, n in zip(reals, names)]
+    return [_smaller_than_one(r, n) for r, n in zip(reals, names)]
 
 
 def _lower_add_sub(graph, op, names, subtract):
-    x1, x2, y = _operands(graph, op)
+    x1, x2, y, dtype = _operands(graph, op)
     (s1, zp1), (s2, zp2), (so, zpo) = quant(x1), quant(x2), quant(y)
-    left_shift, ((m1, sh1), (m2, sh2), (mo, sho)) = _add_sub_multipliers(s1, s2, so, subtract)
-    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), "int8", so, zpo)
+    left_shift = 20 if dtype == "int8" else 15  # int16 << 15 still fits int32
+    (m1, sh1), (m2, sh2), (mo, sho) = _add_sub_multipliers(s1, s2, so, subtract, left_shift)
+    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), dtype, so, zpo)
     p = names.op_prefix(op)
     decls = [
         f"static const nn_add_params {p}_params = {{\n"
@@ -89,7 +93,7 @@ def _lower_add_sub(graph, op, names, subtract):
         f"    .input1_multiplier = {m1}, .input1_shift = {sh1}, .input2_multiplier = {m2}, .input2_shift = {sh2},\n"
         f"    .output_multiplier = {mo}, .output_shift = {sho}, .act_min = {act_min}, .act_max = {act_max},\n}};",
     ]
-    kernel = "nn_sub_s8" if subtract else "nn_add_s8"
+    kernel = f"nn_{'sub' if subtract else 'add'}_{SUFFIX[dtype]}"
     call = f"{kernel}(&{p}_params, {names.tensor(x1)}, {names.tensor(x2)}, {names.tensor(y)});"
     return LoweredOp(kernel=kernel, decls=decls, call=call)
 
@@ -103,10 +107,12 @@ def lower_sub(graph, op, names):
 
 
 def lower_mul(graph, op, names):
-    x1, x2, y = _operands(graph, op)
+    x1, x2, y, dtype = _operands(graph, op)
+    if dtype == "int16":
+        require_zero_point_0([x1, x2, y], "TFLite's int16 MUL requires 0")
     (s1, zp1), (s2, zp2), (so, zpo) = quant(x1), quant(x2), quant(y)
     m, shift = quant_math.quantize_multiplier(s1 * s2 / so)  # CalculateOpDataMul, in double
-    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), "int8", so, zpo)
+    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), dtype, so, zpo)
     p = names.op_prefix(op)
     decls = [
         f"static const nn_mul_params {p}_params = {{\n"
@@ -114,8 +120,9 @@ def lower_mul(graph, op, names):
         f"    .input1_offset = {-zp1}, .input2_offset = {-zp2}, .output_offset = {zpo},\n"
         f"    .output_multiplier = {m}, .output_shift = {shift}, .act_min = {act_min}, .act_max = {act_max},\n}};",
     ]
-    call = f"nn_mul_s8(&{p}_params, {names.tensor(x1)}, {names.tensor(x2)}, {names.tensor(y)});"
-    return LoweredOp(kernel="nn_mul_s8", decls=decls, call=call)
+    kernel = f"nn_mul_{SUFFIX[dtype]}"
+    call = f"{kernel}(&{p}_params, {names.tensor(x1)}, {names.tensor(x2)}, {names.tensor(y)});"
+    return LoweredOp(kernel=kernel, decls=decls, call=call)
 
 
 LOWERINGS = {"ADD": lower_add, "SUB": lower_sub, "MUL": lower_mul}

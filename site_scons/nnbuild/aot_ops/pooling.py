@@ -1,12 +1,13 @@
-"""AVERAGE_POOL_2D and MAX_POOL_2D: integer_ops::AveragePool / MaxPool."""
+"""AVERAGE_POOL_2D and MAX_POOL_2D: integer_ops::AveragePool / MaxPool, int8 or int16."""
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import LoweredOp, Unsupported, quant, require_int8, shape4
+from nnbuild.aot_ops.common import SUFFIX, LoweredOp, Unsupported, activation_dtype, quant, shape4
 
 
-def _lower_pool(graph, op, names, kernel):
+def _lower_pool(graph, op, names, kind):
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-    require_int8(graph, op, [x.index, y.index])
+    dtype = activation_dtype(graph, op, [x.index, y.index])
+    kernel = f"nn_{kind}_{SUFFIX[dtype]}"
     fh, fw = op.option("filterHeight"), op.option("filterWidth")
     stride_h, stride_w = op.option("strideH"), op.option("strideW")
     oh, pad_h = quant_math.same_or_valid_padding(op.option("padding"), x.shape[1], fh, stride_h, 1)
@@ -14,7 +15,7 @@ def _lower_pool(graph, op, names, kernel):
     if (oh, ow) != tuple(y.shape[1:3]):
         raise Unsupported(f"output shape {list(y.shape)} that does not follow from its padding and strides")
     out_scale, out_zp = quant(y)
-    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), "int8", out_scale, out_zp)
+    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), dtype, out_scale, out_zp)
     p = names.op_prefix(op)
     decls = [
         f"static const nn_pool_params {p}_params = {{\n"
@@ -27,11 +28,11 @@ def _lower_pool(graph, op, names, kernel):
 
 
 def lower_average_pool_2d(graph, op, names):
-    return _lower_pool(graph, op, names, "nn_avg_pool_s8")
+    return _lower_pool(graph, op, names, "avg_pool")
 
 
 def lower_max_pool_2d(graph, op, names):
-    return _lower_pool(graph, op, names, "nn_max_pool_s8")
+    return _lower_pool(graph, op, names, "max_pool")
 
 
 LOWERINGS = {"AVERAGE_POOL_2D": lower_average_pool_2d, "MAX_POOL_2D": lower_max_pool_2d}

@@ -1,23 +1,59 @@
-"""SOFTMAX: reference_ops::Softmax, int8 in and out (TFLite Micro's gemmlowp fixed-point path)."""
+"""SOFTMAX: reference_ops::Softmax, int8 in and out (TFLite Micro's gemmlowp fixed-point path),
+and reference_ops::SoftmaxInt16, int16 in and out (tables of exp and 1 / (1 + x))."""
 
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import LoweredOp, Unsupported, quant, require_int8
+from nnbuild.aot_ops.common import LoweredOp, Unsupported, quant, require_int8, require_zero_point_0
+
+
+def _rows(x):
+    if not x.shape:
+        raise Unsupported("a scalar input")
+    return int(np.prod(x.shape[:-1], dtype=np.int64)), x.shape[-1]
+
+
+def _int16_table(name, values):
+    rows = ",\n".join("    " + ", ".join(str(v) for v in values[i:i + 16]) for i in range(0, len(values), 16))
+    return f"static const int16_t {name}[{len(values)}] = {{\n{rows},\n}};"
+
+
+def _lower_softmax_s16(graph, op, names, x, y):
+    """CalculateSoftmaxParams for int16: the input difference rescaled so that 65535 steps
+    are 10.0, in double."""
+    require_zero_point_0([x, y], "TFLite's int16 SOFTMAX requires 0")
+    f = np.float32
+    if abs(f(quant(y)[0]) - f(1 / 32768)) > f(0.001) * f(1 / 32768):
+        raise Unsupported(f"output scale {quant(y)[0]} (int16 softmax outputs have scale 1/32768)")
+    outer, depth = _rows(x)
+    if depth > 65535:
+        raise Unsupported(f"a softmax over {depth} values (at most 65535: the sum of exponentials overflows)")
+    beta_scale = float(f(quant(x)[0])) * float(f(op.option("beta", 1.0))) / (10.0 / 65535.0)
+    multiplier, shift = quant_math.quantize_multiplier(beta_scale)
+    exp_table, reciprocal_table = quant_math.softmax_int16_tables()
+    p = names.op_prefix(op)
+    decls = [
+        _int16_table(f"{p}_exp_table", exp_table),
+        _int16_table(f"{p}_reciprocal_table", reciprocal_table),
+        f"static const nn_softmax_s16_params {p}_params = {{\n"
+        f"    .outer = {outer}, .depth = {depth}, .input_multiplier = {multiplier}, .input_shift = {shift},\n"
+        f"    .exp_table = {p}_exp_table, .reciprocal_table = {p}_reciprocal_table,\n}};",
+    ]
+    call = f"nn_softmax_s16(&{p}_params, {names.tensor(x)}, {names.tensor(y)});"
+    return LoweredOp(kernel="nn_softmax_s16", decls=decls, call=call)
 
 
 def lower_softmax(graph, op, names):
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    if (x.dtype, y.dtype) == ("int16", "int16"):
+        return _lower_softmax_s16(graph, op, names, x, y)
     require_int8(graph, op, [x.index, y.index])
-    if not x.shape:
-        raise Unsupported("a scalar input")
+    outer, depth = _rows(x)
     out_scale, out_zp = quant(y)
     # TFLM's Prepare insists on this output quantization (the kernel hardcodes it).
     if np.float32(out_scale) != np.float32(1 / 256) or out_zp != -128:
         raise Unsupported(f"output scale {out_scale} and zero point {out_zp} "
                           "(int8 softmax outputs have scale 1/256 and zero point -128)")
-    depth = x.shape[-1]
-    outer = int(np.prod(x.shape[:-1], dtype=np.int64))
     # The sum of exponentials is a Q12.19 fixed-point number: 4096 equal inputs overflow it.
     if depth >= 4096:
         raise Unsupported(f"a softmax over {depth} values (at most 4095: TFLite's fixed-point "

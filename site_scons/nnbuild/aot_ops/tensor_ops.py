@@ -1,4 +1,5 @@
-"""MEAN, CONCATENATION, PAD, PADV2, STRIDED_SLICE and TRANSPOSE on int8 tensors.
+"""MEAN, CONCATENATION, PAD, PADV2, STRIDED_SLICE and TRANSPOSE on int8 tensors;
+MEAN, PAD, PADV2 and TRANSPOSE on int16 tensors too.
 
 Everything but MEAN's requantization only moves data: the index arithmetic
 (permutations, slice bounds, paddings, axes) is resolved here, at build time,
@@ -8,7 +9,8 @@ into strided views (nn_view) that the kernels walk.
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import LoweredOp, Unsupported, c_array, optional_input, quant, require_int8
+from nnbuild.aot_ops.common import (SUFFIX, LoweredOp, Unsupported, activation_dtype, c_array, optional_input,
+                                    quant, require_int8)
 
 MAX_DIMS = 5  # NN_MAX_DIMS; TFLM's PAD, STRIDED_SLICE and TRANSPOSE stop at 5-D (or 4-D) too
 
@@ -74,13 +76,14 @@ def _require_nonempty(t):
 def _gather(op, names, x, y, axes, offset):
     p = names.op_prefix(op)
     decls = [f"static const nn_view {p}_view = {_view(axes, offset)};"]
-    call = f"nn_gather_s8(&{p}_view, {names.tensor(x)}, {names.tensor(y)});"
-    return LoweredOp(kernel="nn_gather_s8", decls=decls, call=call)
+    kernel = f"nn_gather_{SUFFIX[x.dtype]}"
+    call = f"{kernel}(&{p}_view, {names.tensor(x)}, {names.tensor(y)});"
+    return LoweredOp(kernel=kernel, decls=decls, call=call)
 
 
 def lower_transpose(graph, op, names):
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-    require_int8(graph, op, [x.index, y.index])
+    activation_dtype(graph, op, [x.index, y.index])
     _require_rank(x, 5)
     _require_nonempty(x)
     perm = _constant_int32(graph, op, 1, "permutation")
@@ -146,7 +149,7 @@ def lower_strided_slice(graph, op, names):
 
 def _lower_pad(graph, op, names):
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-    require_int8(graph, op, [x.index, y.index])
+    dtype = activation_dtype(graph, op, [x.index, y.index])
     _require_rank(x, MAX_DIMS)
     _require_nonempty(x)
     paddings = _constant_int32(graph, op, 1, "paddings")
@@ -157,11 +160,12 @@ def _lower_pad(graph, op, names):
         raise Unsupported(f"output shape {list(y.shape)} that does not follow from its paddings")
     value = optional_input(graph, op, 2)
     if value is None:
-        pad_value = quant(y)[1]
+        pad_value = quant(y)[1] if dtype == "int8" else 0  # TFLM pads int16 with 0, not the zero point
     else:
-        if not value.is_constant or value.dtype != "int8" or value.data.size != 1:
-            raise Unsupported("a padding value that is not a constant int8 scalar")
-        _require_same_quantization([value], y, "TFLite Micro requires equal ones")
+        if not value.is_constant or value.dtype != dtype or value.data.size != 1:
+            raise Unsupported(f"a padding value that is not a constant {dtype} scalar")
+        if dtype == "int8":  # TFLM checks int16 padding values' quantization not at all
+            _require_same_quantization([value], y, "TFLite Micro requires equal ones")
         pad_value = int(value.data.reshape(-1)[0])
     out_strides = _strides(y.shape)
     offset = sum(paddings[2 * d] * out_strides[d] for d in range(rank))
@@ -171,8 +175,9 @@ def _lower_pad(graph, op, names):
         f"    .output = {_view(_collapse(x.shape, out_strides), offset)},\n"
         f"    .output_size = {_size(y.shape)}, .pad_value = {pad_value},\n}};",
     ]
-    call = f"nn_pad_s8(&{p}_params, {names.tensor(x)}, {names.tensor(y)});"
-    return LoweredOp(kernel="nn_pad_s8", decls=decls, call=call)
+    kernel = f"nn_pad_{SUFFIX[dtype]}"
+    call = f"{kernel}(&{p}_params, {names.tensor(x)}, {names.tensor(y)});"
+    return LoweredOp(kernel=kernel, decls=decls, call=call)
 
 
 def lower_concatenation(graph, op, names):
@@ -209,7 +214,7 @@ def lower_concatenation(graph, op, names):
 
 def lower_mean(graph, op, names):
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-    require_int8(graph, op, [x.index, y.index])
+    dtype = activation_dtype(graph, op, [x.index, y.index])
     _require_nonempty(x)
     rank = len(x.shape)
     axes = set()
@@ -226,6 +231,8 @@ def lower_mean(graph, op, names):
     view = (_collapse([x.shape[d] for d in kept], [in_strides[d] for d in kept])
             + _collapse([x.shape[d] for d in reduced], [in_strides[d] for d in reduced]))
     count = _size([x.shape[d] for d in reduced])
+    if dtype == "int16" and count >= 1 << 15:
+        raise Unsupported(f"a mean of {count} int16 values (at most 32767: the int32 sum overflows)")
     in_scale, in_zp = quant(x)
     out_scale, out_zp = quant(y)
     multiplier, shift = quant_math.mean_multiplier(in_scale, out_scale, count)
@@ -236,8 +243,9 @@ def lower_mean(graph, op, names):
         f"    .count = {count}, .input_sum_offset = {in_zp * count}, .output_offset = {out_zp},\n"
         f"    .multiplier = {multiplier}, .shift = {shift},\n}};",
     ]
-    call = f"nn_mean_s8(&{p}_params, {names.tensor(x)}, {names.tensor(y)});"
-    return LoweredOp(kernel="nn_mean_s8", decls=decls, call=call)
+    kernel = f"nn_mean_{SUFFIX[dtype]}"
+    call = f"{kernel}(&{p}_params, {names.tensor(x)}, {names.tensor(y)});"
+    return LoweredOp(kernel=kernel, decls=decls, call=call)
 
 
 LOWERINGS = {

@@ -1,0 +1,51 @@
+/*
+ * DEPTHWISE_CONV_2D, per-channel: integer_ops::DepthwiseConvPerChannel, written once for
+ * int8 and 16x8 and instantiated by depthwise_conv2d_s8.c and depthwise_conv2d_s16.c,
+ * which define
+ *   NN_DEPTHWISE_CONV2D  the kernel's name
+ *   NN_T                 the activation type
+ *   NN_ACC               the accumulator and bias type
+ *   NN_REQUANTIZE_ACC    MultiplyByQuantizedMultiplier for an NN_ACC
+ */
+void NN_DEPTHWISE_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
+                         const NN_ACC *bias, NN_T *output)
+{
+    const nn_shape4 in = p->input, fs = p->filter, out = p->output;
+
+    for (int32_t b = 0; b < out.n; ++b) {
+        for (int32_t oy = 0; oy < out.h; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_h;
+            for (int32_t ox = 0; ox < out.w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                for (int32_t ic = 0; ic < in.c; ++ic) {
+                    for (int32_t m = 0; m < p->depth_multiplier; ++m) {
+                        const int32_t oc = m + ic * p->depth_multiplier;
+                        NN_ACC acc = 0;
+                        for (int32_t fy = 0; fy < fs.h; ++fy) {
+                            const int32_t iy = iy0 + p->dilation_h * fy;
+                            if (iy < 0 || iy >= in.h) {
+                                continue;
+                            }
+                            for (int32_t fx = 0; fx < fs.w; ++fx) {
+                                const int32_t ix = ix0 + p->dilation_w * fx;
+                                if (ix < 0 || ix >= in.w) {
+                                    continue;
+                                }
+                                const int32_t x = input[((b * in.h + iy) * in.w + ix) * in.c + ic];
+                                const int32_t w = filter[(fy * fs.w + fx) * fs.c + oc];
+                                acc += w * (x + p->input_offset);
+                            }
+                        }
+                        if (bias) {
+                            acc += bias[oc];
+                        }
+                        const int32_t y =
+                            NN_REQUANTIZE_ACC(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
+                        output[((b * out.h + oy) * out.w + ox) * out.c + oc] =
+                            (NN_T)nn_clamp(y, p->act_min, p->act_max);
+                    }
+                }
+            }
+        }
+    }
+}

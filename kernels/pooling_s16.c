@@ -1,0 +1,9 @@
+/* AVERAGE_POOL_2D and MAX_POOL_2D, int16: integer_ops::AveragePool / MaxPool. */
+#include "nn_kernels.h"
+#include "nn_requantize.h"
+
+#define NN_AVG_POOL nn_avg_pool_s16
+#define NN_MAX_POOL nn_max_pool_s16
+#define NN_T int16_t
+#define NN_T_MIN INT16_MIN
+#include "pooling_impl.h"

@@ -1,0 +1,13 @@
+/* int16 tensor operators: MEAN, PAD/PADV2 and TRANSPOSE (tensor_ops_impl.h). */
+#include <string.h>
+
+#include "nn_kernels.h"
+#include "nn_requantize.h"
+
+#define NN_GATHER nn_gather_s16
+#define NN_PAD nn_pad_s16
+#define NN_MEAN nn_mean_s16
+#define NN_T int16_t
+#define NN_T_MIN INT16_MIN
+#define NN_T_MAX INT16_MAX
+#include "tensor_ops_impl.h"
