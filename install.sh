@@ -12,6 +12,7 @@ packages=(
     gcc-riscv64-linux-gnu gcc-aarch64-linux-gnu    # toolchain=gnu for milkv-duo and rpi4
     libc6-dev-riscv64-cross libc6-dev-arm64-cross
     chromium                                       # renders size.html in a test
+    pkg-config bazel-bootstrap cmake make          # the build systems export= is tested with
 )
 echo "[install] Debian packages: ${packages[*]}"
 $sudo apt-get update -qq

@@ -3,7 +3,7 @@
 import os
 from dataclasses import dataclass, field
 
-from nnbuild import budgets, datasets, precision
+from nnbuild import budgets, datasets, export, precision
 from nnbuild.errors import UserError
 from nnbuild.runner import runner_context
 from nnbuild.scons_actions import settings_node
@@ -144,5 +144,9 @@ def build_firmware(env, opts, target, model):
         sources = [elf if baremetal else deployable, model.tflite, settings_node(tenv, verify_settings)]
         sources += [s for s in (model.quant_report, model.data_file) if s is not None]
         outputs.append(tenv.Verify(f"{out}/verify.json", sources))
+    if opts["export"]:
+        outputs += export.export_package(tenv, opts, target, model, model_objects, libraries[0],
+                                         export.package_dir(opts["export"], target, opts["targets"]),
+                                         after=list(outputs))
     return FirmwareResult(target=target, folder=out, outputs=outputs, toolchain=toolchain,
                           deployable=str(deployable[0]), verified=opts["verify"])

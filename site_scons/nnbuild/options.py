@@ -27,6 +27,8 @@ OPTIONS = {
     "tflm_kernels": ("TFLM kernels: reference, or an optimized folder of the tree such as cmsis_nn "
                      "(default: the one the tree was made with, else reference)", "", None),
     "cache": ("folder of a build cache shared between builds and checkouts (SCons CacheDir)", "", None),
+    "export": ("write a package for C projects (CMake, pkg-config, Bazel, Make) to this folder; "
+               "several targets: a subfolder each", "", None),
 }
 
 
@@ -85,4 +87,5 @@ def parse_options(arguments):
         "tflm": raw["tflm"],
         "tflm_kernels": raw["tflm_kernels"],
         "cache": raw["cache"],
+        "export": raw["export"],
     }

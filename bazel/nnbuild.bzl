@@ -1,0 +1,136 @@
+"""nnbuild from Bazel: a model built by nnbuild, which a cc_binary or cc_library depends on.
+
+In WORKSPACE, the nnbuild checkout as repository @nnbuild (any name will do):
+
+    new_local_repository(
+        name = "nnbuild",
+        path = "/path/to/nnbuild",
+        build_file_content = 'load("//bazel:nnbuild.bzl", "nnbuild_sources")\\nnnbuild_sources()',
+    )
+
+In a BUILD file:
+
+    load("@nnbuild//bazel:nnbuild.bzl", "nnbuild_model")
+
+    nnbuild_model(
+        name = "af_detection",
+        model = "@nnbuild//:models/af_detection",   # a models/ folder of the checkout, or an .onnx/.tflite file
+        target = "loongarch64",                     # the nnbuild target your toolchain builds for
+    )
+
+    cc_binary(name = "app", srcs = ["main.c"], deps = [":af_detection"])  # #include "af_detection.h"
+
+The action runs `scons target=... model=... export=...` in the checkout itself, outside
+Bazel's sandbox (nnbuild keeps its own incremental build in the checkout's build/), with
+the Python on PATH or NNBUILD_PYTHON (`--action_env=NNBUILD_PYTHON=/usr/bin/python3`), which
+needs nnbuild's requirements.txt. A model's files and nnbuild's sources are the action's
+inputs: editing them rebuilds the model, and what links it.
+"""
+
+load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
+
+# Where the package's symbols come from besides its archive (as export.LINK_LIBRARIES).
+_LINKOPTS = ["-lm"]
+
+def nnbuild_sources():
+    """The BUILD file of the nnbuild checkout as a repository: its sources, and each models/ folder."""
+    native.exports_files(["SConstruct"])
+    native.filegroup(
+        name = "sources",
+        srcs = native.glob(
+            ["SConstruct", "site_scons/**", "kernels/**", "templates/**", "targets/**"],
+            exclude = ["**/__pycache__/**", "**/*.pyc"],
+        ),
+        visibility = ["//visibility:public"],
+    )
+    files = native.glob(["models/*"])
+    folders = [f for f in native.glob(["models/*"], exclude_directories = 0) if f not in files]
+    for folder in folders:
+        native.filegroup(
+            name = folder,
+            srcs = native.glob([folder + "/**"], exclude = ["**/__pycache__/**", "**/*.pyc"]),
+            visibility = ["//visibility:public"],
+        )
+
+def _model_name(files):
+    """(model name, file whose folder or self is the model=) as nnbuild names the model."""
+    for f in files:
+        if f.basename in ("model.onnx", "model.tflite"):
+            return f.dirname.split("/")[-1], f
+    if len(files) == 1 and files[0].extension in ("onnx", "tflite"):
+        return files[0].basename[:-len(files[0].extension) - 1], files[0]
+    fail("model: give a models/ folder (with model.onnx or model.tflite) or one .onnx/.tflite file")
+
+def _nnbuild_model_impl(ctx):
+    name, model_file = _model_name(ctx.files.model)
+    folder = model_file.basename in ("model.onnx", "model.tflite")
+    header = ctx.actions.declare_file("%s/include/%s.h" % (ctx.label.name, name))
+    library = ctx.actions.declare_file("%s/lib/lib%s.a" % (ctx.label.name, name))
+    package = header.dirname[:-len("/include")]
+    ctx.actions.run_shell(
+        inputs = ctx.files.model + ctx.files._nnbuild,
+        outputs = [header, library],
+        command = """set -e
+root="$PWD"
+sconstruct="$1" model="$(readlink -f "$2")" target="$4" package="$root/$5"
+if [ "$3" = folder ]; then model="$(dirname "$model")"; fi
+shift 5
+export HOME="${HOME:-$(cd ~ && pwd)}"
+cd "$(dirname "$(readlink -f "$sconstruct")")"
+exec "${NNBUILD_PYTHON:-python3}" -m SCons -Q "target=$target" "model=$model" "export=$package" "$@"
+""",
+        arguments = [ctx.file._sconstruct.path, model_file.path, "folder" if folder else "file",
+                     ctx.attr.target, package] + ctx.attr.options,
+        use_default_shell_env = True,
+        execution_requirements = {"no-sandbox": "1", "no-remote": "1"},
+        mnemonic = "NNBuild",
+        progress_message = "nnbuild %s for %s" % (name, ctx.attr.target),
+    )
+
+    cc_toolchain = find_cpp_toolchain(ctx)
+    features = cc_common.configure_features(
+        ctx = ctx,
+        cc_toolchain = cc_toolchain,
+        requested_features = ctx.features,
+        unsupported_features = ctx.disabled_features,
+    )
+    library_to_link = cc_common.create_library_to_link(
+        actions = ctx.actions,
+        feature_configuration = features,
+        cc_toolchain = cc_toolchain,
+        static_library = library,
+    )
+    linker_input = cc_common.create_linker_input(
+        owner = ctx.label,
+        libraries = depset([library_to_link]),
+        user_link_flags = depset(_LINKOPTS),
+    )
+    return [
+        DefaultInfo(files = depset([header, library])),
+        CcInfo(
+            compilation_context = cc_common.create_compilation_context(
+                headers = depset([header]),
+                includes = depset([header.dirname]),
+            ),
+            linking_context = cc_common.create_linking_context(linker_inputs = depset([linker_input])),
+        ),
+    ]
+
+nnbuild_model = rule(
+    implementation = _nnbuild_model_impl,
+    doc = "A model built and exported by nnbuild for `target`: its header and static library as CcInfo.",
+    attrs = {
+        "model": attr.label(
+            mandatory = True,
+            allow_files = True,
+            doc = "a models/ folder's filegroup (e.g. @nnbuild//:models/af_detection) or an .onnx/.tflite file",
+        ),
+        "target": attr.string(mandatory = True, doc = "the nnbuild target: the board your toolchain builds for"),
+        "options": attr.string_list(doc = "more nnbuild options, e.g. [\"verify=0\"]"),
+        "_nnbuild": attr.label(default = Label("//:sources")),
+        "_sconstruct": attr.label(default = Label("//:SConstruct"), allow_single_file = True),
+        "_cc_toolchain": attr.label(default = Label("@bazel_tools//tools/cpp:current_cc_toolchain")),
+    },
+    toolchains = ["@bazel_tools//tools/cpp:toolchain_type"],
+    fragments = ["cpp"],
+)
