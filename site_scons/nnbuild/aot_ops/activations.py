@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import LoweredOp, Unsupported, quant, require_zero_point_0
+from nnbuild.aot_ops.common import Unsupported, c_const_array, call_with_params, quant, require_zero_point_0
 from nnbuild.quant_math import multiply_by_quantized_multiplier, rounding_divide_by_pot, wrap
 
 F32 = np.float32
@@ -29,21 +29,6 @@ def _unary(graph, op, dtypes=("int8", "int8")):
         raise Unsupported(f"input type {x.dtype} and output type {y.dtype} "
                           f"(the aot kernel takes {dtypes[0]} to {dtypes[1]})")
     return x, y
-
-
-def _lowered(op, names, kernel, params_type, fields, x, y, extra_decls=()):
-    p = names.op_prefix(op)
-    lines, line = [], ""
-    for k, v in fields.items():
-        item = f".{k} = {v},"
-        if line and len(line) + len(item) > 94:
-            lines.append(line)
-            line = ""
-        line = f"{line} {item}".strip()
-    body = "".join(f"    {text}\n" for text in lines + [line])
-    decls = [*extra_decls, f"static const {params_type} {p}_params = {{\n{body}}};"]
-    call = f"{kernel}(&{p}_params, {names.tensor(x)}, {names.tensor(y)});"
-    return LoweredOp(kernel=kernel, decls=decls, call=call)
 
 
 # ---- tables: TFLM's int8 code for one input value -------------------------------
@@ -130,10 +115,8 @@ def hard_swish_table(input_scale, input_zero_point, output_scale, output_zero_po
 def _lower_table(graph, op, names, table):
     x, y = _unary(graph, op)
     p = names.op_prefix(op)
-    rows = ",\n".join("    " + ", ".join(str(v) for v in table[i:i + 16]) for i in range(0, 256, 16))
-    table_decl = f"static const int8_t {p}_table[256] = {{\n{rows},\n}};"
-    return _lowered(op, names, "nn_lut_s8", "nn_lut_params", {"size": _size(x), "table": f"{p}_table"},
-                    x, y, [table_decl])
+    return call_with_params(op, names, "nn_lut_s8", "nn_lut_params", {"size": _size(x), "table": f"{p}_table"},
+                            [x, y], [c_const_array("int8_t", f"{p}_table", table, per_row=16)])
 
 
 def _lower_sigmoid_s16(graph, op, names, kernel, pot_left_shifts):
@@ -147,7 +130,7 @@ def _lower_sigmoid_s16(graph, op, names, kernel, pot_left_shifts):
     if multiplier > 32767:
         raise Unsupported(f"input scale {quant(x)[0]} (TFLite's int16 {op.opcode} takes at most 32767 / 12288)")
     fields = {"size": _size(x), "input_multiplier": multiplier, "input_right_shift": shift}
-    return _lowered(op, names, kernel, "nn_sigmoid_s16_params", fields, x, y)
+    return call_with_params(op, names, kernel, "nn_sigmoid_s16_params", fields, [x, y])
 
 
 def lower_logistic(graph, op, names):
@@ -180,7 +163,7 @@ def lower_relu(graph, op, names):
     multiplier, shift = quant_math.quantize_multiplier(float(F32(in_scale) / F32(out_scale)))
     fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
               "multiplier": multiplier, "shift": shift, "act_min": max(-128, out_zp), "act_max": 127}
-    return _lowered(op, names, "nn_relu_s8", "nn_relu_params", fields, x, y)
+    return call_with_params(op, names, "nn_relu_s8", "nn_relu_params", fields, [x, y])
 
 
 def lower_relu6(graph, op, names):
@@ -188,8 +171,8 @@ def lower_relu6(graph, op, names):
     in_scale, in_zp = quant(x)
     # Relu6Prepare: FloatToQuantizedType(6.0f, input scale, input zero point).
     six = min(max(in_zp + int(quant_math.tflite_round(float(F32(6.0) / F32(in_scale)))), -128), 127)
-    return _lowered(op, names, "nn_relu6_s8", "nn_relu6_params",
-                    {"size": _size(x), "lower": in_zp, "upper": six}, x, y)
+    return call_with_params(op, names, "nn_relu6_s8", "nn_relu6_params",
+                            {"size": _size(x), "lower": in_zp, "upper": six}, [x, y])
 
 
 def lower_leaky_relu(graph, op, names):
@@ -202,7 +185,7 @@ def lower_leaky_relu(graph, op, names):
     fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
               "identity_multiplier": identity_m, "identity_shift": identity_shift,
               "alpha_multiplier": abs(alpha_m), "alpha_shift": alpha_shift, "alpha_negative": int(alpha_m < 0)}
-    return _lowered(op, names, "nn_leaky_relu_s8", "nn_leaky_relu_params", fields, x, y)
+    return call_with_params(op, names, "nn_leaky_relu_s8", "nn_leaky_relu_params", fields, [x, y])
 
 
 # ---- QUANTIZE and DEQUANTIZE -------------------------------------------------------
@@ -216,7 +199,7 @@ def lower_quantize(graph, op, names):
     out_scale, out_zp = quant(y)
     if (x.dtype, y.dtype) == ("float32", "int8"):
         fields = {"size": _size(x), "scale": "%.9ef" % out_scale, "zero_point": out_zp}
-        return _lowered(op, names, "nn_quantize_f32_s8", "nn_float_quant_params", fields, x, y)
+        return call_with_params(op, names, "nn_quantize_f32_s8", "nn_float_quant_params", fields, [x, y])
     kernel = _REQUANTIZE_KERNELS.get((x.dtype, y.dtype))
     if kernel is None:
         raise Unsupported(f"a quantization from {x.dtype} to {y.dtype} (the aot kernels requantize "
@@ -225,14 +208,14 @@ def lower_quantize(graph, op, names):
     multiplier, shift = quant_math.quantize_multiplier(in_scale / out_scale)  # in double
     fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
               "multiplier": multiplier, "shift": shift}
-    return _lowered(op, names, kernel, "nn_quantize_params", fields, x, y)
+    return call_with_params(op, names, kernel, "nn_quantize_params", fields, [x, y])
 
 
 def lower_dequantize(graph, op, names):
     x, y = _unary(graph, op, ("int8", "float32"))
     scale, zero_point = quant(x)
     fields = {"size": _size(x), "scale": "%.9ef" % scale, "zero_point": zero_point}
-    return _lowered(op, names, "nn_dequantize_s8_f32", "nn_float_quant_params", fields, x, y)
+    return call_with_params(op, names, "nn_dequantize_s8_f32", "nn_float_quant_params", fields, [x, y])
 
 
 LOWERINGS = {

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from nnbuild import quant_math
+
 
 @dataclass
 class LoweredOp:
@@ -19,12 +21,55 @@ def shape4(shape):
     shape = tuple(shape)
     if len(shape) > 4:
         raise Unsupported(f"a {len(shape)}-D tensor (shape {list(shape)})")
-    shape = (1,) * (4 - len(shape)) + shape
-    return "{%d, %d, %d, %d}" % shape
+    return c_array((1,) * (4 - len(shape)) + shape)
 
 
 def c_array(values):
+    """Integers as an inline C initializer list, for a member of a larger initializer."""
     return "{" + ", ".join(str(int(v)) for v in values) + "}"
+
+
+WIDTH = 100  # columns that c_struct fills a line of fields up to
+
+
+def _in_rows(head, rows):
+    """`head = {...};` with one row of initializers a line, each ending in a comma."""
+    return f"{head} = {{\n" + "".join(f"    {row},\n" for row in rows) + "};"
+
+
+def c_struct(ctype, name, fields):
+    """A static const struct of designated initializers, `fields` mapping member names to C
+    expressions, on as many lines of up to WIDTH columns as they need."""
+    rows = [""]
+    for item in (f".{k} = {v}" for k, v in fields.items()):
+        if rows[-1] and len(f"    {rows[-1]}, {item},") > WIDTH:
+            rows.append("")
+        rows[-1] = f"{rows[-1]}, {item}" if rows[-1] else item
+    return _in_rows(f"static const {ctype} {name}", rows)
+
+
+def c_const_array(ctype, name, values, per_row=None):
+    """A static const array of C expressions: on one line, or in rows of `per_row` values,
+    which lays a lookup table out so that an entry's row and column give its index."""
+    head = f"static const {ctype} {name}[{len(values)}]"
+    values = [str(v) for v in values]
+    if per_row is None:
+        return f"{head} = {{{', '.join(values)}}};"
+    return _in_rows(head, [", ".join(values[i:i + per_row]) for i in range(0, len(values), per_row)])
+
+
+def kernel_call(kernel, *args):
+    """The statement that runs a kernel on C expressions `args`."""
+    return f"{kernel}({', '.join(args)});"
+
+
+def call_with_params(op, names, kernel, params_type, fields, tensors, extra_decls=()):
+    """The usual lowering: `extra_decls`, a `params_type` {prefix}_params struct of `fields`, and the
+    call kernel(&{prefix}_params, tensors...), in which None is an omitted optional input (NULL)."""
+    p = names.op_prefix(op)
+    args = [names.tensor(t) if t is not None else "NULL" for t in tensors]
+    return LoweredOp(kernel=kernel, decls=[*extra_decls, c_struct(params_type, f"{p}_params", fields)],
+                     call=kernel_call(kernel, f"&{p}_params", *args))
 
 
 def require_int8(graph, op, indices):
@@ -61,6 +106,12 @@ def quant(t):
     return float(t.scale[0]), int(t.zero_point[0])
 
 
+def fused_activation_range(op, y):
+    """(act_min, act_max): the output range, in y's quantization, that the op's fused activation
+    clamps to."""
+    return quant_math.activation_range(op.option("fusedActivationFunction", 0), y.dtype, *quant(y))
+
+
 def optional_input(graph, op, position):
     """The op's input tensor at `position`, or None if it is omitted."""
     if len(op.inputs) > position and op.inputs[position] >= 0:
@@ -79,6 +130,18 @@ def check_bias(op, b, dtype):
         raise Unsupported(f"bias '{b.name}' of type {b.dtype} ({expected} expected)")
     if b is None and dtype == "int16" and op.option("quantizedBiasType", 0) == INT32_BIAS:
         raise Unsupported("an int32 quantized bias type (the aot kernels accumulate 16x8 in int64)")
+
+
+def weighted_operands(graph, op):
+    """Input, int8 weights, optional bias (None) and output of a convolution or fully connected
+    op, and its activation type."""
+    x, w = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
+    b = optional_input(graph, op, 2)
+    y = graph.tensors[op.outputs[0]]
+    dtype = activation_dtype(graph, op, [x.index, y.index])
+    require_int8(graph, op, [w.index])
+    check_bias(op, b, dtype)
+    return x, w, b, y, dtype
 
 
 def check_int64_requantization(shifts):

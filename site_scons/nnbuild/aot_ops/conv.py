@@ -2,18 +2,12 @@
 int8 or 16x8 (int16 activations, int8 weights, int64 bias accumulated in int64)."""
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, LoweredOp, Unsupported, activation_dtype, c_array, check_bias,
-                                    check_int64_requantization, optional_input, quant, require_int8,
-                                    require_zero_point_0, shape4)
+from nnbuild.aot_ops.common import (SUFFIX, Unsupported, c_const_array, call_with_params, check_int64_requantization,
+                                    fused_activation_range, quant, require_zero_point_0, shape4, weighted_operands)
 
 
 def _lower_conv(graph, op, names, depthwise):
-    x, w = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
-    b = optional_input(graph, op, 2)
-    y = graph.tensors[op.outputs[0]]
-    dtype = activation_dtype(graph, op, [x.index, y.index])
-    require_int8(graph, op, [w.index])
-    check_bias(op, b, dtype)
+    x, w, b, y, dtype = weighted_operands(graph, op)
     if dtype == "int16":
         require_zero_point_0([x, y], "TFLite's int16 convolutions ignore zero points")
     if len(x.shape) != 4:
@@ -31,23 +25,17 @@ def _lower_conv(graph, op, names, depthwise):
     mults, shifts = quant_math.per_channel_multipliers(in_scale, w.scale, out_scale, channels)
     if dtype == "int16":
         check_int64_requantization(shifts)
-    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), dtype, out_scale, out_zp)
+    act_min, act_max = fused_activation_range(op, y)
     p = names.op_prefix(op)
-    depth_multiplier = channels // x.shape[3] if depthwise else 1
-    decls = [
-        f"static const int32_t {p}_multiplier[{channels}] = {c_array(mults)};",
-        f"static const int32_t {p}_shift[{channels}] = {c_array(shifts)};",
-        f"static const nn_conv_params {p}_params = {{\n"
-        f"    .input = {shape4(x.shape)}, .filter = {shape4(w.shape)}, .output = {shape4(y.shape)},\n"
-        f"    .stride_h = {stride_h}, .stride_w = {stride_w}, .dilation_h = {dil_h}, .dilation_w = {dil_w},\n"
-        f"    .pad_h = {pad_h}, .pad_w = {pad_w}, .depth_multiplier = {depth_multiplier},\n"
-        f"    .input_offset = {-in_zp}, .output_offset = {out_zp}, .act_min = {act_min}, .act_max = {act_max},\n"
-        f"    .multiplier = {p}_multiplier, .shift = {p}_shift,\n}};",
-    ]
+    arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
     kernel = f"nn_depthwise_conv2d_{SUFFIX[dtype]}" if depthwise else f"nn_conv2d_{SUFFIX[dtype]}"
-    bias = names.tensor(b) if b is not None else "NULL"
-    call = f"{kernel}(&{p}_params, {names.tensor(x)}, {names.tensor(w)}, {bias}, {names.tensor(y)});"
-    return LoweredOp(kernel=kernel, decls=decls, call=call)
+    return call_with_params(op, names, kernel, "nn_conv_params", {
+        "input": shape4(x.shape), "filter": shape4(w.shape), "output": shape4(y.shape),
+        "stride_h": stride_h, "stride_w": stride_w, "dilation_h": dil_h, "dilation_w": dil_w,
+        "pad_h": pad_h, "pad_w": pad_w, "depth_multiplier": channels // x.shape[3] if depthwise else 1,
+        "input_offset": -in_zp, "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
+        "multiplier": f"{p}_multiplier", "shift": f"{p}_shift",
+    }, [x, w, b, y], arrays)
 
 
 def lower_conv_2d(graph, op, names):

@@ -7,8 +7,8 @@ int16 Add of TFLite; int16 MUL is int8's MUL on symmetric tensors."""
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, LoweredOp, Unsupported, activation_dtype, c_array, quant,
-                                    require_zero_point_0)
+from nnbuild.aot_ops.common import (SUFFIX, Unsupported, activation_dtype, c_array, call_with_params,
+                                    fused_activation_range, quant, require_zero_point_0)
 
 LOOPS = 4  # NN_BROADCAST_LOOPS
 
@@ -46,10 +46,9 @@ def broadcast_loops(shape1, shape2, out_shape):
 
 
 def _broadcast_init(x1, x2, y):
-    loops = broadcast_loops(x1.shape, x2.shape, y.shape)
-    extents, strides1, strides2 = zip(*loops)
-    return (f".broadcast = {{.shape = {c_array(extents)}, .stride1 = {c_array(strides1)}, "
-            f".stride2 = {c_array(strides2)}}}")
+    """A C nn_broadcast initializer."""
+    extents, strides1, strides2 = zip(*broadcast_loops(x1.shape, x2.shape, y.shape))
+    return f"{{.shape = {c_array(extents)}, .stride1 = {c_array(strides1)}, .stride2 = {c_array(strides2)}}}"
 
 
 def _operands(graph, op):
@@ -84,18 +83,13 @@ def _lower_add_sub(graph, op, names, subtract):
     (s1, zp1), (s2, zp2), (so, zpo) = quant(x1), quant(x2), quant(y)
     left_shift = 20 if dtype == "int8" else 15  # int16 << 15 still fits int32
     (m1, sh1), (m2, sh2), (mo, sho) = _add_sub_multipliers(s1, s2, so, subtract, left_shift)
-    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), dtype, so, zpo)
-    p = names.op_prefix(op)
-    decls = [
-        f"static const nn_add_params {p}_params = {{\n"
-        f"    {_broadcast_init(x1, x2, y)},\n"
-        f"    .input1_offset = {-zp1}, .input2_offset = {-zp2}, .output_offset = {zpo}, .left_shift = {left_shift},\n"
-        f"    .input1_multiplier = {m1}, .input1_shift = {sh1}, .input2_multiplier = {m2}, .input2_shift = {sh2},\n"
-        f"    .output_multiplier = {mo}, .output_shift = {sho}, .act_min = {act_min}, .act_max = {act_max},\n}};",
-    ]
-    kernel = f"nn_{'sub' if subtract else 'add'}_{SUFFIX[dtype]}"
-    call = f"{kernel}(&{p}_params, {names.tensor(x1)}, {names.tensor(x2)}, {names.tensor(y)});"
-    return LoweredOp(kernel=kernel, decls=decls, call=call)
+    act_min, act_max = fused_activation_range(op, y)
+    return call_with_params(op, names, f"nn_{'sub' if subtract else 'add'}_{SUFFIX[dtype]}", "nn_add_params", {
+        "broadcast": _broadcast_init(x1, x2, y),
+        "input1_offset": -zp1, "input2_offset": -zp2, "output_offset": zpo, "left_shift": left_shift,
+        "input1_multiplier": m1, "input1_shift": sh1, "input2_multiplier": m2, "input2_shift": sh2,
+        "output_multiplier": mo, "output_shift": sho, "act_min": act_min, "act_max": act_max,
+    }, [x1, x2, y])
 
 
 def lower_add(graph, op, names):
@@ -112,17 +106,12 @@ def lower_mul(graph, op, names):
         require_zero_point_0([x1, x2, y], "TFLite's int16 MUL requires 0")
     (s1, zp1), (s2, zp2), (so, zpo) = quant(x1), quant(x2), quant(y)
     m, shift = quant_math.quantize_multiplier(s1 * s2 / so)  # CalculateOpDataMul, in double
-    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), dtype, so, zpo)
-    p = names.op_prefix(op)
-    decls = [
-        f"static const nn_mul_params {p}_params = {{\n"
-        f"    {_broadcast_init(x1, x2, y)},\n"
-        f"    .input1_offset = {-zp1}, .input2_offset = {-zp2}, .output_offset = {zpo},\n"
-        f"    .output_multiplier = {m}, .output_shift = {shift}, .act_min = {act_min}, .act_max = {act_max},\n}};",
-    ]
-    kernel = f"nn_mul_{SUFFIX[dtype]}"
-    call = f"{kernel}(&{p}_params, {names.tensor(x1)}, {names.tensor(x2)}, {names.tensor(y)});"
-    return LoweredOp(kernel=kernel, decls=decls, call=call)
+    act_min, act_max = fused_activation_range(op, y)
+    return call_with_params(op, names, f"nn_mul_{SUFFIX[dtype]}", "nn_mul_params", {
+        "broadcast": _broadcast_init(x1, x2, y),
+        "input1_offset": -zp1, "input2_offset": -zp2, "output_offset": zpo,
+        "output_multiplier": m, "output_shift": shift, "act_min": act_min, "act_max": act_max,
+    }, [x1, x2, y])
 
 
 LOWERINGS = {"ADD": lower_add, "SUB": lower_sub, "MUL": lower_mul}

@@ -4,17 +4,12 @@
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, LoweredOp, Unsupported, activation_dtype, c_array, check_bias,
-                                    check_int64_requantization, optional_input, quant, require_int8)
+from nnbuild.aot_ops.common import (SUFFIX, Unsupported, c_const_array, call_with_params, check_int64_requantization,
+                                    fused_activation_range, quant, weighted_operands)
 
 
 def lower_fully_connected(graph, op, names):
-    x, w = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
-    b = optional_input(graph, op, 2)
-    y = graph.tensors[op.outputs[0]]
-    dtype = activation_dtype(graph, op, [x.index, y.index])
-    require_int8(graph, op, [w.index])
-    check_bias(op, b, dtype)
+    x, w, b, y, dtype = weighted_operands(graph, op)
     if op.option("weightsFormat", 0) != 0:
         raise Unsupported("shuffled weights format")
     if not w.is_constant:
@@ -31,20 +26,14 @@ def lower_fully_connected(graph, op, names):
         mults, shifts = [m], [s]
     if dtype == "int16":
         check_int64_requantization(shifts)
-    act_min, act_max = quant_math.activation_range(op.option("fusedActivationFunction", 0), dtype, out_scale, out_zp)
+    act_min, act_max = fused_activation_range(op, y)
     p = names.op_prefix(op)
-    decls = [
-        f"static const int32_t {p}_multiplier[{len(mults)}] = {c_array(mults)};",
-        f"static const int32_t {p}_shift[{len(shifts)}] = {c_array(shifts)};",
-        f"static const nn_fc_params {p}_params = {{\n"
-        f"    .batches = {batches}, .accum_depth = {accum_depth}, .output_depth = {out_depth},\n"
-        f"    .input_offset = {-in_zp}, .output_offset = {out_zp}, .act_min = {act_min}, .act_max = {act_max},\n"
-        f"    .per_channel = {int(per_channel)}, .multiplier = {p}_multiplier, .shift = {p}_shift,\n}};",
-    ]
-    bias = names.tensor(b) if b is not None else "NULL"
-    kernel = f"nn_fully_connected_{SUFFIX[dtype]}"
-    call = f"{kernel}(&{p}_params, {names.tensor(x)}, {names.tensor(w)}, {bias}, {names.tensor(y)});"
-    return LoweredOp(kernel=kernel, decls=decls, call=call)
+    arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
+    return call_with_params(op, names, f"nn_fully_connected_{SUFFIX[dtype]}", "nn_fc_params", {
+        "batches": batches, "accum_depth": accum_depth, "output_depth": out_depth,
+        "input_offset": -in_zp, "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
+        "per_channel": int(per_channel), "multiplier": f"{p}_multiplier", "shift": f"{p}_shift",
+    }, [x, w, b, y], arrays)
 
 
 LOWERINGS = {"FULLY_CONNECTED": lower_fully_connected}

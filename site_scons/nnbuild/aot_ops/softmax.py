@@ -4,18 +4,14 @@ and reference_ops::SoftmaxInt16, int16 in and out (tables of exp and 1 / (1 + x)
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import LoweredOp, Unsupported, quant, require_int8, require_zero_point_0
+from nnbuild.aot_ops.common import (Unsupported, c_const_array, call_with_params, quant, require_int8,
+                                    require_zero_point_0)
 
 
 def _rows(x):
     if not x.shape:
         raise Unsupported("a scalar input")
     return int(np.prod(x.shape[:-1], dtype=np.int64)), x.shape[-1]
-
-
-def _int16_table(name, values):
-    rows = ",\n".join("    " + ", ".join(str(v) for v in values[i:i + 16]) for i in range(0, len(values), 16))
-    return f"static const int16_t {name}[{len(values)}] = {{\n{rows},\n}};"
 
 
 def _lower_softmax_s16(graph, op, names, x, y):
@@ -32,15 +28,12 @@ def _lower_softmax_s16(graph, op, names, x, y):
     multiplier, shift = quant_math.quantize_multiplier(beta_scale)
     exp_table, reciprocal_table = quant_math.softmax_int16_tables()
     p = names.op_prefix(op)
-    decls = [
-        _int16_table(f"{p}_exp_table", exp_table),
-        _int16_table(f"{p}_reciprocal_table", reciprocal_table),
-        f"static const nn_softmax_s16_params {p}_params = {{\n"
-        f"    .outer = {outer}, .depth = {depth}, .input_multiplier = {multiplier}, .input_shift = {shift},\n"
-        f"    .exp_table = {p}_exp_table, .reciprocal_table = {p}_reciprocal_table,\n}};",
-    ]
-    call = f"nn_softmax_s16(&{p}_params, {names.tensor(x)}, {names.tensor(y)});"
-    return LoweredOp(kernel="nn_softmax_s16", decls=decls, call=call)
+    tables = [c_const_array("int16_t", f"{p}_exp_table", exp_table, per_row=16),
+              c_const_array("int16_t", f"{p}_reciprocal_table", reciprocal_table, per_row=16)]
+    return call_with_params(op, names, "nn_softmax_s16", "nn_softmax_s16_params", {
+        "outer": outer, "depth": depth, "input_multiplier": multiplier, "input_shift": shift,
+        "exp_table": f"{p}_exp_table", "reciprocal_table": f"{p}_reciprocal_table",
+    }, [x, y], tables)
 
 
 def lower_softmax(graph, op, names):
@@ -61,14 +54,10 @@ def lower_softmax(graph, op, names):
     multiplier, left_shift, diff_min = quant_math.softmax_input_params(op.option("beta", 1.0), quant(x)[0])
     if left_shift < 0:
         raise Unsupported("beta * input scale below 2^-26")
-    p = names.op_prefix(op)
-    decls = [
-        f"static const nn_softmax_params {p}_params = {{\n"
-        f"    .outer = {outer}, .depth = {depth}, .input_multiplier = {multiplier},\n"
-        f"    .input_left_shift = {left_shift}, .diff_min = {diff_min},\n}};",
-    ]
-    call = f"nn_softmax_s8(&{p}_params, {names.tensor(x)}, {names.tensor(y)});"
-    return LoweredOp(kernel="nn_softmax_s8", decls=decls, call=call)
+    return call_with_params(op, names, "nn_softmax_s8", "nn_softmax_params", {
+        "outer": outer, "depth": depth, "input_multiplier": multiplier,
+        "input_left_shift": left_shift, "diff_min": diff_min,
+    }, [x, y])
 
 
 LOWERINGS = {"SOFTMAX": lower_softmax}

@@ -9,8 +9,8 @@ into strided views (nn_view) that the kernels walk.
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, LoweredOp, Unsupported, activation_dtype, c_array, optional_input,
-                                    quant, require_int8)
+from nnbuild.aot_ops.common import (SUFFIX, LoweredOp, Unsupported, activation_dtype, c_array, c_const_array,
+                                    c_struct, call_with_params, kernel_call, optional_input, quant, require_int8)
 
 MAX_DIMS = 5  # NN_MAX_DIMS; TFLM's PAD, STRIDED_SLICE and TRANSPOSE stop at 5-D (or 4-D) too
 
@@ -75,10 +75,9 @@ def _require_nonempty(t):
 
 def _gather(op, names, x, y, axes, offset):
     p = names.op_prefix(op)
-    decls = [f"static const nn_view {p}_view = {_view(axes, offset)};"]
     kernel = f"nn_gather_{SUFFIX[x.dtype]}"
-    call = f"{kernel}(&{p}_view, {names.tensor(x)}, {names.tensor(y)});"
-    return LoweredOp(kernel=kernel, decls=decls, call=call)
+    return LoweredOp(kernel=kernel, decls=[f"static const nn_view {p}_view = {_view(axes, offset)};"],
+                     call=kernel_call(kernel, f"&{p}_view", names.tensor(x), names.tensor(y)))
 
 
 def lower_transpose(graph, op, names):
@@ -169,15 +168,9 @@ def _lower_pad(graph, op, names):
         pad_value = int(value.data.reshape(-1)[0])
     out_strides = _strides(y.shape)
     offset = sum(paddings[2 * d] * out_strides[d] for d in range(rank))
-    p = names.op_prefix(op)
-    decls = [
-        f"static const nn_pad_params {p}_params = {{\n"
-        f"    .output = {_view(_collapse(x.shape, out_strides), offset)},\n"
-        f"    .output_size = {_size(y.shape)}, .pad_value = {pad_value},\n}};",
-    ]
-    kernel = f"nn_pad_{SUFFIX[dtype]}"
-    call = f"{kernel}(&{p}_params, {names.tensor(x)}, {names.tensor(y)});"
-    return LoweredOp(kernel=kernel, decls=decls, call=call)
+    return call_with_params(op, names, f"nn_pad_{SUFFIX[dtype]}", "nn_pad_params", {
+        "output": _view(_collapse(x.shape, out_strides), offset), "output_size": _size(y.shape), "pad_value": pad_value,
+    }, [x, y])
 
 
 def lower_concatenation(graph, op, names):
@@ -202,14 +195,13 @@ def lower_concatenation(graph, op, names):
     copy_sizes = [t.shape[axis] * inner for t in inputs]
     p = names.op_prefix(op)
     decls = [
-        f"static const int32_t {p}_copy_size[{len(inputs)}] = {c_array(copy_sizes)};",
-        f"static const int8_t *const {p}_inputs[{len(inputs)}] = "
-        f"{{{', '.join(names.tensor(t) for t in inputs)}}};",
-        f"static const nn_concat_params {p}_params = {{\n"
-        f"    .inputs = {len(inputs)}, .outer = {_size(y.shape[:axis])}, .copy_size = {p}_copy_size,\n}};",
+        c_const_array("int32_t", f"{p}_copy_size", copy_sizes),
+        c_const_array("int8_t *const", f"{p}_inputs", [names.tensor(t) for t in inputs]),
+        c_struct("nn_concat_params", f"{p}_params",
+                 {"inputs": len(inputs), "outer": _size(y.shape[:axis]), "copy_size": f"{p}_copy_size"}),
     ]
-    call = f"nn_concat_s8(&{p}_params, {p}_inputs, {names.tensor(y)});"
-    return LoweredOp(kernel="nn_concat_s8", decls=decls, call=call)
+    return LoweredOp(kernel="nn_concat_s8", decls=decls,
+                     call=kernel_call("nn_concat_s8", f"&{p}_params", f"{p}_inputs", names.tensor(y)))
 
 
 def lower_mean(graph, op, names):
@@ -236,16 +228,10 @@ def lower_mean(graph, op, names):
     in_scale, in_zp = quant(x)
     out_scale, out_zp = quant(y)
     multiplier, shift = quant_math.mean_multiplier(in_scale, out_scale, count)
-    p = names.op_prefix(op)
-    decls = [
-        f"static const nn_mean_params {p}_params = {{\n"
-        f"    .input = {_view(view)},\n"
-        f"    .count = {count}, .input_sum_offset = {in_zp * count}, .output_offset = {out_zp},\n"
-        f"    .multiplier = {multiplier}, .shift = {shift},\n}};",
-    ]
-    kernel = f"nn_mean_{SUFFIX[dtype]}"
-    call = f"{kernel}(&{p}_params, {names.tensor(x)}, {names.tensor(y)});"
-    return LoweredOp(kernel=kernel, decls=decls, call=call)
+    return call_with_params(op, names, f"nn_mean_{SUFFIX[dtype]}", "nn_mean_params", {
+        "input": _view(view), "count": count, "input_sum_offset": in_zp * count, "output_offset": out_zp,
+        "multiplier": multiplier, "shift": shift,
+    }, [x, y])
 
 
 LOWERINGS = {
