@@ -7,9 +7,8 @@ from nnbuild import quant_math
 
 @dataclass
 class LoweredOp:
-    kernel: str                 # kernel function name, or "" for an alias
-    decls: list = field(default_factory=list)
-    call: str = ""
+    decls: list = field(default_factory=list)  # static const C declarations
+    call: str = ""                             # the one statement that runs the op; "" for an alias
 
 
 class Unsupported(Exception):
@@ -68,7 +67,7 @@ def call_with_params(op, names, kernel, params_type, fields, tensors, extra_decl
     call kernel(&{prefix}_params, tensors...), in which None is an omitted optional input (NULL)."""
     p = names.op_prefix(op)
     args = [names.tensor(t) if t is not None else "NULL" for t in tensors]
-    return LoweredOp(kernel=kernel, decls=[*extra_decls, c_struct(params_type, f"{p}_params", fields)],
+    return LoweredOp(decls=[*extra_decls, c_struct(params_type, f"{p}_params", fields)],
                      call=kernel_call(kernel, f"&{p}_params", *args))
 
 

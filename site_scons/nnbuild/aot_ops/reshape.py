@@ -6,7 +6,7 @@ ALIAS_OPS = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
 
 
 def lower_alias(graph, op, names):
-    return LoweredOp(kernel="")
+    return LoweredOp()
 
 
 LOWERINGS = {name: lower_alias for name in ALIAS_OPS}

@@ -76,7 +76,7 @@ def _require_nonempty(t):
 def _gather(op, names, x, y, axes, offset):
     p = names.op_prefix(op)
     kernel = f"nn_gather_{SUFFIX[x.dtype]}"
-    return LoweredOp(kernel=kernel, decls=[f"static const nn_view {p}_view = {_view(axes, offset)};"],
+    return LoweredOp(decls=[f"static const nn_view {p}_view = {_view(axes, offset)};"],
                      call=kernel_call(kernel, f"&{p}_view", names.tensor(x), names.tensor(y)))
 
 
@@ -200,7 +200,7 @@ def lower_concatenation(graph, op, names):
         c_struct("nn_concat_params", f"{p}_params",
                  {"inputs": len(inputs), "outer": _size(y.shape[:axis]), "copy_size": f"{p}_copy_size"}),
     ]
-    return LoweredOp(kernel="nn_concat_s8", decls=decls,
+    return LoweredOp(decls=decls,
                      call=kernel_call("nn_concat_s8", f"&{p}_params", f"{p}_inputs", names.tensor(y)))
 
 
