@@ -34,6 +34,10 @@ def test_boards_verify_bit_exact(repo, model):
         assert verify["emulator"].startswith("qemu-")
         with open(os.path.join(out, "firmware.elf"), "rb") as f:
             assert ELFFile(f)["e_machine"] in MACHINES[target]
+        with open(os.path.join(out, "size.json")) as f:
+            size = json.load(f)
+        for memory in ("flash", "ram"):  # every byte attributed, on every target's linker
+            assert sum(size[memory]["components"].values()) == size[memory]["total"] > 0
 
 
 def _verify(repo, target, model="af_detection"):
