@@ -8,6 +8,8 @@ Micro interpreter, the library built once for every model) need TFLM_ROOT.
 import json
 import os
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -209,8 +211,6 @@ def test_without_a_tree_the_error_says_how_to_make_one(monkeypatch, tmp_path):
 def test_scons_without_a_tree_stops_with_one_clean_error(tmp_path):
     repo = copy_project(str(tmp_path))
     env = {k: v for k, v in os.environ.items() if k != "TFLM_ROOT"}
-    import subprocess
-    import sys
     proc = subprocess.run([sys.executable, "-m", "SCons", "-Q", "target=host", "runtime=tflm"],
                           cwd=repo, capture_output=True, text=True, env=env)
     assert proc.returncode != 0

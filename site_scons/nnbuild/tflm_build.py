@@ -7,9 +7,13 @@ links it. The glue (op resolver, model array, arena) is built once per model and
 
 import hashlib
 import os
+import shlex
+import subprocess
 
 from nnbuild import tflm
+from nnbuild.errors import UserError
 from nnbuild.scons_actions import settings_node
+from nnbuild.toolchain import reproducible_paths
 
 BUILD = "build"
 _WARNINGS = ("-Wall", "-Wextra")  # TFLM is not ours to fix: its warnings would drown the build's output
@@ -34,7 +38,10 @@ def _model_glue(env, model, tree, kernels):
 def _tflm_env(tenv, tree, kernels):
     """The target's environment with TFLM's flags, defines and include folders (and no project includes)."""
     lenv = tenv.Clone()
-    lenv.Replace(CCFLAGS=[f for f in lenv["CCFLAGS"] if f not in _WARNINGS],
+    # The project's own -ffile-prefix-map would make the library's build signatures differ
+    # between checkouts (and miss a shared cache=); TFLM's paths are mapped instead.
+    lenv.Replace(CCFLAGS=[f for f in lenv["CCFLAGS"] if f not in _WARNINGS
+                          and not str(f).startswith("-ffile-prefix-map=")],
                  CPPPATH=[*tree.includes, *tflm.kernel_includes(tree, kernels)],
                  CPPDEFINES=list(tflm.DEFINES))
     lenv.Append(CCFLAGS=[f for f in tflm.COMPILE_FLAGS if f not in lenv["CCFLAGS"]]
@@ -55,21 +62,39 @@ def _library(lenv, opts, target, tree, kernels):
     return lenv.StaticLibrary(f"{lib_dir}/tflm", objects)[0]
 
 
+def _check_cxx_library(tenv, target):
+    """TFLM needs the C++ standard headers: a GNU cross gcc may come without them."""
+    if "zig" in tenv.subst("$CXX"):
+        return  # zig ships libc++ for every target
+    cxx = shlex.split(tenv.subst("$CXX"))
+    probe = subprocess.run([*cxx, "-x", "c++", "-E", "-o", os.devnull, "-"], input="#include <new>\n#include <cmath>\n",
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        package = {"arm-none-eabi-": "libstdc++-arm-none-eabi-newlib"}.get(
+            tenv.get("CROSS_COMPILE") or target.toolchain_for("gnu").prefix)
+        where = f"install Debian package {package}" if package else "install its C++ library"
+        raise UserError(f"runtime=tflm for target {target.name}: {cxx[0]} has no C++ standard library "
+                        f"headers (<new>, <cmath>), which TensorFlow Lite Micro needs; {where}.")
+
+
 def build_tflm_sources(tenv, opts, target, model, out):
     """Objects, libraries, size-report components and the arena info (tflm_info.json) of
     model's firmware with runtime=tflm. Also points tenv at the tflm header and links
     with the C++ driver. UserError when there is no usable TFLM tree."""
     tree = tflm.find_tree(opts["tflm"])
     kernels = tflm.choose_kernels(tree, opts["tflm_kernels"])
+    _check_cxx_library(tenv, target)
     if "TflmModel" not in tenv["BUILDERS"]:
         tenv.Tool("nnbuild_tflm")
     header, glue, data, info = _model_glue(tenv, model, tree, kernels)
     lenv = _tflm_env(tenv, tree, kernels)
     library = _library(lenv, opts, target, tree, kernels)
     header_dir = f"#{os.path.dirname(str(header))}"
-    lenv.Prepend(CPPPATH=[header_dir])
-    glue_o = lenv.Object(f"{out}/obj/{model.name}_tflm.o", glue)
-    data_o = lenv.Object(f"{out}/obj/{model.name}_data.o", data)
+    genv = lenv.Clone()
+    genv.Prepend(CPPPATH=[header_dir])
+    genv.Append(CCFLAGS=[reproducible_paths(genv)])
+    glue_o = genv.Object(f"{out}/obj/{model.name}_tflm.o", glue)
+    data_o = genv.Object(f"{out}/obj/{model.name}_data.o", data)
     # The runner includes <model>.h: this runtime's, ahead of any other runtime's.
     tenv.Prepend(CPPPATH=[header_dir])
     tenv.Replace(LINK="$CXX")  # TFLM is C++: its runtime support comes with the C++ driver
