@@ -9,6 +9,7 @@ packages=(
     qemu-user                                      # loongarch64, riscv64, aarch64 Linux binaries
     qemu-system-arm                                # Cortex-M55 bare metal (mps3-an547)
     gcc-arm-none-eabi libnewlib-arm-none-eabi      # the bare-metal toolchain and C library
+    libstdc++-arm-none-eabi-newlib                 # C++ for runtime=tflm on cortex-m55
     gcc-riscv64-linux-gnu gcc-aarch64-linux-gnu    # toolchain=gnu for milkv-duo and rpi4
     libc6-dev-riscv64-cross libc6-dev-arm64-cross
     chromium                                       # renders size.html in a test
