@@ -1,4 +1,4 @@
-"""Train the AF detector on ../shared/af_detection and export model.onnx.
+"""Train the AF detector on ../shared/af_detection; write model.onnx and model.pt.
 
     python3 models/af_detection/train.py [--data DIR] [--epochs N]
 
@@ -6,7 +6,9 @@ Deterministic: fixed seeds, deterministic algorithms and one thread (small
 convolutions gain nothing from a second thread, and lose a lot to it when the
 machine is busy). The export is the float model the build quantizes:
 opset 13, input `input` [1,1,1250,1], output `output` [1,2] logits, BatchNorm
-folded into Conv, and only ops the int8 pipeline supports.
+folded into Conv, and only ops the int8 pipeline supports. model.pt is the
+trained state_dict of model.py's build_model(), BatchNorm unfolded: the
+PyTorch route (runtime=executorch) exports from it.
 """
 
 import argparse
@@ -121,6 +123,7 @@ def main():
     seconds = time.time() - start
 
     graph = export(model, args.out)
+    torch.save(model.state_dict(), args.out.with_suffix(".pt"))
     params = sum(int(np.prod(t.dims)) for t in graph.initializer)
     ops = collections.Counter(n.op_type for n in graph.node)
     print(f"trained {seconds:.0f} s; torch eval accuracy {accuracy(model, xe, ye):.4f}")
