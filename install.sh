@@ -14,9 +14,11 @@ packages=(
     libc6-dev-riscv64-cross libc6-dev-arm64-cross
     chromium                                       # renders size.html in a test
     pkg-config bazel-bootstrap cmake make          # the build systems export= is tested with
+    g++                                            # runtime=executorch on the host: the package's C++ runtime
 )
 echo "[install] Debian packages: ${packages[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "[install] Python packages from requirements.txt"
 python3 -m pip install -q --root-user-action=ignore -r requirements.txt
+python3 -m pip install -q --root-user-action=ignore --no-deps -r requirements-nodeps.txt

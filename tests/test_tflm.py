@@ -111,7 +111,8 @@ def test_glue_registers_the_operators_and_aligns_model_and_arena():
     # the input goes into the input tensor before every Invoke
     invoke = glue[glue.index("int net_invoke("):glue.index("net_round")]
     assert invoke.index("memcpy(net_input_tensor") < invoke.index("Invoke()")
-    data = render_template("tflm/model_data.cc.j2", model="net", origin="net.tflite", size=2, rows=["0x01, 0x02"])
+    data = render_template("model_data.cc.j2", model="net", origin="net.tflite", runtime="tflm", size=2,
+                           rows=["0x01, 0x02"])
     assert "alignas(16) const unsigned char net_model_data[2]" in data
 
 

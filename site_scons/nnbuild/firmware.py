@@ -3,10 +3,11 @@
 import os
 from dataclasses import dataclass, field
 
-from nnbuild import budgets, datasets, export, precision
+from nnbuild import budgets, datasets, executorch_build, export, precision
 from nnbuild.errors import UserError
 from nnbuild.runner import runner_context
 from nnbuild.scons_actions import settings_node
+from nnbuild.executorch_build import build_executorch_sources
 from nnbuild.tflm_build import build_tflm_sources
 
 BUILD = "build"
@@ -17,13 +18,16 @@ DEFAULT_CALIBRATION_SAMPLES = 200
 @dataclass
 class ModelArtifacts:
     name: str
-    tflite: object
+    tflite: object = None           # runtime=aot and tflm
     quant_report: object = None     # None for a model given as .tflite
     aot_sources: list = field(default_factory=list)   # [model.c, model_weights.c]
     aot_dir: str = ""
     aot_info: object = None         # aot_info.json: arena size and lower bound, ops, weights
     data_file: str = None           # samples for verification (evaluation data)
     config: dict = field(default_factory=dict)  # model.toml
+    program: object = None          # runtime=executorch: the .pte, program.json, model.py, model.pt
+    program_json: object = None
+    pytorch: tuple = ()
 
 
 @dataclass
@@ -43,6 +47,10 @@ def build_model(env, opts):
     tflite_path = f"{folder}/{spec.name}.tflite"
     quant_report = None
     evaluation = datasets.evaluation_file(spec, opts["eval"])
+    if opts["runtime"] == "executorch":  # the PyTorch route: no quantization, no aot C
+        program, program_json, *pytorch = executorch_build.build_program(env, spec)
+        return ModelArtifacts(name=spec.name, program=program, program_json=program_json, pytorch=tuple(pytorch),
+                              data_file=evaluation, config=spec.config)
     if spec.kind == "onnx":
         calibration = datasets.calibration_source(spec, opts["calibration"])
         samples = spec.config.get("calibration", {}).get("samples", DEFAULT_CALIBRATION_SAMPLES)
@@ -76,7 +84,10 @@ def _kernels_library(env, target):
 
 def _toolchain_env(env, opts, target):
     """A construction environment for the target with the toolchain asked for."""
-    toolchain = opts["toolchain"] or target.toolchain
+    if opts["runtime"] == "executorch":
+        toolchain = executorch_build.toolchain_for(target, opts)
+    else:
+        toolchain = opts["toolchain"] or target.toolchain
     target.toolchain_for(toolchain)  # a clear error if the target cannot use it
     tenv = env.Clone(NNBUILD_TARGET=target, CROSS_COMPILE=opts["cross_compile"])
     tenv.Tool(toolchain)
@@ -99,13 +110,16 @@ def _baremetal_sources(tenv, target, model, out, opts):
 def build_firmware(env, opts, target, model):
     """Runner, compile, link, strip, size report and (with verify=1) verification for one target."""
     tenv, toolchain = _toolchain_env(env, opts, target)
-    tenv.Append(CPPPATH=[f"#{KERNEL_DIR}", f"#{model.aot_dir}"])
     runtime = opts["runtime"]
     out = f"{BUILD}/{target.name}/{runtime}/{model.name}"
 
     if runtime == "tflm":
         model_objects, libraries, model_components, arena_info = build_tflm_sources(tenv, opts, target, model, out)
+    elif runtime == "executorch":
+        model_objects, libraries, model_components, arena_info = build_executorch_sources(
+            tenv, opts, target, model, out)
     else:
+        tenv.Append(CPPPATH=[f"#{KERNEL_DIR}", f"#{model.aot_dir}"])
         kernels_lib, kernel_objects = _kernels_library(tenv, target)
         model_objects = [tenv.Object(f"{out}/obj/{os.path.splitext(os.path.basename(str(s)))[0]}.o", s)
                          for s in model.aot_sources]
@@ -137,7 +151,12 @@ def build_firmware(env, opts, target, model):
     size_json, *_ = tenv.SizeReport(f"{out}/size.json", [elf, map_file, arena_info,
                                                            settings_node(tenv, size_settings)])
     outputs = [elf, deployable, size_json]
-    if opts["verify"]:
+    if opts["verify"] and runtime == "executorch":
+        verify_settings = {"emulator": target.emulator, "vectors": opts["vectors"], "data": model.data_file,
+                           "vectors_compiled_in": False}
+        sources = [deployable, model.program, model.program_json, *model.pytorch, settings_node(tenv, verify_settings)]
+        outputs.append(tenv.VerifyExecutorch(f"{out}/verify.json", sources + [s for s in (model.data_file,) if s]))
+    elif opts["verify"]:
         verify_settings = {"emulator": target.emulator, "vectors": opts["vectors"],
                            "data": model.data_file, "vectors_compiled_in": baremetal}
         # qemu-system loads the ELF; user-mode emulators run the stripped deployable.

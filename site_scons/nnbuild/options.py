@@ -1,9 +1,11 @@
 """Command-line options (`scons name=value`): their help, defaults and validation."""
 
+import os
+
 from nnbuild import models, targets
 from nnbuild.errors import UserError
 
-RUNTIMES = ("aot", "tflm")
+RUNTIMES = ("aot", "tflm", "executorch")
 BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
             "0": False, "no": False, "false": False, "off": False}
 
@@ -12,7 +14,8 @@ OPTIONS = {
     "target": ("target board(s), comma separated", "host", None),
     "model": ("model: a folder name in models/, a folder, or an .onnx/.tflite file", "af_detection", None),
     "runtime": ("inference runtime linked into the firmware", "aot", RUNTIMES),
-    "verify": ("run the firmware under emulation and compare with TFLite Micro", "1", ("0", "1")),
+    "verify": ("run the firmware under emulation and compare with the reference (TFLite Micro; "
+               "ExecuTorch and PyTorch for runtime=executorch)", "1", ("0", "1")),
     "vectors": ("input vectors verify compares (auto: every evaluation sample, else 50 random)", "auto", None),
     "calibration": ("calibration data for an ONNX model: .npz (array x) or .npy, or 'random'", "", None),
     "eval": ("labelled evaluation data (.npz with x and y) for accuracy reports", "", None),
@@ -26,6 +29,8 @@ OPTIONS = {
     "tflm": ("TensorFlow Lite Micro source tree for runtime=tflm (default: $TFLM_ROOT)", "", None),
     "tflm_kernels": ("TFLM kernels: reference, or an optimized folder of the tree such as cmsis_nn "
                      "(default: the one the tree was made with, else reference)", "", None),
+    "executorch": ("ExecuTorch source tree for runtime=executorch on cross targets (default: "
+                   "$EXECUTORCH_ROOT; the host links the executorch package's runtime)", "", None),
     "cache": ("folder of a build cache shared between builds and checkouts (SCons CacheDir)", "", None),
     "export": ("write a package for C projects (CMake, pkg-config, Bazel, Make) to this folder; "
                "several targets: a subfolder each", "", None),
@@ -86,6 +91,7 @@ def parse_options(arguments):
         "cross_compile": raw["CROSS_COMPILE"],
         "tflm": raw["tflm"],
         "tflm_kernels": raw["tflm_kernels"],
+        "executorch": raw["executorch"] or os.environ.get("EXECUTORCH_ROOT", ""),
         "cache": raw["cache"],
         "export": raw["export"],
     }

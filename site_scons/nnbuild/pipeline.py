@@ -9,7 +9,6 @@ without SCons.
 import json
 import os
 import re
-import subprocess
 
 import numpy as np
 
@@ -21,7 +20,7 @@ from nnbuild.native_output import native_output_to
 from nnbuild.reference import reference_outputs, tflm_arena_bytes
 from nnbuild.render import render_template
 from nnbuild.tflite_model import load_tflite
-from nnbuild.verify import emulator_name, parse_outputs
+from nnbuild.verify import emulator_name, parse_outputs, run_firmware
 
 
 def _say(line):
@@ -78,6 +77,15 @@ def render_step(targets, sources, settings):
     write_atomically(targets[0], render_template(template, **settings))
 
 
+def model_data_step(targets, sources, settings):
+    """A model file (.tflite, .pte) -> <model>_data.cc: its bytes as a 16-byte-aligned const array."""
+    with open(sources[0], "rb") as f:
+        data = f.read()
+    rows = [", ".join(f"0x{b:02x}" for b in data[i:i + 16]) for i in range(0, len(data), 16)]
+    write_atomically(targets[0], render_template("model_data.cc.j2", model=settings["model"], origin=sources[0],
+                                                 runtime=settings["runtime"], size=len(data), rows=rows))
+
+
 RANDOM_VECTORS = 50
 
 
@@ -127,24 +135,8 @@ def verify_step(targets, sources, settings):
     quant_report = next((s for s in sources if s.endswith("quant_report.json")), None)
     vectors, labels = verification_vectors(tflite_path, settings["vectors"], settings.get("data"), quant_report)
     expected = reference_outputs(tflite_path, vectors)
-    command = [*settings["emulator"], os.path.abspath(firmware)]
-    if not settings["vectors_compiled_in"]:
-        vectors_path = os.path.join(os.path.dirname(targets[0]), "vectors.bin")
-        write_atomically(vectors_path, np.ascontiguousarray(vectors).tobytes())
-        command.append(os.path.abspath(vectors_path))
-    try:
-        proc = subprocess.run(command, capture_output=True, timeout=settings.get("timeout", 600))
-    except FileNotFoundError:
-        raise UserError(f"cannot run {command[0]} to verify {firmware}: install it (Debian packages "
-                        "qemu-user, qemu-system-arm), or build with verify=0.") from None
-    except subprocess.TimeoutExpired:
-        raise UserError(f"{firmware} did not finish within {settings.get('timeout', 600)} s under "
-                        f"{' '.join(settings['emulator']) or 'the host'}.") from None
-    if proc.returncode != 0:
-        raise UserError(f"{firmware} exited with status {proc.returncode} under "
-                        f"{' '.join(settings['emulator']) or 'the host'}: "
-                        f"{proc.stderr.decode(errors='replace').strip()[:500]}")
-    got = parse_outputs(proc.stdout.decode(), len(vectors), expected.shape[1:], expected.dtype)
+    stdout = run_firmware(firmware, vectors, settings, os.path.dirname(targets[0]))
+    got = parse_outputs(stdout, len(vectors), expected.shape[1:], expected.dtype)
     mismatched = [i for i in range(len(vectors)) if not np.array_equal(got[i], expected[i])]
     result = {"vectors": len(vectors), "mismatches": len(mismatched), "bit_exact": not mismatched,
               "emulator": emulator_name(settings["emulator"]),
@@ -181,6 +173,7 @@ def size_step(targets, sources, settings):
     with open(sources[2]) as f:
         planned = json.load(f)["arena"]
     report["arena"].update(planned)
+    report["shared_libraries"] = size_report.runpath_libraries(elf)
     for memory in ("flash", "ram"):
         report[memory]["budget"] = settings["budget"][memory]["bytes"]
     write_atomically(json_path, json.dumps(report, indent=2) + "\n")

@@ -189,6 +189,26 @@ def toolchain_component(input_file):
     return "C library"
 
 
+def runpath_libraries(elf_path):
+    """{file name: bytes} of the shared libraries a dynamic firmware loads from its run path
+    (a runtime shipped beside the program, not the system's C library): they are not in
+    the ELF's own flash total, but the device needs them."""
+    with open(elf_path, "rb") as f:
+        dynamic = ELFFile(f).get_section_by_name(".dynamic")
+        if dynamic is None:
+            return {}
+        tags = [(t.entry.d_tag, t) for t in dynamic.iter_tags()]
+        needed = [t.needed for tag, t in tags if tag == "DT_NEEDED"]
+        folders = [d for tag, t in tags if tag in ("DT_RUNPATH", "DT_RPATH")
+                   for d in (t.runpath if tag == "DT_RUNPATH" else t.rpath).split(":")]
+    found = {}
+    for name in needed:
+        path = next((os.path.join(d, name) for d in folders if os.path.isfile(os.path.join(d, name))), None)
+        if path:
+            found[name] = os.path.getsize(path)
+    return found
+
+
 def analyze_size(elf_path, map_path, classify, arena_symbol=None, exclude_sections=(".test_vectors",)):
     """Size report shaped like size.json: flash/RAM totals, components, sections, arena, symbols.
 

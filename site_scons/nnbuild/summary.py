@@ -3,6 +3,8 @@
 import json
 import os
 
+from nnbuild.executorch import verify_verdict
+
 
 def _read(path):
     try:
@@ -30,9 +32,18 @@ def summary_lines(result):
     if size:
         arena = size["arena"]
         lines.append(f"  flash {_used(size['flash'])}, RAM {_used(size['ram'])}")
-        lines.append(f"  arena {arena['bytes']} B (lower bound {arena['lower_bound']} B, "
-                     f"TFLite Micro {arena['tflm']} B)")
-    if verify:
+        if size.get("shared_libraries"):
+            libraries = size["shared_libraries"]
+            lines.append(f"  plus shared libraries loaded at run time: {_kib(sum(libraries.values()))} "
+                         f"({', '.join(libraries)})")
+        bounds = [f"{what} {arena[key]} B" for key, what in (("lower_bound", "lower bound"), ("tflm", "TFLite Micro"))
+                  if arena.get(key) is not None]
+        if "method_pool" in arena:
+            bounds.append(f"+ method pool {arena['method_pool']} B")
+        lines.append(f"  arena {arena['bytes']} B" + (f" ({', '.join(bounds)})" if bounds else ""))
+    if verify and "tolerance" in verify:
+        lines.append(f"  verify: {verify_verdict(verify)}")
+    elif verify:
         verdict = "bit-exact" if verify["bit_exact"] else f"{verify['mismatches']} MISMATCHES"
         accuracy = f", accuracy {verify['accuracy']:.3f}" if "accuracy" in verify else ""
         lines.append(f"  verify: {verdict} on {verify['vectors']} vectors from {verify['inputs']} "

@@ -6,7 +6,7 @@ same name (`library_sources`, like TFLM's OPTIMIZED_KERNEL_DIR), read which
 operators its MicroMutableOpResolver can add (`resolver_methods`), and generate
 a model's glue: the op resolver holding exactly the model's operators, the
 model as an aligned array, and the arena size measured with the TFLite Micro
-interpreter (`tflm_model_step`, `model_data_step`). The SCons wiring is in
+interpreter (`tflm_model_step`). The SCons wiring is in
 nnbuild.tflm_build and site_tools/nnbuild_tflm.py.
 """
 
@@ -415,11 +415,3 @@ def tflm_model_step(targets, sources, settings):
     write_atomically(glue_path, render_template("tflm/model.cc.j2", **context))
     write_atomically(info_path, json.dumps(info, indent=2) + "\n")
 
-
-def model_data_step(targets, sources, settings):
-    """<model>.tflite -> <model>_data.cc: the flatbuffer as a 16-byte-aligned const array."""
-    with open(sources[0], "rb") as f:
-        data = f.read()
-    rows = [", ".join(f"0x{b:02x}" for b in data[i:i + 16]) for i in range(0, len(data), 16)]
-    write_atomically(targets[0], render_template("tflm/model_data.cc.j2", model=settings["model"],
-                                                 origin=sources[0], size=len(data), rows=rows))

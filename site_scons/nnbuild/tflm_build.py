@@ -29,8 +29,8 @@ def _model_glue(env, model, tree, kernels):
         settings = settings_node(env, {"model": model.name, "tree": tree.root, "kernels": kernels})
         header, glue, info = env.TflmModel(f"{folder}/tflm/{model.name}.h",
                                            [model.tflite, env.File(tree.path(tflm.RESOLVER_HEADER)), settings])
-        data = env.TflmModelData(f"{folder}/{model.name}_data.cc",
-                                 [model.tflite, settings_node(env, {"model": model.name})])[0]
+        data = env.ModelData(f"{folder}/{model.name}_data.cc",
+                             [model.tflite, settings_node(env, {"model": model.name, "runtime": "tflm"})])[0]
         _declared_glue[key] = (header, glue, data, info)
     return _declared_glue[key]
 
@@ -47,8 +47,6 @@ def _tflm_env(tenv, tree, kernels):
     lenv.Append(CCFLAGS=[f for f in tflm.COMPILE_FLAGS if f not in lenv["CCFLAGS"]]
                 + [f"-ffile-prefix-map={tree.root}=tflm"],
                 CXXFLAGS=tflm.CXX_FLAGS)
-    if lenv.get("CCCOMSTR"):
-        lenv["CXXCOMSTR"] = lenv["CCCOMSTR"]
     return lenv
 
 

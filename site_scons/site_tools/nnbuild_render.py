@@ -3,6 +3,9 @@
   env.RenderTemplate('runner.c', ['templates/linux/runner.c.j2', env.Value(context)])
 
 The context is a Value node, so a changed setting re-renders exactly what uses it.
+
+  env.ModelData('build/models/m/m_data.cc', ['build/models/m/m.tflite', env.Value({model, runtime})])
+      -> the model file as a 16-byte-aligned const array (runtimes that read a model file)
 """
 
 from nnbuild import pipeline
@@ -11,6 +14,8 @@ from nnbuild.scons_actions import python_builder
 
 def generate(env):
     env["BUILDERS"]["RenderTemplate"] = python_builder(env, pipeline.render_step, "render", ["render.py"])
+    env["BUILDERS"]["ModelData"] = python_builder(
+        env, pipeline.model_data_step, "carray", ["render.py", "../../templates/model_data.cc.j2"])
 
 
 def exists(env):

@@ -2,8 +2,6 @@
 
   env.TflmModel('build/models/m/tflm/m.h', ['build/models/m/m.tflite', micro_mutable_op_resolver.h, settings])
       -> m.h (the C API), m_tflm.cc (op resolver, interpreter, arena) and tflm_info.json beside it
-  env.TflmModelData('build/models/m/m_data.cc', ['build/models/m/m.tflite', settings])
-      -> the flatbuffer as a 16-byte-aligned const array
 """
 
 import os
@@ -24,8 +22,6 @@ def generate(env):
     env["BUILDERS"]["TflmModel"] = python_builder(
         env, tflm.tflm_model_step, "tflm",
         [*_CODE, "../../templates/tflm/model.cc.j2", "../../templates/aot/model.h.j2"], _glue_emitter)
-    env["BUILDERS"]["TflmModelData"] = python_builder(
-        env, tflm.model_data_step, "carray", ["tflm.py", "../../templates/tflm/model_data.cc.j2"])
 
 
 def exists(env):

@@ -1,0 +1,340 @@
+"""runtime=executorch: the PyTorch route, from a trained nn.Module to an ExecuTorch program.
+
+Plain Python, no SCons: load a model given as PyTorch (models/<name>/model.py with
+build_model() and example_input(), trained weights in model.pt beside it), export
+it with torch.export -> to_edge -> to_executorch into a .pte (`program_step`),
+describe the program (operators, planned memory, inputs and outputs), measure
+what ExecuTorch's method allocator needs (`method_pool_bytes`, with a probe
+linked against the executorch package), generate the glue that fronts the
+program with nnbuild's C API (`glue_step`) and compare firmware outputs with
+ExecuTorch's Python runtime and eager PyTorch (`verify_step`). The SCons wiring is
+in nnbuild.executorch_build and site_tools/nnbuild_executorch.py.
+
+Imports of torch and executorch are inside the functions: they take seconds,
+and a build that does not use this runtime should not pay for them.
+"""
+
+import importlib.util
+import json
+import os
+import subprocess
+
+import numpy as np
+
+from nnbuild import datasets
+from nnbuild.errors import UserError
+from nnbuild.files import write_atomically
+from nnbuild.native_output import native_output_to
+from nnbuild.render import render_template
+from nnbuild.verify import emulator_name, parse_outputs, run_firmware
+
+METHOD = "forward"
+# ExecuTorch's ScalarType codes of the dtypes a program's inputs and outputs may have.
+# Only float programs so far: what ExecuTorch's portable kernels run.
+SCALAR_TYPES = {6: ("float32", "float", "Float")}
+# Verification tolerances (relative to the largest magnitude of each output vector).
+RTOL_EXECUTORCH = 1e-5      # against the ExecuTorch Python runtime: same kernels, other compiler
+RTOL_EAGER = 1e-4           # against eager PyTorch: other kernels
+RANDOM_VECTORS = 50
+PROBE_SOURCE = os.path.join(os.path.dirname(__file__), "executorch_probe.cpp")
+# Headroom on the method allocator the probe measured: a tree of another ExecuTorch
+# version may lay its runtime structures out a little differently.
+POOL_HEADROOM = 1.125
+
+
+# --- the model -----------------------------------------------------------------
+
+def pytorch_files(folder):
+    """(model.py, model.pt) of a model folder; UserError saying what is missing."""
+    script, weights = os.path.join(folder, "model.py"), os.path.join(folder, "model.pt")
+    if not os.path.isfile(script):
+        raise UserError(f"runtime=executorch exports the model from PyTorch, and {folder} has no "
+                        "model.py. Add one defining build_model() (the nn.Module) and "
+                        "example_input() (an input tensor), with the trained weights in model.pt "
+                        "(torch.save(model.state_dict(), 'model.pt')); or use runtime=aot or tflm.")
+    if not os.path.isfile(weights):
+        raise UserError(f"{script}: runtime=executorch needs the trained weights beside it in "
+                        f"{weights} (torch.save(model.state_dict(), ...) after training); without "
+                        "them the firmware would run an untrained network.")
+    return script, weights
+
+
+def load_pytorch_model(script, weights):
+    """(module in eval mode with the trained weights, example input) from model.py and model.pt."""
+    import torch
+
+    spec = importlib.util.spec_from_file_location(f"nnbuild_model_{abs(hash(script))}", script)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+        missing = [f for f in ("build_model", "example_input") if not hasattr(module, f)]
+        if missing:
+            raise UserError(f"{script}: defines no {' or '.join(missing)}(); runtime=executorch "
+                            "needs build_model() returning the nn.Module and example_input() "
+                            "returning an input tensor of the deployed shape.")
+        net = module.build_model()
+        state = torch.load(weights, map_location="cpu", weights_only=True)
+        net.load_state_dict(state)
+    except UserError:
+        raise
+    except RuntimeError as e:  # load_state_dict: names or shapes differ
+        raise UserError(f"{weights} does not fit build_model() of {script}: "
+                        f"{str(e).splitlines()[0]} Retrain, or save the state_dict of this model.") from None
+    return net.eval(), module.example_input()
+
+
+# --- export ----------------------------------------------------------------------
+
+def _deserialize(pte):
+    from executorch.exir._serialize._program import deserialize_pte_binary
+
+    program = deserialize_pte_binary(pte)
+    return getattr(program, "program", program)
+
+
+def _io(plan, index, what):
+    value = plan.values[index].val
+    if not hasattr(value, "scalar_type") or value.scalar_type not in SCALAR_TYPES:
+        raise UserError(f"the program's {what} is not a tensor of {', '.join(t[0] for t in SCALAR_TYPES.values())}; "
+                        "nnbuild's C API takes one tensor in and one out.")
+    dtype, ctype, scalar_type = SCALAR_TYPES[value.scalar_type]
+    shape = list(value.sizes)
+    return {"dtype": dtype, "ctype": ctype, "scalar_type": scalar_type, "shape": shape, "size": int(np.prod(shape)),
+            "scale": 1.0, "zero_point": 0}
+
+
+def program_info(pte, origin):
+    """What the firmware needs to know of a .pte: operators, planned memory, input and output."""
+    plan = _deserialize(pte).execution_plan
+    method = next((p for p in plan if p.name == METHOD), None)
+    if method is None:
+        raise UserError(f"{origin}: the program has no method '{METHOD}'.")
+    if len(method.inputs) != 1 or len(method.outputs) != 1:
+        raise UserError(f"{origin}: the model takes {len(method.inputs)} inputs and returns "
+                        f"{len(method.outputs)} outputs; nnbuild's C API has one of each.")
+    return {"operators": sorted({f"{op.name}.{op.overload}" for op in method.operators}),
+            "planned_buffers": [int(b) for b in method.non_const_buffer_sizes[1:]],  # [0] is reserved
+            "values": len(method.values), "instructions": sum(len(c.instructions) for c in method.chains),
+            "input": _io(method, method.inputs[0], "input"), "output": _io(method, method.outputs[0], "output")}
+
+
+def export_program(net, example):
+    """The ExecuTorch program (bytes) of `net`: float, portable kernels, no delegate."""
+    import torch
+    from executorch.exir import to_edge_transform_and_lower
+
+    with torch.no_grad():
+        exported = torch.export.export(net, (example,))
+    return to_edge_transform_and_lower(exported).to_executorch().buffer
+
+
+def program_step(targets, sources, settings):
+    """model.py + model.pt -> <model>.pte and program.json (operators, memory, input, output)."""
+    pte_path, info_path = targets
+    script, weights = sources[0], sources[1]
+    with native_output_to(os.path.join(os.path.dirname(pte_path), "executorch_export.log")):
+        net, example = load_pytorch_model(script, weights)
+        try:
+            pte = export_program(net, example)
+        except Exception as e:  # torch.export names the unsupported construct
+            raise UserError(f"{script}: torch.export / ExecuTorch could not export build_model(): "
+                            f"{str(e).strip().splitlines()[0][:400]} (see the log "
+                            f"{os.path.dirname(pte_path)}/executorch_export.log).") from None
+    info = program_info(pte, pte_path)
+    info.update(model=settings["model"], source=script, bytes=len(pte), precision="float32",
+                int8="nothing: a float program; every operator runs ExecuTorch's float portable kernel")
+    write_atomically(pte_path, pte)
+    write_atomically(info_path, json.dumps(info, indent=2) + "\n")
+    print(f"    {len(pte):,} B program, {len(info['operators'])} operators: "
+          + ", ".join(op.split("::")[-1] for op in info["operators"]), flush=True)
+
+
+# --- the runtime -----------------------------------------------------------------
+
+NO_PACKAGE = ("runtime=executorch needs the executorch Python package with its C++ runtime "
+              "(include/ and lib/libexecutorch.so); install the project's requirements with ./install.sh.")
+
+HOW_TO_GET_A_TREE = (
+    "Get one matching the installed executorch package: `git clone --branch v1.5.1 "
+    "https://github.com/pytorch/executorch` and `git submodule update --init "
+    "third-party/flatbuffers` in it, then build with executorch=/path/to/executorch or set "
+    "EXECUTORCH_ROOT. nnbuild compiles its core runtime once per target into build/<target>/lib/ "
+    "and, per model, only the portable kernels the program uses.")
+
+
+def find_tree(given, target_name):
+    """The ExecuTorch source tree `given` (executorch= or EXECUTORCH_ROOT) as an absolute path;
+    UserError saying how to get one."""
+    if not given:
+        raise UserError(f"runtime=executorch for target {target_name} compiles ExecuTorch's runtime from "
+                        "a source tree, and none was given (option executorch=PATH, or environment "
+                        "variable EXECUTORCH_ROOT); only the host can use the executorch package's own "
+                        "runtime. " + HOW_TO_GET_A_TREE)
+    root = os.path.abspath(os.path.expanduser(given))
+    for marker, what in (("runtime/executor/method.h", "an ExecuTorch source tree"),
+                         ("third-party/flatbuffers/include/flatbuffers/flatbuffers.h",
+                          "a tree with its flatbuffers submodule")):
+        if not os.path.isfile(os.path.join(root, marker)):
+            raise UserError(f"executorch={given}: {root} is not {what} (it has no {marker}). "
+                            + HOW_TO_GET_A_TREE)
+    return root
+
+
+def package_root():
+    """The installed executorch package's folder with include/ and lib/, or None."""
+    spec = importlib.util.find_spec("executorch")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    root = list(spec.submodule_search_locations)[0]
+    needed = ("include/executorch/runtime/executor/method.h", "lib/libexecutorch.so")
+    return root if all(os.path.exists(os.path.join(root, f)) for f in needed) else None
+
+
+def package_flags(root):
+    """Include folders, defines and link flags for the package's shared runtime (x86_64 glibc).
+
+    Kernels register from static initializers: --no-as-needed keeps the kernel library
+    although nothing names its symbols."""
+    lib = os.path.join(root, "lib")
+    return {"includes": [os.path.join(root, "include"),
+                         os.path.join(root, "include", "executorch", "runtime", "core", "portable_type", "c10")],
+            "defines": ["C10_USING_CUSTOM_GENERATED_MACROS"],
+            "linkflags": [f"-L{lib}", f"-Wl,-rpath,{lib}", "-Wl,--no-as-needed", "-lexecutorch",
+                          "-lexecutorch_kernels_optimized", "-Wl,--as-needed"]}
+
+
+def build_probe(tools_dir):
+    """tools_dir/executorch_probe: loads a .pte with the package's runtime and reports the
+    bytes its method allocator used. Compiled with the host's g++ when missing or stale."""
+    root = package_root()
+    if root is None:
+        raise UserError(NO_PACKAGE)
+    probe = os.path.join(tools_dir, "executorch_probe")
+    if os.path.exists(probe) and os.path.getmtime(probe) >= os.path.getmtime(PROBE_SOURCE):
+        return probe
+    os.makedirs(os.path.dirname(probe), exist_ok=True)
+    flags = package_flags(root)
+    partial = f"{probe}.{os.getpid()}"
+    command = ["g++", "-std=c++17", "-O1", *(f"-I{i}" for i in flags["includes"]),
+               *(f"-D{d}" for d in flags["defines"]), PROBE_SOURCE, "-o", partial, *flags["linkflags"]]
+    proc = subprocess.run(command, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise UserError(f"cannot compile the ExecuTorch memory probe with g++ against {root} "
+                        f"({proc.stderr.strip()[:400]}); install Debian package g++.")
+    os.replace(partial, probe)
+    return probe
+
+
+def method_pool_bytes(probe, pte_path):
+    """Bytes ExecuTorch's method allocator needs for the program: measured, plus headroom."""
+    proc = subprocess.run([probe, pte_path], capture_output=True, text=True)
+    used = dict(line.split(" ", 1) for line in proc.stdout.splitlines() if " " in line)
+    if proc.returncode != 0 or "method_allocator" not in used:
+        raise UserError(f"{pte_path}: ExecuTorch's runtime cannot load the program "
+                        f"({(proc.stdout + proc.stderr).strip()[-400:]}).")
+    measured = int(used["method_allocator"])
+    return measured, (int(measured * POOL_HEADROOM) + 255) // 256 * 256
+
+
+def glue_step(targets, sources, settings):
+    """<model>.pte + program.json -> <model>.h (the C API), <model>_executorch.cpp and
+    executorch_info.json (the memory: planned arena and method pool)."""
+    header_path, glue_path, info_path = targets
+    pte_path, program_json = sources[0], sources[1]
+    with open(program_json) as f:
+        program = json.load(f)
+    measured, pool = method_pool_bytes(build_probe(settings["tools_dir"]), pte_path)
+    # Every planned buffer at a 16-byte-aligned offset of one arena.
+    offsets, arena = [], 0
+    for size in program["planned_buffers"]:
+        offsets.append(arena)
+        arena += (size + 15) // 16 * 16
+    model = settings["model"]
+    context = {"model": model, "MODEL": model.upper(), "origin": pte_path, "input": program["input"],
+               "output": program["output"], "arena_size": arena,
+               "buffers": list(zip(offsets, program["planned_buffers"])), "method_pool": pool,
+               "method_pool_measured": measured}
+    info = {"arena": {"bytes": arena, "lower_bound": None, "tflm": None, "method_pool": pool,
+                      "method_pool_measured": measured},
+            "ops": program["operators"], "input": program["input"], "output": program["output"]}
+    write_atomically(header_path, render_template("aot/model.h.j2", **context))
+    write_atomically(glue_path, render_template("executorch/model.cpp.j2", **context))
+    write_atomically(info_path, json.dumps(info, indent=2) + "\n")
+
+
+# --- verification ----------------------------------------------------------------
+
+def verification_vectors(program_json, count, data_file=None):
+    """Float input vectors [N, *input shape] and their labels (or None): the first `count`
+    evaluation samples, else `count` (default 50) deterministic random vectors."""
+    with open(program_json) as f:
+        shape = json.load(f)["input"]["shape"]
+    if data_file:
+        x, y = datasets.load_samples(data_file, "verification")
+        x, y = x[:count], (y[:count] if y is not None else None)
+        return x.reshape((len(x), *shape[1:])).astype(np.float32), y
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((count or RANDOM_VECTORS, *shape[1:])).astype(np.float32), None
+
+
+def executorch_outputs(pte_path, inputs):
+    """Each input vector run through ExecuTorch's Python runtime (its portable kernels)."""
+    import torch
+    from executorch.runtime import Runtime
+
+    method = Runtime.get().load_program(pte_path).load_method(METHOD)
+    return np.stack([method.execute([torch.from_numpy(x[None])])[0].numpy()[0] for x in inputs])
+
+
+def eager_outputs(script, weights, inputs):
+    import torch
+
+    net, _ = load_pytorch_model(script, weights)
+    with torch.no_grad():
+        return np.stack([net(torch.from_numpy(x[None])).numpy()[0] for x in inputs])
+
+
+def relative_error(got, expected):
+    """Per vector: the largest difference relative to the largest magnitude of the expected vector."""
+    flat_got, flat_exp = got.reshape(len(got), -1), expected.reshape(len(expected), -1)
+    scale = np.maximum(np.abs(flat_exp).max(axis=1), np.finfo(np.float32).tiny)
+    return np.abs(flat_got.astype(np.float64) - flat_exp).max(axis=1) / scale
+
+
+def verify_step(targets, sources, settings):
+    """Run the firmware on float vectors; compare with ExecuTorch's Python runtime (within
+    RTOL_EXECUTORCH) and eager PyTorch (within RTOL_EAGER)."""
+    firmware, pte_path, program_json, script, weights = sources[:5]
+    folder = os.path.dirname(targets[0])
+    vectors, labels = verification_vectors(program_json, settings["vectors"], settings.get("data"))
+    stdout = run_firmware(firmware, vectors, settings, folder)
+    with native_output_to(os.path.join(folder, "verify_reference.log")):
+        expected = executorch_outputs(pte_path, vectors)
+        eager = eager_outputs(script, weights, vectors)
+    got = parse_outputs(stdout, len(vectors), expected.shape[1:], np.float32)
+    error_executorch, error_eager = relative_error(got, expected), relative_error(got, eager)
+    bad = np.flatnonzero((error_executorch > RTOL_EXECUTORCH) | (error_eager > RTOL_EAGER))
+    result = {"vectors": len(vectors), "mismatches": int(len(bad)),
+              "bit_exact": bool(np.array_equal(got, expected)), "emulator": emulator_name(settings["emulator"]),
+              "inputs": os.path.basename(settings["data"]) if settings.get("data") else "random",
+              "tolerance": {"executorch": RTOL_EXECUTORCH, "eager": RTOL_EAGER},
+              "max_relative_error": {"executorch": float(error_executorch.max()), "eager": float(error_eager.max())}}
+    if labels is not None:
+        result["accuracy"] = float(np.mean(np.argmax(got.reshape(len(got), -1), -1) == labels))
+    write_atomically(targets[0], json.dumps(result, indent=2) + "\n")
+    if len(bad):
+        i = bad[0]
+        raise UserError(f"{firmware}: {len(bad)} of {len(vectors)} output vectors differ from ExecuTorch's "
+                        f"runtime by more than {RTOL_EXECUTORCH:g} or from eager PyTorch by more than "
+                        f"{RTOL_EAGER:g} (relative; first: vector {i}, firmware {got[i].ravel()[:4].tolist()}, "
+                        f"ExecuTorch {expected[i].ravel()[:4].tolist()}, eager {eager[i].ravel()[:4].tolist()}).")
+    print(f"    {verify_verdict(result)}", flush=True)
+
+
+def verify_verdict(result):
+    """One line on a verification of float outputs."""
+    worst = result["max_relative_error"]
+    accuracy = f", accuracy {result['accuracy']:.3f}" if "accuracy" in result else ""
+    exact = "bit-exact with" if result["bit_exact"] else f"within {worst['executorch']:.1e} of"
+    return (f"{exact} ExecuTorch's runtime, within {worst['eager']:.1e} of eager PyTorch on "
+            f"{result['vectors']} vectors from {result['inputs']} ({result['emulator']}){accuracy}")

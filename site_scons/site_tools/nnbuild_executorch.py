@@ -1,0 +1,39 @@
+"""SCons tool: runtime=executorch's program and glue (built once per model, for every target).
+
+  env.ExecutorchProgram('build/models/m/m.pte', ['models/m/model.py', 'models/m/model.pt', settings])
+      -> m.pte and program.json beside it (operators, planned memory, input, output)
+  env.ExecutorchGlue('build/models/m/executorch/m.h', ['build/models/m/m.pte', program.json, settings])
+      -> m.h (the C API), m_executorch.cpp and executorch_info.json beside it
+  env.VerifyExecutorch('verify.json', [firmware, m.pte, program.json, model.py, model.pt, settings, data...])
+"""
+
+import os
+
+from nnbuild import executorch
+from nnbuild.scons_actions import python_builder
+
+
+def _program_emitter(target, source, env):
+    pte = str(target[0])
+    return [pte, os.path.join(os.path.dirname(pte), "program.json")], source
+
+
+def _glue_emitter(target, source, env):
+    header = str(target[0])
+    folder, model = os.path.dirname(header), os.path.basename(header)[:-2]
+    return [header, os.path.join(folder, f"{model}_executorch.cpp"), os.path.join(folder, "executorch_info.json")], source
+
+
+def generate(env):
+    env["BUILDERS"]["ExecutorchProgram"] = python_builder(
+        env, executorch.program_step, "export", ["executorch.py", "native_output.py"], _program_emitter)
+    env["BUILDERS"]["ExecutorchGlue"] = python_builder(
+        env, executorch.glue_step, "executorch",
+        ["executorch.py", "executorch_probe.cpp", "../../templates/executorch/model.cpp.j2",
+         "../../templates/aot/model.h.j2"], _glue_emitter)
+    env["BUILDERS"]["VerifyExecutorch"] = python_builder(
+        env, executorch.verify_step, "verify", ["executorch.py", "verify.py", "datasets.py"])
+
+
+def exists(env):
+    return True

@@ -1,0 +1,139 @@
+"""runtime=executorch: a PyTorch model (model.py + model.pt) exported to an ExecuTorch program.
+
+The host links the executorch package's own runtime (this runs in CI); cross targets
+compile an ExecuTorch source tree given by EXECUTORCH_ROOT and skip without one.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import copy_project, scons, shared_file
+from nnbuild import executorch
+from nnbuild.errors import UserError
+from nnbuild.render import render_template
+from nnbuild.verify import parse_outputs
+
+
+def _json(*parts):
+    with open(os.path.join(*parts)) as f:
+        return json.load(f)
+
+
+@pytest.fixture(scope="module")
+def host_build(tmp_path_factory):
+    shared_file("af_detection", "ecg_eval.npz")
+    repo = copy_project(str(tmp_path_factory.mktemp("executorch")))
+    proc = scons(repo, "target=host", "model=af_detection", "runtime=executorch")
+    return repo, proc
+
+
+@pytest.mark.slow
+def test_host_firmware_matches_executorch_and_pytorch(host_build):
+    repo, proc = host_build
+    folder = os.path.join(repo, "build", "host", "executorch", "af_detection")
+    verify = _json(folder, "verify.json")
+    assert verify["mismatches"] == 0 and verify["vectors"] == 600
+    assert verify["max_relative_error"]["executorch"] <= executorch.RTOL_EXECUTORCH
+    assert verify["max_relative_error"]["eager"] <= executorch.RTOL_EAGER
+    assert verify["accuracy"] > 0.9
+    assert "of eager PyTorch on 600 vectors" in proc.stdout
+
+
+@pytest.mark.slow
+def test_program_memory_is_planned_and_static(host_build):
+    repo, _ = host_build
+    models = os.path.join(repo, "build", "models", "af_detection")
+    program = _json(models, "program.json")
+    assert "aten::convolution.out" in program["operators"]
+    assert program["input"]["shape"] == [1, 1, 1250, 1] and program["input"]["dtype"] == "float32"
+    size = _json(repo, "build", "host", "executorch", "af_detection", "size.json")
+    arena = size["arena"]
+    # The arena holds the program's planned buffers; the method pool the runtime's structures.
+    assert arena["bytes"] == sum((b + 15) // 16 * 16 for b in program["planned_buffers"])
+    assert size["ram"]["components"]["arena"] == arena["bytes"]
+    assert arena["method_pool"] >= arena["method_pool_measured"] > 0
+    assert size["flash"]["components"]["model weights"] >= program["bytes"]
+    header = open(os.path.join(models, "executorch", "af_detection.h")).read()
+    assert "typedef float af_detection_input_t;" in header and "AF_DETECTION_INPUT_SIZE 1250" in header
+    glue = open(os.path.join(models, "executorch", "af_detection_executorch.cpp")).read()
+    assert "malloc" not in glue and "alignas(16) uint8_t af_detection_arena[AF_DETECTION_ARENA_SIZE]" in glue
+
+
+@pytest.mark.slow
+def test_firmware_reads_float_vectors_and_prints_exact_bits(host_build):
+    repo, _ = host_build
+    folder = os.path.join(repo, "build", "host", "executorch", "af_detection")
+    x = np.random.default_rng(1).standard_normal((3, 1250)).astype(np.float32)
+    proc = subprocess.run([os.path.join(folder, "firmware")], input=x.tobytes(), capture_output=True, check=True)
+    got = parse_outputs(proc.stdout.decode(), 3, (2,), np.float32)
+    expected = executorch.executorch_outputs(os.path.join(repo, "build", "models", "af_detection", "af_detection.pte"),
+                                             x.reshape(3, 1, 1250, 1))
+    assert np.array_equal(got.reshape(3, 2), expected.reshape(3, 2))
+
+
+@pytest.mark.slow
+def test_a_second_build_is_a_no_op(host_build):
+    repo, _ = host_build
+    proc = subprocess.run([sys.executable, "-m", "SCons", "-q", "target=host", "model=af_detection",
+                           "runtime=executorch"], cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_glue_has_no_heap_and_sets_the_input_before_every_run():
+    context = {"model": "net", "MODEL": "NET", "origin": "net.pte", "arena_size": 64,
+               "buffers": [(0, 40), (48, 16)], "method_pool": 1024, "method_pool_measured": 900,
+               "input": {"scalar_type": "Float", "shape": [1, 4]}}
+    glue = render_template("executorch/model.cpp.j2", **context)
+    assert "malloc" not in glue and "FILE" not in glue
+    assert "Span<uint8_t>(net_arena + 48, 16)" in glue
+    invoke = glue[glue.index("int net_invoke("):]
+    assert invoke.index("set_input") < invoke.index("execute()")
+
+
+def test_missing_weights_are_a_clear_error(tmp_path):
+    (tmp_path / "model.py").write_text("def build_model(): pass\ndef example_input(): pass\n")
+    with pytest.raises(UserError, match=r"model\.pt .*untrained"):
+        executorch.pytorch_files(str(tmp_path))
+    with pytest.raises(UserError, match="has no model.py"):
+        executorch.pytorch_files(str(tmp_path / "nothing"))
+
+
+def test_weights_of_another_model_are_a_clear_error(tmp_path):
+    import torch
+
+    (tmp_path / "model.py").write_text(
+        "import torch\ndef build_model(): return torch.nn.Linear(4, 2)\n"
+        "def example_input(): return torch.zeros(1, 4)\n")
+    torch.save(torch.nn.Linear(3, 2).state_dict(), tmp_path / "model.pt")
+    with pytest.raises(UserError, match="does not fit build_model"):
+        executorch.load_pytorch_model(str(tmp_path / "model.py"), str(tmp_path / "model.pt"))
+
+
+def test_relative_error_is_against_the_largest_magnitude():
+    expected = np.array([[1.0, -100.0], [0.0, 0.0]], dtype=np.float32)
+    got = np.array([[1.001, -100.0], [0.0, 0.0]], dtype=np.float32)
+    error = executorch.relative_error(got, expected)
+    assert error[0] == pytest.approx(1e-5, rel=1e-2) and error[1] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args, expected", [
+    (["target=loongarch64"], "EXECUTORCH_ROOT"),
+    (["target=cortex-m55"], "only Linux targets"),
+    (["target=host", "toolchain=zig"], "cannot link"),
+    (["target=host", "model=models/af_detection/model.onnx"], "needs a model folder"),
+])
+def test_mistakes_stop_with_one_clean_error(tmp_path_factory, args, expected):
+    repo = copy_project(str(tmp_path_factory.mktemp("executorch_errors")))
+    env = {k: v for k, v in os.environ.items() if k != "EXECUTORCH_ROOT"}
+    proc = subprocess.run([sys.executable, "-m", "SCons", "-Q", "runtime=executorch", *args], cwd=repo,
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode != 0
+    errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("nnbuild: error:")]
+    assert len(errors) == 1 and expected in errors[0], proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
