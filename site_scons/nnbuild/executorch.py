@@ -253,7 +253,7 @@ def glue_step(targets, sources, settings):
     context = {"model": model, "MODEL": model.upper(), "origin": pte_path, "input": program["input"],
                "output": program["output"], "arena_size": arena,
                "buffers": list(zip(offsets, program["planned_buffers"])), "method_pool": pool,
-               "method_pool_measured": measured}
+               "method_pool_measured": measured, "register_kernels": settings["register_kernels"]}
     info = {"arena": {"bytes": arena, "lower_bound": None, "tflm": None, "method_pool": pool,
                       "method_pool_measured": measured},
             "ops": program["operators"], "input": program["input"], "output": program["output"]}

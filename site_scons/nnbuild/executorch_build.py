@@ -1,15 +1,20 @@
 """runtime=executorch in the build graph: the program and glue per model, the runtime per target.
 
-Without an ExecuTorch source tree the firmware links the executorch package's own
-shared runtime, built for x86_64 glibc: that serves the host target, with the
-host's GNU toolchain. (Cross targets compile a tree: see executorch_tree.py.)
+With an ExecuTorch source tree (executorch=PATH or EXECUTORCH_ROOT) every target
+compiles it with its own toolchain: the core runtime once per target, and per
+model only the portable kernels the program uses (executorch_tree.py). Without
+one, the host links the executorch package's own shared runtime (built for
+x86_64 glibc, so with the host's GNU toolchain); cross targets need a tree.
 """
 
+import hashlib
 import os
+import shlex
 
-from nnbuild import executorch
+from nnbuild import executorch, executorch_tree
 from nnbuild.errors import UserError
 from nnbuild.scons_actions import settings_node
+from nnbuild.toolchain import reproducible_paths
 
 BUILD = "build"
 COMPONENT = "executorch"
@@ -28,19 +33,27 @@ def build_program(env, spec):
     return pte, program_json, script, weights
 
 
-_declared_glue = {}  # model -> the glue's nodes: declared by the first target, shared by the others
+_declared = {}  # nodes shared by every target: declared by the first, reused by the others
 
 
-def _model_glue(env, model):
-    if model.name not in _declared_glue:
+def _once(key, declare):
+    if key not in _declared:
+        _declared[key] = declare()
+    return _declared[key]
+
+
+def _model_glue(env, model, tree):
+    """The C API header, glue and program array (target independent)."""
+    def declare():
         folder = f"{BUILD}/models/{model.name}"
-        settings = settings_node(env, {"model": model.name, "tools_dir": f"{BUILD}/tools"})
+        settings = settings_node(env, {"model": model.name, "tools_dir": f"{BUILD}/tools",
+                                       "register_kernels": bool(tree)})
         header, glue, info = env.ExecutorchGlue(f"{folder}/executorch/{model.name}.h",
                                                 [model.program, model.program_json, settings])
         data = env.ModelData(f"{folder}/{model.name}_pte.cc",
                              [model.program, settings_node(env, {"model": model.name, "runtime": COMPONENT})])[0]
-        _declared_glue[model.name] = (header, glue, data, info)
-    return _declared_glue[model.name]
+        return header, glue, data, info
+    return _once(("glue", model.name, tree), declare)
 
 
 def uses_package(target, tree_option):
@@ -50,11 +63,11 @@ def uses_package(target, tree_option):
 
 def toolchain_for(target, opts):
     """The toolchain runtime=executorch builds `target` with; UserError if it cannot."""
+    if target.family != "linux":
+        raise UserError(f"runtime=executorch for target {target.name}: only Linux targets are "
+                        "supported (host, loongarch64, milkv-duo, rpi4); use runtime=aot or tflm "
+                        "for bare metal.")
     if not uses_package(target, opts["executorch"]):
-        if target.family != "linux":
-            raise UserError(f"runtime=executorch for target {target.name}: only Linux targets are "
-                            "supported (host, loongarch64, milkv-duo, rpi4); use runtime=aot or tflm "
-                            "for bare metal.")
         return opts["toolchain"] or target.toolchain
     if opts["toolchain"] == "zig":
         raise UserError(f"runtime=executorch toolchain=zig for target {target.name}: the executorch "
@@ -64,30 +77,108 @@ def toolchain_for(target, opts):
     return "gnu"
 
 
+def _tree_includes(env, root):
+    """Include folders for a tree: <executorch/...> resolves through a link to the tree
+    (whatever its folder is called), the schema headers flatc generates, c10, flatbuffers."""
+    def declare():
+        key = hashlib.sha256(root.encode()).hexdigest()[:8]
+        folder = f"{BUILD}/tools/executorch-{key}"
+        link = os.path.join(folder, "src", "executorch")
+        if os.path.realpath(link) != root:
+            os.makedirs(os.path.dirname(link), exist_ok=True)
+            if os.path.lexists(link):
+                os.remove(link)
+            os.symlink(root, link)
+        schema = env.ExecutorchSchema([f"{folder}/include/executorch/schema/program_generated.h",
+                                       f"{folder}/include/executorch/schema/scalar_type_generated.h"],
+                                      executorch_tree.schema_files(root))
+        includes = [f"#{folder}/src", f"#{folder}/include", os.path.join(root, "runtime", "core", "portable_type", "c10"),
+                    os.path.join(root, "third-party", "flatbuffers", "include")]
+        return includes, schema
+    return _once(("includes", root), declare)
+
+
+def _tree_env(tenv, root, includes):
+    """The target's environment with ExecuTorch's flags, defines and include folders."""
+    lenv = tenv.Clone()
+    # Not our code to fix: no warnings. The tree's paths are mapped, so the library's
+    # build signatures do not depend on the checkout (a shared cache= finds it).
+    lenv.Replace(CCFLAGS=[f for f in lenv["CCFLAGS"] if f not in ("-Wall", "-Wextra")
+                          and not str(f).startswith("-ffile-prefix-map=")],
+                 CPPPATH=list(includes), CPPDEFINES=list(executorch_tree.DEFINES))
+    lenv.Append(CCFLAGS=[*executorch_tree.UNDEFINES, f"-ffile-prefix-map={root}=executorch"],
+                CXXFLAGS=executorch_tree.CXX_FLAGS)
+    return lenv
+
+
+def _runtime_library(lenv, opts, target, root, schema):
+    """The core runtime and the kernels' utilities for the target: one archive per
+    (tree, toolchain), shared by every model."""
+    toolchain = f"{opts['toolchain'] or target.toolchain}|{opts['cross_compile']}"
+    key = hashlib.sha256(f"{root}|{toolchain}".encode()).hexdigest()[:8]
+    lib_dir = f"{BUILD}/{target.name}/lib/executorch-{key}"
+    sources = executorch_tree.core_sources(root) + executorch_tree.util_sources(root)
+    objects = [lenv.Object(f"{lib_dir}/obj/{os.path.splitext(os.path.relpath(src, root))[0]}.o", src)
+               for src in sources]
+    lenv.Depends(objects, schema)
+    return lenv.StaticLibrary(f"{lib_dir}/executorch", objects)[0]
+
+
+def _kernel_library(lenv, model, root, out):
+    """The portable kernels of exactly the program's operators, registered by
+    the generated RegisterKernelsEverything.cpp (ExecuTorch's selective build)."""
+    gen = f"{BUILD}/models/{model.name}/executorch/selected"
+    registration, header, kernels_json = _once(("selective", model.name, root), lambda: lenv.ExecutorchSelective(
+        [f"{gen}/RegisterKernelsEverything.cpp", f"{gen}/RegisterKernels.h", f"{gen}/kernels.json"],
+        [model.program, settings_node(lenv, {"tree": root})]))
+    kenv = lenv.Clone()
+    # A step outside SCons' compile actions: include folders as paths from the project root.
+    kenv.Replace(CPPPATH=[kenv.Dir(d).path for d in [f"#{gen}", *lenv["CPPPATH"]]])
+    settings = {"tree": root, "verbose": bool(lenv.get("NNBUILD_VERBOSE")),
+                "compile": shlex.split(kenv.subst("$CXX $CXXFLAGS $CCFLAGS $_CCCOMCOM")),
+                "ar": shlex.split(kenv.subst("$AR"))}
+    library = kenv.ExecutorchKernels(f"{out}/kernels/libkernels.a",
+                                     [kernels_json, registration, settings_node(kenv, settings)])[0]
+    kenv.Depends(library, [os.path.join(root, executorch_tree.OPERATOR_REGISTRY)])
+    return library, f"#{gen}", header
+
+
 def build_executorch_sources(tenv, opts, target, model, out):
     """Objects, libraries, size-report components and the memory info (executorch_info.json)
     of model's firmware with runtime=executorch; points tenv at the glue's header and
     links with the C++ driver."""
-    if not uses_package(target, opts["executorch"]):
-        executorch.find_tree(opts["executorch"], target.name)
-        raise UserError("runtime=executorch from a source tree: not yet wired")
     if "ExecutorchGlue" not in tenv["BUILDERS"]:
         tenv.Tool("nnbuild_executorch")
-    header, glue, data, info = _model_glue(tenv, model)
-    root = executorch.package_root()
-    if root is None:
-        raise UserError(executorch.NO_PACKAGE)
-    flags = executorch.package_flags(root)
+    tree = None if uses_package(target, opts["executorch"]) else executorch.find_tree(opts["executorch"], target.name)
+    header, glue, data, info = _model_glue(tenv, model, tree)
     header_dir = f"#{os.path.dirname(str(header))}"
-    genv = tenv.Clone()
-    genv.Prepend(CPPPATH=[header_dir, *flags["includes"]])
-    genv.Append(CPPDEFINES=flags["defines"], CXXFLAGS=["-std=c++17", "-fno-exceptions", "-fno-rtti"])
+    if tree:
+        includes, schema = _tree_includes(tenv, tree)
+        lenv = _tree_env(tenv, tree, includes)
+        runtime_lib = _runtime_library(lenv, opts, target, tree, schema)
+        kernels_lib, gen_dir, registration_header = _kernel_library(lenv, model, tree, out)
+        genv = lenv.Clone()
+        genv.Prepend(CPPPATH=[header_dir, gen_dir])
+        genv.Append(CCFLAGS=[reproducible_paths(genv)])
+        libraries = [kernels_lib, runtime_lib]
+        components = {str(kernels_lib): "kernels", str(runtime_lib): COMPONENT}
+    else:
+        root = executorch.package_root()
+        if root is None:
+            raise UserError(executorch.NO_PACKAGE)
+        flags = executorch.package_flags(root)
+        genv = tenv.Clone()
+        genv.Prepend(CPPPATH=[header_dir, *flags["includes"]])
+        genv.Append(CPPDEFINES=flags["defines"], CXXFLAGS=["-std=c++17", "-fno-exceptions", "-fno-rtti"])
+        # A dynamic executable: the package's libraries are shared objects.
+        tenv.Replace(LINKFLAGS=[*[f for f in tenv["LINKFLAGS"] if f != "-static"], *flags["linkflags"]],
+                     STRIPLINKFLAGS=[*[f for f in tenv["STRIPLINKFLAGS"] if f != "-static"], *flags["linkflags"]])
+        libraries, components = [], {}
     glue_o = genv.Object(f"{out}/obj/{model.name}_executorch.o", glue)
+    if tree:
+        genv.Depends(glue_o, [registration_header, schema])
     data_o = genv.Object(f"{out}/obj/{model.name}_pte.o", data)
     tenv.Prepend(CPPPATH=[header_dir])  # the runner includes this runtime's <model>.h
-    # A dynamic executable: the package's libraries are shared objects.
-    dynamic = [f for f in tenv["LINKFLAGS"] if f != "-static"]
-    tenv.Replace(LINK="$CXX", LINKFLAGS=[*dynamic, *flags["linkflags"]],
-                 STRIPLINKFLAGS=[*[f for f in tenv["STRIPLINKFLAGS"] if f != "-static"], *flags["linkflags"]])
-    components = {str(glue_o[0]): "model code", str(data_o[0]): "model weights"}
-    return [glue_o, data_o], [], components, info
+    tenv.Replace(LINK="$CXX")
+    components.update({str(glue_o[0]): "model code", str(data_o[0]): "model weights"})
+    return [glue_o, data_o], libraries, components, info

@@ -4,12 +4,16 @@
       -> m.pte and program.json beside it (operators, planned memory, input, output)
   env.ExecutorchGlue('build/models/m/executorch/m.h', ['build/models/m/m.pte', program.json, settings])
       -> m.h (the C API), m_executorch.cpp and executorch_info.json beside it
+  env.ExecutorchSchema([program_generated.h, scalar_type_generated.h], [program.fbs, scalar_type.fbs])
+  env.ExecutorchSelective([RegisterKernelsEverything.cpp, RegisterKernels.h, kernels.json], [m.pte, settings])
+      -> ExecuTorch's selective build for the program (executorch_tree.py)
+  env.ExecutorchKernels('libkernels.a', [kernels.json, RegisterKernelsEverything.cpp, settings])
   env.VerifyExecutorch('verify.json', [firmware, m.pte, program.json, model.py, model.pt, settings, data...])
 """
 
 import os
 
-from nnbuild import executorch
+from nnbuild import executorch, executorch_tree
 from nnbuild.scons_actions import python_builder
 
 
@@ -31,6 +35,11 @@ def generate(env):
         env, executorch.glue_step, "executorch",
         ["executorch.py", "executorch_probe.cpp", "../../templates/executorch/model.cpp.j2",
          "../../templates/aot/model.h.j2"], _glue_emitter)
+    env["BUILDERS"]["ExecutorchSchema"] = python_builder(env, executorch_tree.schema_step, "flatc", ["executorch_tree.py"])
+    env["BUILDERS"]["ExecutorchSelective"] = python_builder(
+        env, executorch_tree.selective_step, "codegen", ["executorch_tree.py"])
+    env["BUILDERS"]["ExecutorchKernels"] = python_builder(
+        env, executorch_tree.kernel_library_step, "kernels", ["executorch_tree.py"])
     env["BUILDERS"]["VerifyExecutorch"] = python_builder(
         env, executorch.verify_step, "verify", ["executorch.py", "verify.py", "datasets.py"])
 
