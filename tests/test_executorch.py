@@ -19,6 +19,13 @@ from nnbuild.render import render_template
 from nnbuild.verify import parse_outputs
 
 
+def _scons_package(repo, *args, quiet="-Q"):
+    """scons with runtime=executorch and no tree: the host links the executorch package."""
+    env = {k: v for k, v in os.environ.items() if k != "EXECUTORCH_ROOT"}
+    return subprocess.run([sys.executable, "-m", "SCons", quiet, "runtime=executorch", *args], cwd=repo,
+                          capture_output=True, text=True, env=env)
+
+
 def _json(*parts):
     with open(os.path.join(*parts)) as f:
         return json.load(f)
@@ -28,7 +35,8 @@ def _json(*parts):
 def host_build(tmp_path_factory):
     shared_file("af_detection", "ecg_eval.npz")
     repo = copy_project(str(tmp_path_factory.mktemp("executorch")))
-    proc = scons(repo, "target=host", "model=af_detection", "runtime=executorch")
+    proc = _scons_package(repo, "target=host", "model=af_detection")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return repo, proc
 
 
@@ -58,6 +66,7 @@ def test_program_memory_is_planned_and_static(host_build):
     assert size["ram"]["components"]["arena"] == arena["bytes"]
     assert arena["method_pool"] >= arena["method_pool_measured"] > 0
     assert size["flash"]["components"]["model weights"] >= program["bytes"]
+    assert "libexecutorch.so" in size["shared_libraries"]  # the package's runtime, outside the ELF
     header = open(os.path.join(models, "executorch", "af_detection.h")).read()
     assert "typedef float af_detection_input_t;" in header and "AF_DETECTION_INPUT_SIZE 1250" in header
     glue = open(os.path.join(models, "executorch", "af_detection_executorch.cpp")).read()
@@ -79,17 +88,20 @@ def test_firmware_reads_float_vectors_and_prints_exact_bits(host_build):
 @pytest.mark.slow
 def test_a_second_build_is_a_no_op(host_build):
     repo, _ = host_build
-    proc = subprocess.run([sys.executable, "-m", "SCons", "-q", "target=host", "model=af_detection",
-                           "runtime=executorch"], cwd=repo, capture_output=True, text=True)
+    proc = _scons_package(repo, "target=host", "model=af_detection", quiet="-q")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_glue_has_no_heap_and_sets_the_input_before_every_run():
     context = {"model": "net", "MODEL": "NET", "origin": "net.pte", "arena_size": 64,
                "buffers": [(0, 40), (48, 16)], "method_pool": 1024, "method_pool_measured": 900,
-               "input": {"scalar_type": "Float", "shape": [1, 4]}}
+               "input": {"scalar_type": "Float", "shape": [1, 4]}, "register_kernels": True}
     glue = render_template("executorch/model.cpp.j2", **context)
     assert "malloc" not in glue and "FILE" not in glue
+    # A tree's selective build registers its kernels when the model starts.
+    init = glue[glue.index("int net_init("):glue.index("int net_invoke(")]
+    assert init.index("runtime_init()") < init.index("register_all_kernels()") < init.index("load_method")
+    assert "register_all_kernels" not in render_template("executorch/model.cpp.j2", **{**context, "register_kernels": False})
     assert "Span<uint8_t>(net_arena + 48, 16)" in glue
     invoke = glue[glue.index("int net_invoke("):]
     assert invoke.index("set_input") < invoke.index("execute()")
@@ -130,10 +142,58 @@ def test_relative_error_is_against_the_largest_magnitude():
 ])
 def test_mistakes_stop_with_one_clean_error(tmp_path_factory, args, expected):
     repo = copy_project(str(tmp_path_factory.mktemp("executorch_errors")))
-    env = {k: v for k, v in os.environ.items() if k != "EXECUTORCH_ROOT"}
-    proc = subprocess.run([sys.executable, "-m", "SCons", "-Q", "runtime=executorch", *args], cwd=repo,
-                          capture_output=True, text=True, env=env)
+    proc = _scons_package(repo, *args)
     assert proc.returncode != 0
     errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("nnbuild: error:")]
     assert len(errors) == 1 and expected in errors[0], proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# --- with an ExecuTorch source tree (EXECUTORCH_ROOT) ------------------------------------
+
+TREE = os.environ.get("EXECUTORCH_ROOT", "")
+NO_TREE = "EXECUTORCH_ROOT is not set. " + executorch.HOW_TO_GET_A_TREE
+
+
+@pytest.fixture(scope="module")
+def tree_build(tmp_path_factory):
+    if not TREE:
+        pytest.skip(NO_TREE)
+    shared_file("af_detection", "ecg_eval.npz")
+    repo = copy_project(str(tmp_path_factory.mktemp("executorch_tree")))
+    proc = scons(repo, "-j2", "target=host,loongarch64", "model=af_detection", "runtime=executorch", f"executorch={TREE}")
+    return repo, proc
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not TREE, reason=NO_TREE)
+@pytest.mark.parametrize("target", ["host", "loongarch64"])
+def test_tree_firmware_is_bit_exact_with_executorchs_runtime(tree_build, target):
+    repo, _ = tree_build
+    folder = os.path.join(repo, "build", target, "executorch", "af_detection")
+    verify = _json(folder, "verify.json")
+    assert verify["bit_exact"] and verify["mismatches"] == 0 and verify["vectors"] == 600
+    size = _json(folder, "size.json")
+    components = size["flash"]["components"]
+    assert components["executorch"] > 10_000 and components["kernels"] > 10_000
+    assert not size["shared_libraries"]  # static: everything is in the firmware
+    kernels = _json(repo, "build", "models", "af_detection", "executorch", "selected", "kernels.json")
+    program = _json(repo, "build", "models", "af_detection", "program.json")
+    assert kernels["operators"] == program["operators"] and len(kernels["sources"]) == len(program["operators"])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not TREE, reason=NO_TREE)
+def test_new_weights_rebuild_the_program_not_the_runtime(tree_build):
+    import torch
+
+    repo, _ = tree_build
+    weights = os.path.join(repo, "models", "af_detection", "model.pt")
+    state = torch.load(weights, weights_only=True)
+    state["3.weight"] = state["3.weight"] * 1.01  # the classifier's weights
+    torch.save(state, weights)
+    proc = scons(repo, "target=loongarch64", "model=af_detection", "runtime=executorch", f"executorch={TREE}")
+    steps = [line for line in proc.stdout.splitlines() if line.startswith("[")]
+    assert any(line.startswith("[export]") for line in steps)
+    assert not any(line.startswith("[c++]") and "/runtime/" in line for line in steps), steps
+    assert not any("libexecutorch.a" in line for line in steps), steps

@@ -134,11 +134,13 @@ def _kernel_library(lenv, model, root, out):
     kenv = lenv.Clone()
     # A step outside SCons' compile actions: include folders as paths from the project root.
     kenv.Replace(CPPPATH=[kenv.Dir(d).path for d in [f"#{gen}", *lenv["CPPPATH"]]])
-    settings = {"tree": root, "verbose": bool(lenv.get("NNBUILD_VERBOSE")),
+    # Only kernels.json as a source: it changes whenever the generated registration does,
+    # and SCons would otherwise scan the generated .cpp for headers it does not know yet.
+    settings = {"tree": root, "registration": registration.path, "verbose": bool(lenv.get("NNBUILD_VERBOSE")),
                 "compile": shlex.split(kenv.subst("$CXX $CXXFLAGS $CCFLAGS $_CCCOMCOM")),
                 "ar": shlex.split(kenv.subst("$AR"))}
     library = kenv.ExecutorchKernels(f"{out}/kernels/libkernels.a",
-                                     [kernels_json, registration, settings_node(kenv, settings)])[0]
+                                     [kernels_json, settings_node(kenv, settings)])[0]
     kenv.Depends(library, [os.path.join(root, executorch_tree.OPERATOR_REGISTRY)])
     return library, f"#{gen}", header
 

@@ -163,7 +163,7 @@ def kernel_library_step(targets, sources, settings):
     os.makedirs(obj_dir, exist_ok=True)
     defines = [f"-DMAX_KERNEL_NUM={info['kernels']}"]  # the registry's table: exactly the program's kernels
     objects = []
-    for source in [*info["sources"], os.path.join(root, OPERATOR_REGISTRY), sources[1]]:
+    for source in [*info["sources"], os.path.join(root, OPERATOR_REGISTRY), settings["registration"]]:
         obj = os.path.join(obj_dir, os.path.splitext(os.path.basename(source))[0] + ".o")
         command = [*settings["compile"], *defines, "-c", source, "-o", obj]
         if settings.get("verbose"):

@@ -7,7 +7,7 @@
   env.ExecutorchSchema([program_generated.h, scalar_type_generated.h], [program.fbs, scalar_type.fbs])
   env.ExecutorchSelective([RegisterKernelsEverything.cpp, RegisterKernels.h, kernels.json], [m.pte, settings])
       -> ExecuTorch's selective build for the program (executorch_tree.py)
-  env.ExecutorchKernels('libkernels.a', [kernels.json, RegisterKernelsEverything.cpp, settings])
+  env.ExecutorchKernels('libkernels.a', [kernels.json, settings])
   env.VerifyExecutorch('verify.json', [firmware, m.pte, program.json, model.py, model.pt, settings, data...])
 """
 
