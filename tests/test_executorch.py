@@ -92,6 +92,24 @@ def test_a_second_build_is_a_no_op(host_build):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
+def test_int8_program_is_exact_and_says_what_runs_in_int8(tmp_path):
+    shared_file("af_detection", "ecg_calib.npz")
+    repo = copy_project(str(tmp_path))
+    proc = _scons_package(repo, "target=host", "model=af_detection", "quantize=int8", "vectors=100")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    program = _json(repo, "build", "models", "af_detection", "program.json")
+    assert program["precision"] == "int8"
+    assert "quantized_decomposed::dequantize_per_channel.out" in program["operators"]
+    in_float = program["int8"].split("computes on int8;")[1]  # convolutions have no int8 kernel here
+    assert "aten::convolution.out" in in_float and "compute in float" in in_float
+    assert "aten::max_pool2d_with_indices.out" in program["int8_operators"]  # pooled on int8
+    verify = _json(repo, "build", "host", "executorch", "af_detection", "verify.json")
+    assert verify["precision"] == "int8" and verify["bit_exact"] and verify["tolerance"]["executorch"] == 0
+    assert verify["accuracy"] > 0.9
+    assert "int8: weights and the activations between layers are int8" in proc.stdout
+
+
 def test_glue_has_no_heap_and_sets_the_input_before_every_run():
     context = {"model": "net", "MODEL": "NET", "origin": "net.pte", "arena_size": 64,
                "buffers": [(0, 40), (48, 16)], "method_pool": 1024, "method_pool_measured": 900,
@@ -139,6 +157,7 @@ def test_relative_error_is_against_the_largest_magnitude():
     (["target=cortex-m55"], "only Linux targets"),
     (["target=host", "toolchain=zig"], "cannot link"),
     (["target=host", "model=models/af_detection/model.onnx"], "needs a model folder"),
+    (["target=host", "quantize=int16x8"], "float (the default) or int8"),
 ])
 def test_mistakes_stop_with_one_clean_error(tmp_path_factory, args, expected):
     repo = copy_project(str(tmp_path_factory.mktemp("executorch_errors")))

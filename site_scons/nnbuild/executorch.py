@@ -14,6 +14,7 @@ Imports of torch and executorch are inside the functions: they take seconds,
 and a build that does not use this runtime should not pay for them.
 """
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -21,7 +22,7 @@ import subprocess
 
 import numpy as np
 
-from nnbuild import datasets
+from nnbuild import datasets, executorch_quantize
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
 from nnbuild.native_output import native_output_to
@@ -30,8 +31,9 @@ from nnbuild.verify import emulator_name, parse_outputs, run_firmware
 
 METHOD = "forward"
 # ExecuTorch's ScalarType codes of the dtypes a program's inputs and outputs may have.
-# Only float programs so far: what ExecuTorch's portable kernels run.
+# Program inputs and outputs are float, int8 programs included (they quantize inside).
 SCALAR_TYPES = {6: ("float32", "float", "Float")}
+INT8_SCALAR_TYPE = 1
 # Verification tolerances (relative to the largest magnitude of each output vector).
 RTOL_EXECUTORCH = 1e-5      # against the ExecuTorch Python runtime: same kernels, other compiler
 RTOL_EAGER = 1e-4           # against eager PyTorch: other kernels
@@ -112,7 +114,16 @@ def program_info(pte, origin):
     if len(method.inputs) != 1 or len(method.outputs) != 1:
         raise UserError(f"{origin}: the model takes {len(method.inputs)} inputs and returns "
                         f"{len(method.outputs)} outputs; nnbuild's C API has one of each.")
-    return {"operators": sorted({f"{op.name}.{op.overload}" for op in method.operators}),
+    names = [f"{op.name}.{op.overload}" for op in method.operators]
+    int8 = set()  # operators whose first argument is an int8 tensor
+    for chain in method.chains:
+        for instruction in chain.instructions:
+            call = instruction.instr_args
+            if hasattr(call, "op_index") and call.args:
+                value = method.values[call.args[0]].val
+                if getattr(value, "scalar_type", None) == INT8_SCALAR_TYPE:
+                    int8.add(names[call.op_index])
+    return {"operators": sorted(set(names)), "int8_operators": sorted(int8),
             "planned_buffers": [int(b) for b in method.non_const_buffer_sizes[1:]],  # [0] is reserved
             "values": len(method.values), "instructions": sum(len(c.instructions) for c in method.chains),
             "input": _io(method, method.inputs[0], "input"), "output": _io(method, method.outputs[0], "output")}
@@ -132,21 +143,29 @@ def program_step(targets, sources, settings):
     """model.py + model.pt -> <model>.pte and program.json (operators, memory, input, output)."""
     pte_path, info_path = targets
     script, weights = sources[0], sources[1]
+    precision = settings["precision"]
     with native_output_to(os.path.join(os.path.dirname(pte_path), "executorch_export.log")):
         net, example = load_pytorch_model(script, weights)
         try:
-            pte = export_program(net, example)
+            if precision == "int8":
+                calibration = datasets.calibration_samples(settings["calibration"], settings["samples"],
+                                                           list(example.shape))
+                pte = executorch_quantize.export_int8(net, example, calibration.reshape(-1, *example.shape[1:]))
+            else:
+                pte = export_program(net, example)
         except Exception as e:  # torch.export names the unsupported construct
             raise UserError(f"{script}: torch.export / ExecuTorch could not export build_model(): "
                             f"{str(e).strip().splitlines()[0][:400]} (see the log "
                             f"{os.path.dirname(pte_path)}/executorch_export.log).") from None
     info = program_info(pte, pte_path)
-    info.update(model=settings["model"], source=script, bytes=len(pte), precision="float32",
-                int8="nothing: a float program; every operator runs ExecuTorch's float portable kernel")
+    info.update(model=settings["model"], source=script, bytes=len(pte), precision=precision,
+                int8=executorch_quantize.precision_note(info["operators"], info["int8_operators"]))
     write_atomically(pte_path, pte)
     write_atomically(info_path, json.dumps(info, indent=2) + "\n")
-    print(f"    {len(pte):,} B program, {len(info['operators'])} operators: "
+    print(f"    {len(pte):,} B {precision} program, {len(info['operators'])} operators: "
           + ", ".join(op.split("::")[-1] for op in info["operators"]), flush=True)
+    if precision == "int8":
+        print(f"    int8: {info['int8']}", flush=True)
 
 
 # --- the runtime -----------------------------------------------------------------
@@ -193,27 +212,30 @@ def package_root():
 def package_flags(root):
     """Include folders, defines and link flags for the package's shared runtime (x86_64 glibc).
 
-    Kernels register from static initializers: --no-as-needed keeps the kernel library
-    although nothing names its symbols."""
+    Kernels register from static initializers: --no-as-needed keeps the kernel libraries
+    (portable/optimized, and quantize/dequantize for int8 programs) although nothing names
+    their symbols."""
     lib = os.path.join(root, "lib")
     return {"includes": [os.path.join(root, "include"),
                          os.path.join(root, "include", "executorch", "runtime", "core", "portable_type", "c10")],
             "defines": ["C10_USING_CUSTOM_GENERATED_MACROS"],
             "linkflags": [f"-L{lib}", f"-Wl,-rpath,{lib}", "-Wl,--no-as-needed", "-lexecutorch",
-                          "-lexecutorch_kernels_optimized", "-Wl,--as-needed"]}
+                          "-lexecutorch_kernels_optimized", "-lexecutorch_kernels_quantized", "-Wl,--as-needed"]}
 
 
 def build_probe(tools_dir):
-    """tools_dir/executorch_probe: loads a .pte with the package's runtime and reports the
+    """tools_dir/executorch_probe-*: loads a .pte with the package's runtime and reports the
     bytes its method allocator used. Compiled with the host's g++ when missing or stale."""
     root = package_root()
     if root is None:
         raise UserError(NO_PACKAGE)
-    probe = os.path.join(tools_dir, "executorch_probe")
+    flags = package_flags(root)
+    # Named by its flags: a changed link line (another package, more kernel libraries) makes a new one.
+    key = hashlib.sha256(json.dumps(flags).encode()).hexdigest()[:8]
+    probe = os.path.join(tools_dir, f"executorch_probe-{key}")
     if os.path.exists(probe) and os.path.getmtime(probe) >= os.path.getmtime(PROBE_SOURCE):
         return probe
     os.makedirs(os.path.dirname(probe), exist_ok=True)
-    flags = package_flags(root)
     partial = f"{probe}.{os.getpid()}"
     command = ["g++", "-std=c++17", "-O1", *(f"-I{i}" for i in flags["includes"]),
                *(f"-D{d}" for d in flags["defines"]), PROBE_SOURCE, "-o", partial, *flags["linkflags"]]
@@ -279,6 +301,7 @@ def verification_vectors(program_json, count, data_file=None):
 
 def executorch_outputs(pte_path, inputs):
     """Each input vector run through ExecuTorch's Python runtime (its portable kernels)."""
+    import executorch.kernels.quantized  # noqa: F401 - registers quantize/dequantize for int8 programs
     import torch
     from executorch.runtime import Runtime
 
@@ -303,9 +326,13 @@ def relative_error(got, expected):
 
 def verify_step(targets, sources, settings):
     """Run the firmware on float vectors; compare with ExecuTorch's Python runtime (within
-    RTOL_EXECUTORCH) and eager PyTorch (within RTOL_EAGER)."""
+    RTOL_EXECUTORCH; exactly for int8 programs) and eager PyTorch (within RTOL_EAGER; for
+    an int8 program the float model's distance is reported, not enforced)."""
     firmware, pte_path, program_json, script, weights = sources[:5]
     folder = os.path.dirname(targets[0])
+    with open(program_json) as f:
+        int8 = json.load(f)["precision"] == "int8"
+    tolerance = {"executorch": 0.0 if int8 else RTOL_EXECUTORCH, "eager": None if int8 else RTOL_EAGER}
     vectors, labels = verification_vectors(program_json, settings["vectors"], settings.get("data"))
     stdout = run_firmware(firmware, vectors, settings, folder)
     with native_output_to(os.path.join(folder, "verify_reference.log")):
@@ -313,21 +340,26 @@ def verify_step(targets, sources, settings):
         eager = eager_outputs(script, weights, vectors)
     got = parse_outputs(stdout, len(vectors), expected.shape[1:], np.float32)
     error_executorch, error_eager = relative_error(got, expected), relative_error(got, eager)
-    bad = np.flatnonzero((error_executorch > RTOL_EXECUTORCH) | (error_eager > RTOL_EAGER))
+    bad = error_executorch > tolerance["executorch"]
+    if tolerance["eager"] is not None:
+        bad |= error_eager > tolerance["eager"]
+    bad = np.flatnonzero(bad)
     result = {"vectors": len(vectors), "mismatches": int(len(bad)),
               "bit_exact": bool(np.array_equal(got, expected)), "emulator": emulator_name(settings["emulator"]),
               "inputs": os.path.basename(settings["data"]) if settings.get("data") else "random",
-              "tolerance": {"executorch": RTOL_EXECUTORCH, "eager": RTOL_EAGER},
+              "precision": "int8" if int8 else "float32", "tolerance": tolerance,
               "max_relative_error": {"executorch": float(error_executorch.max()), "eager": float(error_eager.max())}}
     if labels is not None:
         result["accuracy"] = float(np.mean(np.argmax(got.reshape(len(got), -1), -1) == labels))
     write_atomically(targets[0], json.dumps(result, indent=2) + "\n")
     if len(bad):
         i = bad[0]
+        limits = f"by more than {tolerance['executorch']:g}" if tolerance["executorch"] else "at all"
+        eager_limit = f" or from eager PyTorch by more than {tolerance['eager']:g}" if tolerance["eager"] else ""
         raise UserError(f"{firmware}: {len(bad)} of {len(vectors)} output vectors differ from ExecuTorch's "
-                        f"runtime by more than {RTOL_EXECUTORCH:g} or from eager PyTorch by more than "
-                        f"{RTOL_EAGER:g} (relative; first: vector {i}, firmware {got[i].ravel()[:4].tolist()}, "
-                        f"ExecuTorch {expected[i].ravel()[:4].tolist()}, eager {eager[i].ravel()[:4].tolist()}).")
+                        f"runtime {limits}{eager_limit} (relative; first: vector {i}, firmware "
+                        f"{got[i].ravel()[:4].tolist()}, ExecuTorch {expected[i].ravel()[:4].tolist()}, "
+                        f"eager {eager[i].ravel()[:4].tolist()}).")
     print(f"    {verify_verdict(result)}", flush=True)
 
 
@@ -336,5 +368,6 @@ def verify_verdict(result):
     worst = result["max_relative_error"]
     accuracy = f", accuracy {result['accuracy']:.3f}" if "accuracy" in result else ""
     exact = "bit-exact with" if result["bit_exact"] else f"within {worst['executorch']:.1e} of"
-    return (f"{exact} ExecuTorch's runtime, within {worst['eager']:.1e} of eager PyTorch on "
+    eager = "float eager PyTorch" if result.get("precision") == "int8" else "eager PyTorch"
+    return (f"{exact} ExecuTorch's runtime, within {worst['eager']:.1e} of {eager} on "
             f"{result['vectors']} vectors from {result['inputs']} ({result['emulator']}){accuracy}")

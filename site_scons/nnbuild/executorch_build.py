@@ -11,25 +11,35 @@ import hashlib
 import os
 import shlex
 
-from nnbuild import executorch, executorch_tree
+from nnbuild import datasets, executorch, executorch_tree
 from nnbuild.errors import UserError
 from nnbuild.scons_actions import settings_node
 from nnbuild.toolchain import reproducible_paths
 
 BUILD = "build"
 COMPONENT = "executorch"
+DEFAULT_CALIBRATION_SAMPLES = 200
 
 
-def build_program(env, spec):
-    """The .pte and program.json of a model folder with model.py and model.pt."""
+def build_program(env, spec, opts):
+    """The .pte and program.json of a model folder with model.py and model.pt: float, or
+    int8 with quantize=int8 (PT2E, calibrated on the model's calibration data)."""
     if not spec.folder:
         raise UserError(f"model={spec.source}: runtime=executorch exports from PyTorch, so it needs a "
                         "model folder with model.py (build_model(), example_input()) and model.pt "
                         "(the trained state_dict); use runtime=aot or tflm for a model file.")
+    if opts["quantize"] not in ("", "int8"):
+        raise UserError(f"quantize={opts['quantize']} with runtime=executorch: ExecuTorch programs are float "
+                        "(the default) or int8 (quantize=int8); 16x8 and auto are for runtime=aot and tflm.")
     script, weights = executorch.pytorch_files(spec.folder)
+    settings = {"model": spec.name, "precision": "int8" if opts["quantize"] == "int8" else "float32"}
+    sources = [script, weights]
+    if settings["precision"] == "int8":
+        settings["calibration"] = datasets.calibration_source(spec, opts["calibration"])
+        settings["samples"] = spec.config.get("calibration", {}).get("samples", DEFAULT_CALIBRATION_SAMPLES)
+        sources += [f for f in [datasets.calibration_dependency(settings["calibration"])] if f]
     folder = f"{BUILD}/models/{spec.name}"
-    pte, program_json = env.ExecutorchProgram(f"{folder}/{spec.name}.pte",
-                                              [script, weights, settings_node(env, {"model": spec.name})])
+    pte, program_json = env.ExecutorchProgram(f"{folder}/{spec.name}.pte", [*sources, settings_node(env, settings)])
     return pte, program_json, script, weights
 
 

@@ -26,6 +26,10 @@ from nnbuild.errors import UserError
 
 BUILD_VARIABLES = "shim_et/xplat/executorch/build/build_variables.bzl"
 PORTABLE_FUNCTIONS = "kernels/portable/functions.yaml"
+QUANTIZED_FUNCTIONS = "kernels/quantized/quantized.yaml"
+# (operator table, its kernel sources, the operator name prefix the table omits)
+KERNEL_LIBRARIES = ((PORTABLE_FUNCTIONS, "kernels/portable/cpu/op_*.cpp", "aten::"),
+                    (QUANTIZED_FUNCTIONS, "kernels/quantized/cpu/op_*.cpp", ""))
 # The core runtime minus the operator registry, whose table is sized per program
 # (MAX_KERNEL_NUM): that file is compiled with the program's kernels.
 OPERATOR_REGISTRY = "runtime/kernel/operator_registry.cpp"
@@ -92,14 +96,17 @@ def schema_step(targets, sources, settings):
 
 
 def kernel_sources(root, operators):
-    """{operator: the portable kernel source defining it} and the operators that have none
-    (prim ops run by the runtime itself, or an operator the portable kernels lack)."""
-    with open(os.path.join(root, PORTABLE_FUNCTIONS)) as f:
-        functions = {"aten::" + (e.get("op") or e["func"].split("(")[0]): e for e in yaml.safe_load(f)}
-    texts = {path: open(path).read() for path in sorted(glob.glob(os.path.join(root, "kernels/portable/cpu/op_*.cpp")))}
+    """{operator: the kernel source defining it} (portable or quantized kernels) and the
+    operators that have none (prim ops run by the runtime itself, or an operator the
+    kernel libraries lack)."""
+    tables = []
+    for functions_yaml, sources, prefix in KERNEL_LIBRARIES:
+        with open(os.path.join(root, functions_yaml)) as f:
+            functions = {prefix + (e.get("op") or e["func"].split("(")[0]): e for e in yaml.safe_load(f)}
+        tables.append((functions, {path: open(path).read() for path in sorted(glob.glob(os.path.join(root, sources)))}))
     found, missing = {}, []
     for op in operators:
-        entry = functions.get(op)
+        entry, texts = next(((t[0][op], t[1]) for t in tables if op in t[0]), (None, None))
         if entry is None:
             missing.append(op)
             continue
@@ -109,7 +116,7 @@ def kernel_sources(root, operators):
                              + re.escape(function) + r"\s*,", re.M)
         hits = [path for path, text in texts.items() if pattern.search(text)]
         if len(hits) != 1:
-            raise UserError(f"executorch={root}: cannot find the one portable kernel source of {op} "
+            raise UserError(f"executorch={root}: cannot find the one kernel source of {op} "
                             f"({function}; candidates: {hits or 'none'}).")
         found[op] = hits[0]
     return found, missing
@@ -137,14 +144,15 @@ def selective_step(targets, sources, settings):
         _codegen("executorch.codegen.tools.gen_oplist", f"--model_file_path={pte}", f"--output_path={selected}", log=log)
         _codegen("executorch.codegen.gen", f"--source-path={root}/codegen", f"--install-dir={gen}",
                  f"--tags-path={packaged}/tags.yaml", f"--aten-yaml-path={packaged}/native_functions.yaml",
-                 f"--functions-yaml-path={root}/{PORTABLE_FUNCTIONS}", f"--op-selection-yaml-path={selected}",
+                 f"--functions-yaml-path={root}/{PORTABLE_FUNCTIONS}",
+                 f"--custom-ops-yaml-path={root}/{QUANTIZED_FUNCTIONS}", f"--op-selection-yaml-path={selected}",
                  "--manual-registration", log=log)
     with open(selected) as f:
         operators = sorted((yaml.safe_load(f) or {}).get("operators") or {})
     found, missing = kernel_sources(root, operators)
     if missing:
-        raise UserError(f"{pte}: the program uses {', '.join(missing)}, which ExecuTorch's portable kernels "
-                        f"in {root} do not implement; nnbuild links only portable kernels.")
+        raise UserError(f"{pte}: the program uses {', '.join(missing)}, which ExecuTorch's portable and "
+                        f"quantized kernels in {root} do not implement; nnbuild links only those.")
     with open(registration) as f:
         kernels = len(re.findall(r"\bKernel\(", f.read()))
     info = {"operators": operators, "sources": sorted(set(found.values())), "kernels": kernels}

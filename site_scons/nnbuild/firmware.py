@@ -48,7 +48,7 @@ def build_model(env, opts):
     quant_report = None
     evaluation = datasets.evaluation_file(spec, opts["eval"])
     if opts["runtime"] == "executorch":  # the PyTorch route: no quantization, no aot C
-        program, program_json, *pytorch = executorch_build.build_program(env, spec)
+        program, program_json, *pytorch = executorch_build.build_program(env, spec, opts)
         return ModelArtifacts(name=spec.name, program=program, program_json=program_json, pytorch=tuple(pytorch),
                               data_file=evaluation, config=spec.config)
     if spec.kind == "onnx":

@@ -55,6 +55,17 @@ def python_builder(env, step, label, code, emitter=None):
     return env.Builder(action=python_action(step, label), emitter=emit)
 
 
+def glue_emitter(runtime, extension):
+    """The emitter of a runtime's glue builder: from <model>.h, also <model>_<runtime><extension>
+    (the glue source) and <runtime>_info.json (its memory) in the same folder."""
+    def emit(target, source, env):
+        header = str(target[0])
+        folder, model = os.path.dirname(header), os.path.basename(header)[:-2]
+        return [header, os.path.join(folder, f"{model}_{runtime}{extension}"),
+                os.path.join(folder, f"{runtime}_info.json")], source
+    return emit
+
+
 def _files(source):
     return [str(s) for s in source if not isinstance(s, SCons.Node.Python.Value)]
 

@@ -14,7 +14,7 @@
 import os
 
 from nnbuild import executorch, executorch_tree
-from nnbuild.scons_actions import python_builder
+from nnbuild.scons_actions import glue_emitter, python_builder
 
 
 def _program_emitter(target, source, env):
@@ -22,19 +22,14 @@ def _program_emitter(target, source, env):
     return [pte, os.path.join(os.path.dirname(pte), "program.json")], source
 
 
-def _glue_emitter(target, source, env):
-    header = str(target[0])
-    folder, model = os.path.dirname(header), os.path.basename(header)[:-2]
-    return [header, os.path.join(folder, f"{model}_executorch.cpp"), os.path.join(folder, "executorch_info.json")], source
-
-
 def generate(env):
     env["BUILDERS"]["ExecutorchProgram"] = python_builder(
-        env, executorch.program_step, "export", ["executorch.py", "native_output.py"], _program_emitter)
+        env, executorch.program_step, "export", ["executorch.py", "executorch_quantize.py", "datasets.py",
+                                                 "native_output.py"], _program_emitter)
     env["BUILDERS"]["ExecutorchGlue"] = python_builder(
         env, executorch.glue_step, "executorch",
         ["executorch.py", "executorch_probe.cpp", "../../templates/executorch/model.cpp.j2",
-         "../../templates/aot/model.h.j2"], _glue_emitter)
+         "../../templates/aot/model.h.j2"], glue_emitter("executorch", ".cpp"))
     env["BUILDERS"]["ExecutorchSchema"] = python_builder(env, executorch_tree.schema_step, "flatc", ["executorch_tree.py"])
     env["BUILDERS"]["ExecutorchSelective"] = python_builder(
         env, executorch_tree.selective_step, "codegen", ["executorch_tree.py"])
