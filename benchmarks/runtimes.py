@@ -3,7 +3,7 @@ executorch in one run, compared as ratios against aot.
 
     python3 benchmarks/runtimes.py [target=host,loongarch64] [model=af_detection,...]
                                    [runtime=aot,tflm,executorch] [tflm=PATH] [executorch=PATH]
-                                   [vectors=20]
+                                   [vectors=20] [quantize=int8]
 
 Per model and target it prints flash, RAM, arena (bytes of activations; for
 executorch the planned memory, its method pool aside) and instructions per
@@ -57,7 +57,7 @@ def applicable(runtime, spec, target, options):
 
 def build(model, targets, runtime, options):
     """scons for these targets; None on success, else the build's error line."""
-    passed = {k: v for k, v in options.items() if k in ("tflm", "executorch", "vectors", "tflm_kernels")}
+    passed = {k: v for k, v in options.items() if k in ("tflm", "executorch", "vectors", "tflm_kernels", "quantize")}
     args = [f"target={','.join(targets)}", f"model={model}", f"runtime={runtime}", "verify=1",
             *(f"{k}={v}" for k, v in passed.items())]
     proc = subprocess.run([sys.executable, "-m", "SCons", "-Q", *args], cwd=ROOT, capture_output=True, text=True)
