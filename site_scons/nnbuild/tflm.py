@@ -177,6 +177,14 @@ def library_sources(tree, kernels=REFERENCE):
     return [f for f in files if _library_file(f)]
 
 
+def kernel_defines(kernels):
+    """Preprocessor defines an optimized kernel set needs, as TFLM's Makefile sets them:
+    OPTIMIZED_KERNEL_DIR=cmsis_nn adds -DCMSIS_NN, which the kernel headers (conv.h,
+    fully_connected.h, ...) read to declare the optimized variants instead of inline
+    aliases of the reference registrations."""
+    return [] if kernels == REFERENCE else [kernels.upper()]
+
+
 def kernel_includes(tree, kernels):
     """Extra include folders an optimized kernel set needs (CMSIS-NN and CMSIS headers)."""
     if kernels != "cmsis_nn":

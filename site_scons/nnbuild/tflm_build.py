@@ -43,7 +43,7 @@ def _tflm_env(tenv, tree, kernels):
     lenv.Replace(CCFLAGS=[f for f in lenv["CCFLAGS"] if f not in _WARNINGS
                           and not str(f).startswith("-ffile-prefix-map=")],
                  CPPPATH=[*tree.includes, *tflm.kernel_includes(tree, kernels)],
-                 CPPDEFINES=list(tflm.DEFINES))
+                 CPPDEFINES=[*tflm.DEFINES, *tflm.kernel_defines(kernels)])
     lenv.Append(CCFLAGS=[f for f in tflm.COMPILE_FLAGS if f not in lenv["CCFLAGS"]]
                 + [f"-ffile-prefix-map={tree.root}=tflm"],
                 CXXFLAGS=tflm.CXX_FLAGS)
