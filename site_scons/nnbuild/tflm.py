@@ -26,9 +26,10 @@ RESOLVER_HEADER = f"{MICRO}/micro_mutable_op_resolver.h"
 REFERENCE = "reference"
 # Flags of the TFLM library and of every file that includes TFLM headers: the
 # static-memory build TFLM's own Makefile makes for microcontrollers, for size.
-COMPILE_FLAGS = ["-Os", "-ffunction-sections", "-fdata-sections", "-fno-exceptions", "-fno-rtti",
-                 "-fno-threadsafe-statics", "-fno-unwind-tables"]
-CXX_FLAGS = ["-std=c++17"]
+# C++-only flags go to CXX_FLAGS: the C sources of an optimized kernel set's library
+# (CMSIS-NN) would otherwise get a gcc warning per file for each of them.
+COMPILE_FLAGS = ["-Os", "-ffunction-sections", "-fdata-sections", "-fno-exceptions", "-fno-unwind-tables"]
+CXX_FLAGS = ["-std=c++17", "-fno-rtti", "-fno-threadsafe-statics"]
 DEFINES = ["TF_LITE_STATIC_MEMORY", "NDEBUG", "TF_LITE_STRIP_ERROR_STRINGS"]
 # Subfolders of kernels/ that hold test data, not an optimized kernel set.
 _NOT_KERNEL_DIRS = {"testdata", "test_data_generation"}
