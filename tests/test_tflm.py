@@ -2,7 +2,10 @@
 
 Without a tree, the op-resolver generation, the source listing and the errors are
 tested on their own; the builds (host and loongarch64, bit-exact with the TFLite
-Micro interpreter, the library built once for every model) need TFLM_ROOT.
+Micro interpreter, the library built once for every model) need TFLM_ROOT. They use
+the kernels the tree was made for: a tree made with OPTIMIZED_KERNEL_DIR=cmsis_nn runs
+CMSIS-NN's portable C code there. With such a tree, cortex-m55 is built and verified
+with CMSIS-NN's Helium (MVE) code too.
 """
 
 import json
@@ -182,6 +185,8 @@ def test_optimized_kernels_replace_reference_ones_of_the_same_name(tmp_path):
         tflm.choose_kernels(tree, "cmsis_nn")
     with pytest.raises(UserError, match="no optimized kernels .*xtensa.*OPTIMIZED_KERNEL_DIR=xtensa"):
         tflm.choose_kernels(tree, "xtensa")
+    # TFLM's kernel headers declare the optimized variants only under -DCMSIS_NN, as its Makefile sets it.
+    assert tflm.kernel_defines("cmsis_nn") == ["CMSIS_NN"] and tflm.kernel_defines("reference") == []
 
 
 def test_a_tree_made_for_optimized_kernels_defaults_to_them(tmp_path):
@@ -302,3 +307,41 @@ def test_a_model_change_does_not_recompile_tflm(tflm_project, tmp_path):
     assert any(s.startswith("[carray] ") for s in steps) and any(s.startswith("[link] ") for s in steps)
     assert not any(TREE in s or "libtflm.a" in s for s in steps), steps
     assert "verify: bit-exact" in second.stdout
+
+
+def _cmsis_nn_skip_reason():
+    """Why the CMSIS-NN build cannot be tested with TFLM_ROOT, or "" when it can."""
+    if not TREE:
+        return "TFLM_ROOT is not set. " + tflm.NO_TREE
+    try:
+        tflm.choose_kernels(tflm.find_tree(TREE), "cmsis_nn")
+    except UserError as e:
+        return f"TFLM_ROOT={TREE} was not made for CMSIS-NN kernels: {e}"
+    return ""
+
+
+def _mve_instructions(elf, function):
+    """Helium (MVE) instructions in the disassembly of one function of the firmware."""
+    listing = subprocess.run(["arm-none-eabi-objdump", "-d", f"--disassemble={function}", elf],
+                             capture_output=True, text=True, check=True).stdout
+    return re.findall(r"\t(vldrb|vldrw|vmlava|vmladava|vaddva|vqrdmulh|vstrb|dlstp|letp|wlstp)\S*", listing)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(bool(_cmsis_nn_skip_reason()), reason=_cmsis_nn_skip_reason())
+def test_cmsis_nn_on_cortex_m55_uses_helium_and_is_bit_exact(tflm_project):
+    repo, _ = tflm_project
+    proc = scons(repo, "target=cortex-m55", "runtime=tflm", f"tflm={TREE}", "tflm_kernels=cmsis_nn",
+                 "model=af_detection")
+    steps = _steps(proc)
+    assert any(s.startswith("[ar] ") and "/tflm-cmsis_nn-" in s and s.endswith("libtflm.a") for s in steps)
+    assert any("arm_convolve_s8.c" in s for s in steps)      # CMSIS-NN's own sources are in the library
+    assert "verify: bit-exact" in proc.stdout
+    size = _check_verified(repo, "cortex-m55", "af_detection")
+    assert size["arena"]["kernel_scratch"] > 0            # room for CMSIS-NN's scratch buffers
+    with open(os.path.join(repo, "build", "models", "af_detection", "tflm", "tflm_info.json")) as f:
+        assert json.load(f)["kernels"] == "cmsis_nn"
+    # -mcpu=cortex-m55 -mfloat-abi=hard defines __ARM_FEATURE_MVE, so CMSIS-NN takes its
+    # ARM_MATH_MVEI paths: its int8 matrix multiply is Helium code.
+    elf = os.path.join(repo, "build", "cortex-m55", "tflm", "af_detection", "firmware.elf")
+    assert len(_mve_instructions(elf, "arm_nn_mat_mult_nt_t_s8")) >= 4
