@@ -58,6 +58,7 @@ def test_program_memory_is_planned_and_static(host_build):
     models = os.path.join(repo, "build", "models", "af_detection")
     program = _json(models, "program.json")
     assert "aten::convolution.out" in program["operators"]
+    assert not any("batch_norm" in op for op in program["operators"])  # folded into the convolutions
     assert program["input"]["shape"] == [1, 1, 1250, 1] and program["input"]["dtype"] == "float32"
     size = _json(repo, "build", "host", "executorch", "af_detection", "size.json")
     arena = size["arena"]

@@ -129,13 +129,25 @@ def program_info(pte, origin):
             "input": _io(method, method.inputs[0], "input"), "output": _io(method, method.outputs[0], "output")}
 
 
+def fold_batch_norm(net):
+    """`net` with each eval-mode BatchNorm folded into the convolution before it (torch.fx),
+    as every deployment tool does: one operator and one kernel fewer per pair. A module
+    torch.fx cannot trace is exported as it is."""
+    from torch.fx.experimental.optimization import fuse
+
+    try:
+        return fuse(net)
+    except Exception:  # untraceable Python control flow: torch.export still takes it whole
+        return net
+
+
 def export_program(net, example):
     """The ExecuTorch program (bytes) of `net`: float, portable kernels, no delegate."""
     import torch
     from executorch.exir import to_edge_transform_and_lower
 
     with torch.no_grad():
-        exported = torch.export.export(net, (example,))
+        exported = torch.export.export(fold_batch_norm(net), (example,))
     return to_edge_transform_and_lower(exported).to_executorch().buffer
 
 
