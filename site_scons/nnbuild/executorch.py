@@ -30,8 +30,8 @@ from nnbuild.render import render_template
 from nnbuild.verify import emulator_name, parse_outputs, run_firmware
 
 METHOD = "forward"
-# ExecuTorch's ScalarType codes of the dtypes a program's inputs and outputs may have.
-# Program inputs and outputs are float, int8 programs included (they quantize inside).
+# ExecuTorch's ScalarType codes of the dtypes a program's input and output may have:
+# float, int8 programs included (they quantize and dequantize inside).
 SCALAR_TYPES = {6: ("float32", "float", "Float")}
 INT8_SCALAR_TYPE = 1
 # Verification tolerances (relative to the largest magnitude of each output vector).
@@ -165,6 +165,8 @@ def program_step(targets, sources, settings):
                 pte = executorch_quantize.export_int8(net, example, calibration.reshape(-1, *example.shape[1:]))
             else:
                 pte = export_program(net, example)
+        except UserError:
+            raise
         except Exception as e:  # torch.export names the unsupported construct
             raise UserError(f"{script}: torch.export / ExecuTorch could not export build_model(): "
                             f"{str(e).strip().splitlines()[0][:400]} (see the log "
