@@ -145,6 +145,29 @@ def test_weights_of_another_model_are_a_clear_error(tmp_path):
         executorch.load_pytorch_model(str(tmp_path / "model.py"), str(tmp_path / "model.pt"))
 
 
+def test_a_model_torch_export_rejects_is_a_clear_error(tmp_path):
+    import torch
+
+    (tmp_path / "model.py").write_text(
+        "import torch\n"
+        "class Net(torch.nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc = torch.nn.Linear(4, 2)\n"
+        "    def forward(self, x):\n"
+        "        return self.fc(x) if x.sum().item() > 0 else -self.fc(x)  # data-dependent branch\n"
+        "def build_model(): return Net()\n"
+        "def example_input(): return torch.zeros(1, 4)\n")
+    torch.save(torch.nn.Linear(4, 2).state_dict(), tmp_path / "weights.pt")
+    state = {f"fc.{k}": v for k, v in torch.load(tmp_path / "weights.pt").items()}
+    torch.save(state, tmp_path / "model.pt")
+    targets = [str(tmp_path / "net.pte"), str(tmp_path / "program.json")]
+    with pytest.raises(UserError, match=r"model\.py: torch\.export / ExecuTorch could not export build_model\(\)"):
+        executorch.program_step(targets, [str(tmp_path / "model.py"), str(tmp_path / "model.pt")],
+                                {"model": "net", "precision": "float32"})
+    assert not os.path.exists(targets[0]) and not os.path.exists(targets[1])
+
+
 def test_relative_error_is_against_the_largest_magnitude():
     expected = np.array([[1.0, -100.0], [0.0, 0.0]], dtype=np.float32)
     got = np.array([[1.001, -100.0], [0.0, 0.0]], dtype=np.float32)
