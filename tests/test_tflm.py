@@ -82,7 +82,11 @@ def test_resolver_holds_exactly_the_models_operators():
     nodes = tflm.model_operators(_fc_softmax_model(), "net.tflite")
     assert [op for _, op in nodes] == ["FULLY_CONNECTED", "SOFTMAX", "FULLY_CONNECTED"]
     calls = tflm.resolver_calls(nodes, tflm.resolver_methods(HEADER), "net.tflite", "/tree")
-    assert calls == ["AddFullyConnected", "AddSoftmax"]      # once each, in first-use order
+    assert calls == ["AddFullyConnected()", "AddSoftmax()"]      # once each, in first-use order
+    # An operator whose nodes are all int8 takes the tree's int8-only registration, if it has one.
+    assert tflm.int8_only_operators(_fc_softmax_model()) == {"FULLY_CONNECTED", "SOFTMAX"}
+    calls = tflm.resolver_calls(nodes, tflm.resolver_methods(HEADER), "net.tflite", "/tree", {"FULLY_CONNECTED"})
+    assert calls == ["AddFullyConnected(tflite::Register_FULLY_CONNECTED_INT8())", "AddSoftmax()"]
 
 
 def test_an_operator_the_tree_lacks_is_a_build_error_naming_it():
@@ -104,8 +108,8 @@ def test_a_signal_operator_is_refused():
 
 def test_glue_registers_the_operators_and_aligns_model_and_arena():
     context = {"model": "net", "MODEL": "NET", "origin": "net.tflite", "arena_size": 4096,
-               "tflm_measured": 3000, "resolver_calls": ["AddFullyConnected", "AddSoftmax"],
-               "input": {"qmin": -128, "qmax": 127}}
+               "tflm_measured": 3000, "resolver_calls": ["AddFullyConnected()", "AddSoftmax()"],
+               "input": {"qmin": -128, "qmax": 127}, "kernel_headers": []}
     glue = render_template("tflm/model.cc.j2", **context)
     assert "tflite::MicroMutableOpResolver<2>" in glue
     assert re.findall(r"resolver->(Add\w+)\(\)", glue) == ["AddFullyConnected", "AddSoftmax"]
@@ -140,7 +144,7 @@ def test_model_step_writes_the_c_api_and_a_measured_arena(tmp_path):
     assert arena["tflm"] >= tflm_arena_bytes(str(model)) - tflm.ALIGNMENT
     assert arena["bytes"] % 16 == 0 and arena["bytes"] > arena["tflm"]
     assert f"#define NET_ARENA_SIZE {arena['bytes']}" in header
-    assert info["resolver"] == ["AddFullyConnected", "AddSoftmax"]
+    assert info["resolver"] == ["AddFullyConnected()", "AddSoftmax()"]
 
 
 def test_measured_arena_is_the_smallest_that_runs():

@@ -10,6 +10,7 @@ interpreter (`tflm_model_step`). The SCons wiring is in
 nnbuild.tflm_build and site_tools/nnbuild_tflm.py.
 """
 
+import glob
 import json
 import os
 import re
@@ -245,9 +246,45 @@ def model_operators(model_bytes, path):
     return nodes
 
 
-def resolver_calls(nodes, methods, path, tree_root):
-    """The Add* calls registering exactly the model's operators (first use order);
-    UserError naming the first node whose operator the tree cannot provide."""
+_INT8_REGISTRATION = re.compile(r"TFLMRegistration\s+Register_(\w+)_INT8\(\)")
+
+
+def int8_registrations(tree_root):
+    """Operators whose kernel the tree also registers for int8 alone (Register_<OP>_INT8()
+    in kernels/*.h). With CMSIS-NN that links its int8 code only, not its int4, int16 and
+    float paths too; in reference trees it is an alias of the full registration.
+    Returns {operator: the header declaring it, relative to the tree}."""
+    found = {}
+    for header in sorted(glob.glob(os.path.join(tree_root, MICRO, "kernels", "*.h"))):
+        with open(header) as f:
+            for op in _INT8_REGISTRATION.findall(f.read()):
+                found.setdefault(op, os.path.relpath(header, tree_root))
+    return found
+
+
+def int8_only_operators(model_bytes):
+    """Operators every node of which has int8 inputs and outputs (int32 biases aside)."""
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+    from nnbuild.tflite_model import _opcode_name
+
+    model = schema.ModelT.InitFromPackedBuf(bytes(model_bytes), 0)
+    opcodes = [_opcode_name(c) for c in (model.operatorCodes or [])]
+    int8, mixed = set(), set()
+    for sg in model.subgraphs or []:
+        for op in sg.operators or []:
+            tensors = [sg.tensors[int(i)] for i in [*(op.inputs if op.inputs is not None else []),
+                                                    *(op.outputs if op.outputs is not None else [])] if i >= 0]
+            activations_int8 = tensors and all(t.type in (schema.TensorType.INT8, schema.TensorType.INT32)
+                                               for t in tensors) and tensors[0].type == schema.TensorType.INT8
+            (int8 if activations_int8 else mixed).add(opcodes[op.opcodeIndex])
+    return int8 - mixed
+
+
+def resolver_calls(nodes, methods, path, tree_root, int8=frozenset()):
+    """The Add*(...) calls registering exactly the model's operators (first use order), with
+    the int8-only registration for the operators in `int8`; UserError naming the first
+    node whose operator the tree cannot provide."""
     calls = []
     for node, opcode in nodes:
         if opcode in methods and methods[opcode] is None:
@@ -258,8 +295,9 @@ def resolver_calls(nodes, methods, path, tree_root):
             raise UserError(f"{path}: {node} uses operator {opcode}, which the TFLM tree at {tree_root} "
                             f"does not provide (its {RESOLVER_HEADER} has no Add method for it). Use a "
                             "newer TFLM tree or change the model.")
-        if methods[opcode] not in calls:
-            calls.append(methods[opcode])
+        call = f"{methods[opcode]}(tflite::Register_{opcode}_INT8())" if opcode in int8 else f"{methods[opcode]}()"
+        if call not in calls:
+            calls.append(call)
     return calls
 
 
@@ -408,14 +446,17 @@ def tflm_model_step(targets, sources, settings):
     with open(resolver_header) as f:
         methods = resolver_methods(f.read())
     nodes = model_operators(data, tflite_path)
-    calls = resolver_calls(nodes, methods, tflite_path, settings["tree"])
+    registrations = int8_registrations(settings["tree"])
+    int8 = int8_only_operators(data) & set(registrations)
+    calls = resolver_calls(nodes, methods, tflite_path, settings["tree"], int8)
     x, y = io_tensors(data, tflite_path)
     measured = measure_arena(data, os.path.join(os.path.dirname(info_path), "arena_measure.log"))
     scratch = _kernel_scratch(data, settings["kernels"])
     size = arena_size(measured, len(nodes), scratch)
     context = {"model": model, "MODEL": model.upper(), "origin": tflite_path,
                "input": x, "output": y, "arena_size": size, "resolver_calls": calls,
-               "runtime": "tflm", "tflm_measured": measured}
+               "runtime": "tflm", "tflm_measured": measured,
+               "kernel_headers": sorted({registrations[op] for op in int8})}
     info = {"arena": {"bytes": size, "lower_bound": _lower_bound(data), "tflm": measured,
                       "tflm_headroom": size - measured - scratch, "kernel_scratch": scratch},
             "ops": sorted({opcode for _, opcode in nodes}), "resolver": calls,
