@@ -7,6 +7,8 @@ import numpy as np
 
 from nnbuild.errors import UserError
 
+DEFAULT_CALIBRATION_SAMPLES = 200
+
 
 def load_samples(path, what):
     """Samples from an .npz (array `x`, labels `y` if present) or an .npy file: (x, y or None)."""
@@ -60,6 +62,11 @@ def calibration_source(spec, option=""):
         raise UserError(f"{spec.folder}/model.toml: calibration file {spec.path_in_folder(path)} "
                         "does not exist and no [calibration] generator is named.")
     raise UserError(f"{spec.folder}/model.toml: no [calibration] section; name a file or a generator.")
+
+
+def calibration_count(spec):
+    """How many calibration samples to use: model.toml's [calibration] samples, else 200."""
+    return spec.config.get("calibration", {}).get("samples", DEFAULT_CALIBRATION_SAMPLES)
 
 
 def calibration_dependency(source):

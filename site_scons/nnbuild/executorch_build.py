@@ -18,7 +18,6 @@ from nnbuild.toolchain import reproducible_paths
 
 BUILD = "build"
 COMPONENT = "executorch"
-DEFAULT_CALIBRATION_SAMPLES = 200
 
 
 def build_program(env, spec, opts):
@@ -36,7 +35,7 @@ def build_program(env, spec, opts):
     sources = [script, weights]
     if settings["precision"] == "int8":
         settings["calibration"] = datasets.calibration_source(spec, opts["calibration"])
-        settings["samples"] = spec.config.get("calibration", {}).get("samples", DEFAULT_CALIBRATION_SAMPLES)
+        settings["samples"] = datasets.calibration_count(spec)
         sources += [f for f in [datasets.calibration_dependency(settings["calibration"])] if f]
     folder = f"{BUILD}/models/{spec.name}"
     pte, program_json = env.ExecutorchProgram(f"{folder}/{spec.name}.pte", [*sources, settings_node(env, settings)])

@@ -123,11 +123,12 @@ def kernel_sources(root, operators):
 
 
 def _codegen(module, *args, log):
+    """Run one of the executorch package's codegen tools, its output appended to `log`."""
     proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True)
     log.write(f"$ {module} {' '.join(args)}\n{proc.stdout}{proc.stderr}\n")
     if proc.returncode != 0:
-        raise UserError(f"ExecuTorch's {module} failed ({proc.stderr.strip().splitlines()[-1][:300] if proc.stderr.strip() else proc.returncode}); "
-                        f"see {log.name}.")
+        last = proc.stderr.strip().splitlines()[-1][:300] if proc.stderr.strip() else f"exit {proc.returncode}"
+        raise UserError(f"ExecuTorch's {module} failed ({last}); see {log.name}.")
 
 
 def selective_step(targets, sources, settings):

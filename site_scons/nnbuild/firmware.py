@@ -12,7 +12,6 @@ from nnbuild.tflm_build import build_tflm_sources
 
 BUILD = "build"
 KERNEL_DIR = "kernels"
-DEFAULT_CALIBRATION_SAMPLES = 200
 
 
 @dataclass
@@ -53,7 +52,7 @@ def build_model(env, opts):
                               data_file=evaluation, config=spec.config)
     if spec.kind == "onnx":
         calibration = datasets.calibration_source(spec, opts["calibration"])
-        samples = spec.config.get("calibration", {}).get("samples", DEFAULT_CALIBRATION_SAMPLES)
+        samples = datasets.calibration_count(spec)
         quantization = spec.config.get("quantization", {})
         settings = {"model": spec.name, "calibration": calibration, "samples": samples,
                     "evaluation": evaluation,
