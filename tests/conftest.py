@@ -14,6 +14,8 @@ sys.path[:0] = [os.path.join(REPO, "site_scons"), os.path.dirname(os.path.abspat
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes minutes (conversion, emulation); still runs in CI")
+    config.addinivalue_line("markers", "unit: the fast tier (no conversion, no emulator): "
+                                       "python3 -m pytest -m unit runs it in under two minutes")
 
 
 def shared_file(*parts):
@@ -43,3 +45,24 @@ def scons(repo, *args, check=True):
         raise AssertionError(f"scons {' '.join(args)} failed ({proc.returncode}):\n"
                              f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
+
+
+def tiny_model_file(folder, name="tiny"):
+    """folder/<name>.tflite: a one-operator int8 model that builds in seconds."""
+    from tflite_builder import tiny_model
+
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{name}.tflite")
+    with open(path, "wb") as f:
+        f.write(tiny_model())
+    return path
+
+
+def error_line(proc):
+    """The one `nnbuild: error:` line of a failed scons run; fails the test on a traceback."""
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    assert "Traceback" not in output, output
+    errors = [line for line in output.splitlines() if line.startswith("nnbuild: error:")]
+    assert len(errors) == 1, output
+    return errors[0]

@@ -12,17 +12,20 @@ from nnbuild.errors import UserError
 from nnbuild.targets import load_target
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("text, value", [("65536", 65536), ("64K", 65536), ("64KiB", 65536),
                                          ("1M", 1 << 20), (" 2 kb ", 2048)])
 def test_parse_bytes(text, value):
     assert budgets.parse_bytes(text, "flash_budget") == value
 
 
+@pytest.mark.unit
 def test_parse_bytes_rejects_nonsense():
     with pytest.raises(UserError, match="flash_budget=lots"):
         budgets.parse_bytes("lots", "flash_budget")
 
 
+@pytest.mark.unit
 def test_tightest_budget_wins_and_says_where_it_came_from():
     target = load_target("cortex-m55")
     result = budgets.effective_budgets(target, {"budget": {"flash": "256K"}}, {"ram_budget": "64K"})
@@ -39,7 +42,8 @@ def test_over_budget_fails_the_build_and_keeps_the_report(tmp_path):
     message = next(line for line in proc.stderr.splitlines() if line.startswith("nnbuild: error:"))
     assert "over the flash budget of 8.0 KiB (set by flash_budget=8K)" in message
     assert "the largest components: model weights" in message
-    with open(os.path.join(repo, "build/host/aot/af_detection/size.json")) as f:
+    assert "See build/host/aot/af_detection/size.over_budget.txt" in message
+    with open(os.path.join(repo, "build/host/aot/af_detection/size.over_budget.json")) as f:
         size = json.load(f)
     assert size["flash"]["budget"] == 8192 and size["flash"]["total"] > 8192
     assert scons(repo, "target=host", "verify=0").returncode == 0  # back within budget

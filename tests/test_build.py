@@ -138,3 +138,9 @@ def test_new_model_reconverts_but_compiles_no_kernel(project):
     assert not any(s.startswith("[cc] kernels/") or s.startswith("[ar] ") for s in steps)
     # The size report keeps the previous one and compares with it.
     assert os.path.exists(_path(repo, FIRMWARE, "size.previous.json"))
+
+
+def test_more_vectors_than_data_says_how_many_it_used(project):
+    repo, _ = project
+    proc = scons(repo, "target=host", "vectors=1000")
+    assert "vectors=1000: ../shared/af_detection/ecg_eval.npz has 600 samples; comparing all 600" in proc.stdout

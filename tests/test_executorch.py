@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import copy_project, scons, shared_file
-from nnbuild import executorch
+from nnbuild import executorch, executorch_sources
 from nnbuild.errors import UserError
 from nnbuild.render import render_template
 from nnbuild.verify import parse_outputs
@@ -111,6 +111,7 @@ def test_int8_program_is_exact_and_says_what_runs_in_int8(tmp_path):
     assert "int8: weights and the activations between layers are int8" in proc.stdout
 
 
+@pytest.mark.unit
 def test_glue_has_no_heap_and_sets_the_input_before_every_run():
     context = {"model": "net", "MODEL": "NET", "origin": "net.pte", "arena_size": 64,
                "buffers": [(0, 40), (48, 16)], "method_pool": 1024, "method_pool_measured": 900,
@@ -126,14 +127,16 @@ def test_glue_has_no_heap_and_sets_the_input_before_every_run():
     assert invoke.index("set_input") < invoke.index("execute()")
 
 
+@pytest.mark.unit
 def test_missing_weights_are_a_clear_error(tmp_path):
     (tmp_path / "model.py").write_text("def build_model(): pass\ndef example_input(): pass\n")
     with pytest.raises(UserError, match=r"model\.pt .*untrained"):
-        executorch.pytorch_files(str(tmp_path))
+        executorch_sources.pytorch_files(str(tmp_path))
     with pytest.raises(UserError, match="has no model.py"):
-        executorch.pytorch_files(str(tmp_path / "nothing"))
+        executorch_sources.pytorch_files(str(tmp_path / "nothing"))
 
 
+@pytest.mark.unit
 def test_weights_of_another_model_are_a_clear_error(tmp_path):
     import torch
 
@@ -145,6 +148,7 @@ def test_weights_of_another_model_are_a_clear_error(tmp_path):
         executorch.load_pytorch_model(str(tmp_path / "model.py"), str(tmp_path / "model.pt"))
 
 
+@pytest.mark.unit
 def test_a_model_torch_export_rejects_is_a_clear_error(tmp_path):
     import torch
 
@@ -168,6 +172,7 @@ def test_a_model_torch_export_rejects_is_a_clear_error(tmp_path):
     assert not os.path.exists(targets[0]) and not os.path.exists(targets[1])
 
 
+@pytest.mark.unit
 def test_relative_error_is_against_the_largest_magnitude():
     expected = np.array([[1.0, -100.0], [0.0, 0.0]], dtype=np.float32)
     got = np.array([[1.001, -100.0], [0.0, 0.0]], dtype=np.float32)
@@ -195,7 +200,7 @@ def test_mistakes_stop_with_one_clean_error(tmp_path_factory, args, expected):
 # --- with an ExecuTorch source tree (EXECUTORCH_ROOT) ------------------------------------
 
 TREE = os.environ.get("EXECUTORCH_ROOT", "")
-NO_TREE = "EXECUTORCH_ROOT is not set. " + executorch.HOW_TO_GET_A_TREE
+NO_TREE = "EXECUTORCH_ROOT is not set. " + executorch_sources.HOW_TO_GET_A_TREE
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,9 @@
 """Instructions per inference (benchmarks/instructions.py) for af_detection.
 
-The qemu plugin and callgrind must count deterministically, and the count from
-entry to return of af_detection_invoke must agree with the difference method on
-whole-program counts, (count(-n 10) - count(-n 5)) / 5, which needs no symbols.
+The qemu plugin and callgrind must count deterministically inside af_detection_invoke
+(the whole program is not deterministic: the runner's timing code reads the clock),
+and that count must agree with the difference method on whole-program counts,
+(count(-n 10) - count(-n 5)) / 5, which needs no symbols.
 """
 
 import importlib.util
@@ -59,7 +60,8 @@ def test_linux_counts_are_deterministic_and_match_the_difference_method(project,
     model_dir = f"{repo}/build/{target}/aot/af_detection"
     five = instructions.count(target, model_dir, repeat=5)
     ten = instructions.count(target, model_dir, repeat=10)
-    assert instructions.count(target, model_dir, repeat=5) == five
+    again = instructions.count(target, model_dir, repeat=5)
+    assert (again.invoke, again.calls) == (five.invoke, five.calls)
     assert (five.calls, ten.calls) == (VECTORS + 5, VECTORS + 10)
     assert 0 < five.invoke < five.program
     assert ten.per_inference == pytest.approx(five.per_inference, rel=0.01)
@@ -72,7 +74,8 @@ def test_cortex_m55_counts_its_compiled_in_vectors(project):
     repo, instructions = project
     model_dir = f"{repo}/build/cortex-m55/aot/af_detection"
     first = instructions.count("cortex-m55", model_dir)
-    assert instructions.count("cortex-m55", model_dir) == first
+    again = instructions.count("cortex-m55", model_dir)
+    assert (again.invoke, again.calls) == (first.invoke, first.calls)
     with open(f"{model_dir}/verify.json") as f:
         assert first.calls == json.load(f)["vectors"] == VECTORS
     assert 0 < first.invoke < first.program

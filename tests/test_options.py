@@ -4,6 +4,8 @@ import pytest
 
 from conftest import REPO, scons
 
+pytestmark = pytest.mark.unit
+
 
 def _error(*args):
     proc = scons(REPO, "-n", *args, check=False)

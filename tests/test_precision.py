@@ -9,6 +9,8 @@ import pytest
 
 from nnbuild import precision
 
+pytestmark = pytest.mark.unit
+
 
 class _Conversion:
     def quantize(self, mode):

@@ -10,8 +10,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from nnbuild.size_diff import diff_reports, format_size_diff
+from nnbuild.size_diff import diff_reports, format_changed_totals, format_size_diff
 from nnbuild.size_html import render_size_html, squarify
+
+pytestmark = pytest.mark.unit
 
 
 def _symbols(*rows):
@@ -95,6 +97,16 @@ def test_diff_text_lists_changes_within_100_columns():
     assert not any("stack" in line or "startup" in line for line in lines)  # unchanged rows are left out
     assert format_size_diff(diff_reports(REPORT, REPORT)).splitlines()[0] == \
         "flash: unchanged, 25956 B (budget 524288 B)"
+
+
+def test_the_per_build_note_shows_ram_growth_too():
+    """What a rebuild prints when the size changed: one line per memory whose total moved."""
+    assert format_changed_totals(diff_reports(REPORT, _changed())) == [
+        "flash: +518 B (+2.0%), 25956 -> 26474 B", "RAM: +504 B (+1.2%), 40580 -> 41084 B"]
+    only_ram = copy.deepcopy(REPORT)
+    only_ram["ram"]["total"] += 16
+    assert format_changed_totals(diff_reports(REPORT, only_ram)) == ["RAM: +16 B (+0.0%), 40580 -> 40596 B"]
+    assert format_changed_totals(diff_reports(REPORT, REPORT)) == []
 
 
 def test_squarify_tiles_the_rectangle_in_proportion():

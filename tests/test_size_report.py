@@ -18,6 +18,8 @@ from elftools.elf.elffile import ELFFile
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site_scons"))
 from nnbuild.size_report import analyze_size, format_size_table  # noqa: E402
 
+pytestmark = pytest.mark.unit
+
 WEIGHTS_BYTES, ARENA_BYTES = 4096, 8192
 SOURCES = {
     "weights.c": f"const signed char model_weights[{WEIGHTS_BYTES}] = {{1, 2, 3, 4}};\n",

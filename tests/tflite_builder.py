@@ -88,3 +88,10 @@ def options(kind, **fields):
     for k, v in fields.items():
         setattr(obj, k, v)
     return obj
+
+
+def tiny_model(size=8):
+    """The smallest useful model: int8 [1, size] -> RELU -> [1, size]. Builds in seconds."""
+    return build_model([("RELU", None, None, [0], [1])],
+                       [T((1, size), scale=0.1, zero_point=-3, name="x"),
+                        T((1, size), scale=0.1, zero_point=-3, name="y")], [0], [1])

@@ -5,6 +5,7 @@ parameters, the static arena and m_invoke) and m_weights.c (constant tensors
 as aligned const arrays). Generated code is target independent.
 """
 
+import json
 import re
 
 import numpy as np
@@ -12,7 +13,10 @@ import numpy as np
 from nnbuild import aot_ops
 from nnbuild.arena_planner import plan_arena
 from nnbuild.errors import UserError
+from nnbuild.files import write_atomically
+from nnbuild.reference import tflm_arena_bytes
 from nnbuild.render import render_template
+from nnbuild.tflite_model import load_tflite
 
 C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t",
            "uint8": "uint8_t", "float32": "float"}
@@ -136,3 +140,15 @@ def generate_aot(graph, model, origin):
         "weights": render_template("aot/weights.c.j2", **context),
         "info": info,
     }
+
+
+def aot_step(targets, sources, settings):
+    """<model>.tflite -> <model>.h, <model>.c, <model>_weights.c and aot_info.json."""
+    header, source, weights, info_path = targets
+    graph = load_tflite(sources[0])
+    generated = generate_aot(graph, settings["model"], origin=sources[0])
+    generated["info"]["arena"]["tflm"] = tflm_arena_bytes(sources[0])  # the bar to beat
+    write_atomically(header, generated["header"])
+    write_atomically(source, generated["source"])
+    write_atomically(weights, generated["weights"])
+    write_atomically(info_path, json.dumps(generated["info"], indent=2) + "\n")

@@ -22,11 +22,13 @@ import subprocess
 
 import numpy as np
 
-from nnbuild import datasets, executorch_quantize
+from nnbuild import datasets
 from nnbuild.errors import UserError
+from nnbuild.executorch_sources import NO_PACKAGE, package_flags, package_root
 from nnbuild.files import write_atomically
 from nnbuild.native_output import native_output_to
 from nnbuild.render import render_template
+from nnbuild.summary import verify_verdict
 from nnbuild.verify import emulator_name, parse_outputs, run_firmware
 
 METHOD = "forward"
@@ -45,21 +47,6 @@ POOL_HEADROOM = 1.125
 
 
 # --- the model -----------------------------------------------------------------
-
-def pytorch_files(folder):
-    """(model.py, model.pt) of a model folder; UserError saying what is missing."""
-    script, weights = os.path.join(folder, "model.py"), os.path.join(folder, "model.pt")
-    if not os.path.isfile(script):
-        raise UserError(f"runtime=executorch exports the model from PyTorch, and {folder} has no "
-                        "model.py. Add one defining build_model() (the nn.Module) and "
-                        "example_input() (an input tensor), with the trained weights in model.pt "
-                        "(torch.save(model.state_dict(), 'model.pt')); or use runtime=aot or tflm.")
-    if not os.path.isfile(weights):
-        raise UserError(f"{script}: runtime=executorch needs the trained weights beside it in "
-                        f"{weights} (torch.save(model.state_dict(), ...) after training); without "
-                        "them the firmware would run an untrained network.")
-    return script, weights
-
 
 def load_pytorch_model(script, weights):
     """(module in eval mode with the trained weights, example input) from model.py and model.pt."""
@@ -153,6 +140,8 @@ def export_program(net, example):
 
 def program_step(targets, sources, settings):
     """model.py + model.pt -> <model>.pte and program.json (operators, memory, input, output)."""
+    from nnbuild import executorch_quantize  # imports torch: only when a program is exported
+
     pte_path, info_path = targets
     script, weights = sources[0], sources[1]
     precision = settings["precision"]
@@ -183,59 +172,6 @@ def program_step(targets, sources, settings):
 
 
 # --- the runtime -----------------------------------------------------------------
-
-NO_PACKAGE = ("runtime=executorch needs the executorch Python package with its C++ runtime "
-              "(include/ and lib/libexecutorch.so); install the project's requirements with ./install.sh.")
-
-HOW_TO_GET_A_TREE = (
-    "Get one matching the installed executorch package: `git clone --branch v1.5.1 "
-    "https://github.com/pytorch/executorch` and `git submodule update --init "
-    "third-party/flatbuffers` in it, then build with executorch=/path/to/executorch or set "
-    "EXECUTORCH_ROOT. nnbuild compiles its core runtime once per target into build/<target>/lib/ "
-    "and, per model, only the portable kernels the program uses.")
-
-
-def find_tree(given, target_name):
-    """The ExecuTorch source tree `given` (executorch= or EXECUTORCH_ROOT) as an absolute path;
-    UserError saying how to get one."""
-    if not given:
-        raise UserError(f"runtime=executorch for target {target_name} compiles ExecuTorch's runtime from "
-                        "a source tree, and none was given (option executorch=PATH, or environment "
-                        "variable EXECUTORCH_ROOT); only the host can use the executorch package's own "
-                        "runtime. " + HOW_TO_GET_A_TREE)
-    root = os.path.abspath(os.path.expanduser(given))
-    for marker, what in (("runtime/executor/method.h", "an ExecuTorch source tree"),
-                         ("third-party/flatbuffers/include/flatbuffers/flatbuffers.h",
-                          "a tree with its flatbuffers submodule")):
-        if not os.path.isfile(os.path.join(root, marker)):
-            raise UserError(f"executorch={given}: {root} is not {what} (it has no {marker}). "
-                            + HOW_TO_GET_A_TREE)
-    return root
-
-
-def package_root():
-    """The installed executorch package's folder with include/ and lib/, or None."""
-    spec = importlib.util.find_spec("executorch")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    root = list(spec.submodule_search_locations)[0]
-    needed = ("include/executorch/runtime/executor/method.h", "lib/libexecutorch.so")
-    return root if all(os.path.exists(os.path.join(root, f)) for f in needed) else None
-
-
-def package_flags(root):
-    """Include folders, defines and link flags for the package's shared runtime (x86_64 glibc).
-
-    Kernels register from static initializers: --no-as-needed keeps the kernel libraries
-    (portable/optimized, and quantize/dequantize for int8 programs) although nothing names
-    their symbols."""
-    lib = os.path.join(root, "lib")
-    return {"includes": [os.path.join(root, "include"),
-                         os.path.join(root, "include", "executorch", "runtime", "core", "portable_type", "c10")],
-            "defines": ["C10_USING_CUSTOM_GENERATED_MACROS"],
-            "linkflags": [f"-L{lib}", f"-Wl,-rpath,{lib}", "-Wl,--no-as-needed", "-lexecutorch",
-                          "-lexecutorch_kernels_optimized", "-lexecutorch_kernels_quantized", "-Wl,--as-needed"]}
-
 
 def build_probe(tools_dir):
     """tools_dir/executorch_probe-*: loads a .pte with the package's runtime and reports the
@@ -375,13 +311,3 @@ def verify_step(targets, sources, settings):
                         f"{got[i].ravel()[:4].tolist()}, ExecuTorch {expected[i].ravel()[:4].tolist()}, "
                         f"eager {eager[i].ravel()[:4].tolist()}).")
     print(f"    {verify_verdict(result)}", flush=True)
-
-
-def verify_verdict(result):
-    """One line on a verification of float outputs."""
-    worst = result["max_relative_error"]
-    accuracy = f", accuracy {result['accuracy']:.3f}" if "accuracy" in result else ""
-    exact = "bit-exact with" if result["bit_exact"] else f"within {worst['executorch']:.1e} of"
-    eager = "float eager PyTorch" if result.get("precision") == "int8" else "eager PyTorch"
-    return (f"{exact} ExecuTorch's runtime, within {worst['eager']:.1e} of {eager} on "
-            f"{result['vectors']} vectors from {result['inputs']} ({result['emulator']}){accuracy}")

@@ -11,7 +11,7 @@ import hashlib
 import os
 import shlex
 
-from nnbuild import datasets, executorch, executorch_tree
+from nnbuild import datasets, executorch_sources, executorch_tree
 from nnbuild.errors import UserError
 from nnbuild.scons_actions import settings_node
 from nnbuild.toolchain import reproducible_paths
@@ -30,7 +30,7 @@ def build_program(env, spec, opts):
     if opts["quantize"] not in ("", "int8"):
         raise UserError(f"quantize={opts['quantize']} with runtime=executorch: ExecuTorch programs are float "
                         "(the default) or int8 (quantize=int8); 16x8 and auto are for runtime=aot and tflm.")
-    script, weights = executorch.pytorch_files(spec.folder)
+    script, weights = executorch_sources.pytorch_files(spec.folder)
     settings = {"model": spec.name, "precision": "int8" if opts["quantize"] == "int8" else "float32"}
     sources = [script, weights]
     if settings["precision"] == "int8":
@@ -160,7 +160,7 @@ def build_executorch_sources(tenv, opts, target, model, out):
     links with the C++ driver."""
     if "ExecutorchGlue" not in tenv["BUILDERS"]:
         tenv.Tool("nnbuild_executorch")
-    tree = None if uses_package(target, opts["executorch"]) else executorch.find_tree(opts["executorch"], target.name)
+    tree = None if uses_package(target, opts["executorch"]) else executorch_sources.find_tree(opts["executorch"], target.name)
     header, glue, data, info = _model_glue(tenv, model, tree)
     header_dir = f"#{os.path.dirname(str(header))}"
     if tree:
@@ -174,10 +174,10 @@ def build_executorch_sources(tenv, opts, target, model, out):
         libraries = [kernels_lib, runtime_lib]
         components = {str(kernels_lib): "kernels", str(runtime_lib): COMPONENT}
     else:
-        root = executorch.package_root()
+        root = executorch_sources.package_root()
         if root is None:
-            raise UserError(executorch.NO_PACKAGE)
-        flags = executorch.package_flags(root)
+            raise UserError(executorch_sources.NO_PACKAGE)
+        flags = executorch_sources.package_flags(root)
         genv = tenv.Clone()
         genv.Prepend(CPPPATH=[header_dir, *flags["includes"]])
         genv.Append(CPPDEFINES=flags["defines"], CXXFLAGS=["-std=c++17", "-fno-exceptions", "-fno-rtti"])

@@ -22,7 +22,8 @@ import sys
 
 import yaml
 
-from nnbuild.errors import UserError
+from nnbuild.commands import run_command
+from nnbuild.errors import UserError, check_interrupted
 
 BUILD_VARIABLES = "shim_et/xplat/executorch/build/build_variables.bzl"
 PORTABLE_FUNCTIONS = "kernels/portable/functions.yaml"
@@ -89,10 +90,8 @@ def flatc():
 def schema_step(targets, sources, settings):
     """program.fbs, scalar_type.fbs -> program_generated.h, scalar_type_generated.h."""
     out = os.path.dirname(targets[0])
-    proc = subprocess.run([flatc(), "--cpp", "--cpp-std", "c++11", "--gen-mutable", "--scoped-enums",
-                           "-o", out, *sources], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise UserError(f"flatc could not compile the ExecuTorch schema {sources[0]}: {proc.stderr.strip()[:400]}")
+    run_command([flatc(), "--cpp", "--cpp-std", "c++11", "--gen-mutable", "--scoped-enums", "-o", out, *sources],
+                f"flatc compiling the ExecuTorch schema {sources[0]}")
 
 
 def kernel_sources(root, operators):
@@ -126,6 +125,7 @@ def _codegen(module, *args, log):
     """Run one of the executorch package's codegen tools, its output appended to `log`."""
     proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True)
     log.write(f"$ {module} {' '.join(args)}\n{proc.stdout}{proc.stderr}\n")
+    check_interrupted(proc.returncode, f"ExecuTorch's {module}")
     if proc.returncode != 0:
         last = proc.stderr.strip().splitlines()[-1][:300] if proc.stderr.strip() else f"exit {proc.returncode}"
         raise UserError(f"ExecuTorch's {module} failed ({last}); see {log.name}.")
@@ -177,11 +177,8 @@ def kernel_library_step(targets, sources, settings):
         command = [*settings["compile"], *defines, "-c", source, "-o", obj]
         if settings.get("verbose"):
             print(" ".join(command), flush=True)
-        proc = subprocess.run(command, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise UserError(f"compiling ExecuTorch's {os.path.relpath(source, root)} for the program failed: "
-                            f"{proc.stderr.strip()[-600:]}")
+        run_command(command, f"compiling ExecuTorch's {os.path.relpath(source, root)} for the program")
         objects.append(obj)
     if os.path.exists(archive):
         os.remove(archive)
-    subprocess.run([*settings["ar"], "rcsD", archive, *objects], check=True)
+    run_command([*settings["ar"], "rcsD", archive, *objects], f"archiving ExecuTorch's kernels into {archive}")

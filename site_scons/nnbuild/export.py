@@ -22,10 +22,10 @@ bare-metal package holds the very objects the firmware links.
 import os
 import shlex
 import shutil
-import subprocess
 
 from elftools.elf.elffile import ELFFile
 
+from nnbuild.commands import run_command
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
 from nnbuild.render import render_template
@@ -196,9 +196,7 @@ def create_archive(ar, archive, members):
         os.remove(archive)  # ar r adds to an existing archive
     if shutil.which(ar[0]) is None:
         raise UserError(f"cannot create {archive}: the archiver {ar[0]} is not on PATH.")
-    proc = subprocess.run([*ar, "rcsD", archive, *members], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise UserError(f"{' '.join(ar)} rcsD {archive} failed ({proc.returncode}): {proc.stderr.strip()[:500]}")
+    run_command([*ar, "rcsD", archive, *members], f"{' '.join(ar)} rcsD {archive}")
 
 
 def elf_machine(path):

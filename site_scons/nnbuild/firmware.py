@@ -3,8 +3,8 @@
 import os
 from dataclasses import dataclass, field
 
-from nnbuild import budgets, datasets, executorch_build, export, precision
-from nnbuild.errors import UserError
+from nnbuild import budgets, datasets, executorch_build, export
+from nnbuild.model_toml import DEFAULT_TOLERANCE
 from nnbuild.runner import runner_context
 from nnbuild.scons_actions import settings_node
 from nnbuild.executorch_build import build_executorch_sources
@@ -48,6 +48,7 @@ def build_model(env, opts):
     evaluation = datasets.evaluation_file(spec, opts["eval"])
     if opts["runtime"] == "executorch":  # the PyTorch route: no quantization, no aot C
         program, program_json, *pytorch = executorch_build.build_program(env, spec, opts)
+        env.Clean(program, folder)
         return ModelArtifacts(name=spec.name, program=program, program_json=program_json, pytorch=tuple(pytorch),
                               data_file=evaluation, config=spec.config)
     if spec.kind == "onnx":
@@ -57,15 +58,13 @@ def build_model(env, opts):
         settings = {"model": spec.name, "calibration": calibration, "samples": samples,
                     "evaluation": evaluation,
                     "mode": opts["quantize"] or quantization.get("mode", "auto"),
-                    "tolerance": quantization.get("tolerance", precision.DEFAULT_TOLERANCE)}
-        if settings["mode"] not in precision.MODES:
-            raise UserError(f"{spec.folder}/model.toml: [quantization] mode '{settings['mode']}'; "
-                            f"valid modes: {', '.join(precision.MODES)}.")
+                    "tolerance": quantization.get("tolerance", DEFAULT_TOLERANCE)}
         inputs = [spec.source, settings_node(env, settings)]
         inputs += [f for f in (datasets.calibration_dependency(calibration), evaluation) if f]
         tflite, quant_report = env.Quantize(tflite_path, inputs)
     else:
         tflite = env.InstallAs(tflite_path, spec.source)[0]
+    env.Clean(tflite, folder)  # scons -c: the work files too (quantize/, logs)
     aot_dir = f"{folder}/aot"
     header, source, weights, aot_info = env.AotModel(f"{aot_dir}/{spec.name}.h", [tflite, settings_node(env, {"model": spec.name})])
     return ModelArtifacts(name=spec.name, tflite=tflite, quant_report=quant_report,
@@ -138,6 +137,7 @@ def build_firmware(env, opts, target, model):
         objects.append(startup_o)
         components[str(startup_o[0])] = "startup"
     elf, map_file = tenv.Program(f"{out}/firmware.elf", objects + libraries)
+    tenv.Clean(elf, out)  # scons -c: also what steps leave beside their outputs (vectors.bin, reports)
     if baremetal:
         tenv.Depends(elf, script)
         deployable = tenv.BinaryImage(f"{out}/firmware.bin", elf)

@@ -2,7 +2,7 @@
 
 import os
 
-from nnbuild import models, targets
+from nnbuild import models, size_diff, targets
 from nnbuild.errors import UserError
 
 RUNTIMES = ("aot", "tflm", "executorch")
@@ -13,6 +13,8 @@ BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
 OPTIONS = {
     "target": ("target board(s), comma separated", "host", None),
     "model": ("model: a folder name in models/, a folder, or an .onnx/.tflite file", "af_detection", None),
+    "name": ("the model's C name (prefix of its API and files); default: from its folder or file name",
+             "", None),
     "runtime": ("inference runtime linked into the firmware", "aot", RUNTIMES),
     "verify": ("run the firmware under emulation and compare with the reference (TFLite Micro; "
                "ExecuTorch and PyTorch for runtime=executorch)", "1", ("0", "1")),
@@ -33,8 +35,10 @@ OPTIONS = {
                    "$EXECUTORCH_ROOT; the host links the executorch package's runtime)", "", None),
     "cache": ("folder of a build cache shared between builds and checkouts (SCons CacheDir)", "", None),
     "export": ("write a package for C projects (CMake, pkg-config, Bazel, Make) to this folder; "
-               "several targets: a subfolder each", "", None),
+               "several targets: a subfolder each (runtime=aot)", "", None),
 }
+# Options naming files or folders: relative to where scons was started (scons -u, -D, -C).
+PATHS = ("model", "calibration", "eval", "size_diff", "tflm", "executorch", "cache", "export")
 
 
 def help_text():
@@ -55,28 +59,55 @@ def _boolean(name, value):
     return BOOLEANS[value.lower()]
 
 
-def parse_options(arguments):
-    """Validate `scons` command-line arguments; returns a dict of typed option values."""
+def _from_launch_dir(path, launch_dir):
+    """A path given on the command line, as seen from the project root (where SCons runs)."""
+    if not path or os.path.isabs(path) or not launch_dir or os.path.samefile(launch_dir, os.getcwd()):
+        return path
+    return os.path.relpath(os.path.join(launch_dir, path))
+
+
+def _check_cache(path):
+    if path and os.path.exists(path) and not os.path.isdir(path):
+        raise UserError(f"option cache={path}: that is a file; give a folder for the build cache "
+                        "(it is created if missing), shared between builds and checkouts.")
+
+
+def parse_options(arguments, launch_dir=None):
+    """Validate `scons` command-line arguments; returns a dict of typed option values.
+    launch_dir: where scons was started, for relative paths (SCons' GetLaunchDir())."""
     unknown = sorted(set(arguments) - set(OPTIONS))
     if unknown:
         raise UserError(f"unknown option {', '.join(unknown)}; valid options: "
                         f"{', '.join(OPTIONS)} (scons -h describes them).")
     raw = {name: arguments.get(name, default) for name, (_, default, _) in OPTIONS.items()}
+    for name in PATHS:
+        if (name, raw[name]) == ("calibration", "random"):
+            continue
+        path = _from_launch_dir(raw[name], launch_dir)
+        if name != "model" or os.path.exists(path):  # else a model's name in models/
+            raw[name] = path
     if raw["toolchain"] and raw["toolchain"] not in OPTIONS["toolchain"][2]:
         raise UserError(f"option toolchain={raw['toolchain']}: valid values: {', '.join(OPTIONS['toolchain'][2])}.")
     if raw["quantize"] and raw["quantize"] not in OPTIONS["quantize"][2]:
         raise UserError(f"option quantize={raw['quantize']}: valid values: {', '.join(OPTIONS['quantize'][2])}.")
     if raw["runtime"] not in RUNTIMES:
         raise UserError(f"option runtime={raw['runtime']}: valid runtimes: {', '.join(RUNTIMES)}.")
-    names = [t.strip() for t in raw["target"].split(",") if t.strip()]
+    if raw["export"] and raw["runtime"] != "aot":
+        raise UserError(f"option export={raw['export']} with runtime={raw['runtime']}: export= packages "
+                        "runtime=aot (the model as C with nnbuild's kernels); build the package with "
+                        "runtime=aot, or leave export= out.")
+    names = list(dict.fromkeys(t.strip() for t in raw["target"].split(",") if t.strip()))
     if not names:
         raise UserError(f"option target: name at least one of {', '.join(targets.available_targets())}.")
     if raw["vectors"] != "auto" and (not raw["vectors"].isdigit() or int(raw["vectors"]) < 1):
         raise UserError(f"option vectors={raw['vectors']}: expected auto or a positive whole number.")
     verify, verbose = _boolean("verify", raw["verify"]), _boolean("verbose", raw["verbose"])
+    _check_cache(raw["cache"])
+    if raw["size_diff"]:
+        size_diff.check_size_report(raw["size_diff"], "option size_diff")
     return {
         "targets": [targets.load_target(t) for t in names],
-        "model": models.resolve_model(raw["model"]),
+        "model": models.resolve_model(raw["model"], name=raw["name"]),
         "runtime": raw["runtime"],
         "verify": verify,
         "vectors": None if raw["vectors"] == "auto" else int(raw["vectors"]),

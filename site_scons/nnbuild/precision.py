@@ -13,9 +13,7 @@ labels, on the calibration samples, as top-1 agreement with the float model.
 import numpy as np
 
 from nnbuild import quantize
-
-MODES = ("int8", "int16x8", "auto")
-DEFAULT_TOLERANCE = 0.01  # one accuracy point
+from nnbuild.model_toml import DEFAULT_TOLERANCE, QUANTIZE_MODES as MODES
 
 
 class Judge:

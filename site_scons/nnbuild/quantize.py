@@ -22,7 +22,7 @@ from collections import Counter
 
 import numpy as np
 
-from .errors import UserError
+from .errors import UserError, check_interrupted
 from .native_output import native_output_to
 from .reference import io_quantization, reference_outputs
 
@@ -69,6 +69,13 @@ def onnx_input_spec(onnx_path):
     return {"name": inputs[0].name, "shape": dims,
             "dtype": np.dtype(onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type)).name,
             "dynamic_batch": dynamic_batch}
+
+
+def onnx_output_size(onnx_path):
+    """Values per sample of the ONNX model's first output (e.g. its classes), or None if unknown."""
+    dims = _load_onnx(onnx_path).graph.output[0].type.tensor_type.shape.dim
+    sizes = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None for d in dims[1:]]
+    return None if None in sizes else math.prod(sizes)
 
 
 class Conversion:
@@ -249,7 +256,9 @@ def _run_onnx2tf(onnx_path, spec, work_dir, log):
         # the conversion reproducible.
         images = os.path.join(work_dir, "calibration_image_sample_data_20x128x128x3_float32.npy")
         if not os.path.isfile(images):
-            np.save(images, np.random.default_rng(0).random((20, 128, 128, 3), np.float32))
+            with open(f"{images}.tmp", "wb") as f:  # never a truncated file after an interrupt
+                np.save(f, np.random.default_rng(0).random((20, 128, 128, 3), np.float32))
+            os.replace(f"{images}.tmp", images)
     log_path = os.path.join(work_dir, "onnx2tf.log")
     cmd = [sys.executable, "-m", "onnx2tf", "-i", os.path.basename(model_copy),
            "-o", os.path.basename(saved_model)]
@@ -260,6 +269,7 @@ def _run_onnx2tf(onnx_path, spec, work_dir, log):
         # cwd=work_dir keeps any stray file onnx2tf writes out of the caller's directory.
         rc = subprocess.run(cmd, cwd=work_dir, stdout=out, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, env={**os.environ, **_TF_ENV}).returncode
+    check_interrupted(rc, f"onnx2tf on {onnx_path}")
     if rc != 0 or not os.path.isfile(os.path.join(saved_model, "saved_model.pb")):
         with open(log_path, errors="replace") as f:
             text = re.sub(r"\x1b\[[0-9;]*m", "", f.read())

@@ -4,10 +4,12 @@ import os
 
 import jinja2
 
-TEMPLATE_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "templates")
+from nnbuild.files import write_atomically
+
+TEMPLATE_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "templates"))
 
 _env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(os.path.normpath(TEMPLATE_DIR)),
+    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
     undefined=jinja2.StrictUndefined,  # a missing context key is a bug, not an empty string
     trim_blocks=True,
     lstrip_blocks=True,
@@ -22,3 +24,18 @@ def render_template(name, **context):
 
 def template_path(name):
     return os.path.normpath(os.path.join(TEMPLATE_DIR, name))
+
+
+def render_step(targets, sources, settings):
+    """templates/<name>.j2 -> a source file, with `settings` as the template's context."""
+    template = os.path.relpath(sources[0], TEMPLATE_DIR)
+    write_atomically(targets[0], render_template(template, **settings))
+
+
+def model_data_step(targets, sources, settings):
+    """A model file (.tflite, .pte) -> <model>_data.cc: its bytes as a 16-byte-aligned const array."""
+    with open(sources[0], "rb") as f:
+        data = f.read()
+    rows = [", ".join(f"0x{b:02x}" for b in data[i:i + 16]) for i in range(0, len(data), 16)]
+    write_atomically(targets[0], render_template("model_data.cc.j2", model=settings["model"], origin=sources[0],
+                                                 runtime=settings["runtime"], size=len(data), rows=rows))

@@ -6,45 +6,56 @@ import sys
 
 import SCons.Action
 
-from nnbuild.errors import UserError
+from nnbuild.code_dependencies import step_dependencies
+from nnbuild.errors import Interrupted, UserError
+from nnbuild.isolated_step import load_step, run_isolated
 
 
-def python_action(step, label):
+def python_action(step, label, isolated=False):
     """An action running step(targets, sources, settings) with a one-line progress label.
 
-    `targets` and `sources` are path strings; `settings` is the JSON of the first
-    Value source, if any. A UserError becomes one clean message, and the step's
-    targets are removed so that no half-written output is left behind.
+    `step` names a function, 'nnbuild.module:function'; `targets` and `sources` are
+    path strings; `settings` is the JSON of the first Value source, if any. With
+    `isolated`, the step runs in a child process (nnbuild.isolated_step). Whatever
+    stops the step (a UserError, an interrupt, a crash) removes all of its targets,
+    so that no output of a failed step is ever taken as up to date.
     """
     def run(target, source, env):
         paths = [str(t) for t in target]
         try:
-            step(paths, _files(source), _settings(source))
+            if isolated:
+                run_isolated(step, label, paths, _files(source), _settings(source))
+            else:
+                load_step(step)(paths, _files(source), _settings(source))
         except UserError as e:
-            for path in paths if not e.keep_outputs else ():
-                if os.path.exists(path):
-                    os.remove(path)
-            sys.stderr.write(f"\nnnbuild: error: {e}\n\n")
+            _remove(paths)
+            sys.stderr.write(f"\nnnbuild: {'' if isinstance(e, Interrupted) else 'error: '}{e}\n\n")
             return 1
+        except BaseException:
+            _remove(paths)
+            raise
         return 0
 
     def show(target, source, env):
         files = _files(source)
         if env.get("NNBUILD_VERBOSE"):
             settings = _settings(source)
-            return (f"{step.__module__}.{step.__name__}(targets={[str(t) for t in target]}, "
-                    f"sources={files}, settings={settings})")
+            return f"{step}(targets={[str(t) for t in target]}, sources={files}, settings={settings})"
         return f"[{label}] {files[0] if files else target[0]}"
 
     return SCons.Action.Action(run, strfunction=show, name=f"nnbuild.{label}")
 
 
-def python_builder(env, step, label, code, emitter=None):
-    """A Builder running `step`; its targets also depend on `code`, the library files
-    (relative to site_scons/nnbuild, or templates/...) whose change must redo the step:
-    SCons only signs the step function itself."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    files = [env.File(os.path.normpath(os.path.join(here, c))) for c in code]
+def _remove(paths):
+    for path in paths:
+        if os.path.exists(path):
+            os.remove(path)
+
+
+def python_builder(env, step, label, emitter=None, isolated=False):
+    """A Builder running `step` ('nnbuild.module:function'). Its targets also depend on
+    the step's code (code_dependencies): SCons only signs the action itself."""
+    files = [env.File(path) for path in step_dependencies(step)]
 
     def emit(target, source, env):
         if emitter:
@@ -52,7 +63,7 @@ def python_builder(env, step, label, code, emitter=None):
         env.Depends(target, files)
         return target, source
 
-    return env.Builder(action=python_action(step, label), emitter=emit)
+    return env.Builder(action=python_action(step, label, isolated), emitter=emit)
 
 
 def glue_emitter(runtime, extension):

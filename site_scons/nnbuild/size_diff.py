@@ -7,9 +7,31 @@ a name (static functions of different files) are added up. Comparing with a
 report made before size.json listed every symbol (it kept each component's 20
 largest) shows the small symbols as added.
 """
+import json
 from collections import defaultdict
 
+from nnbuild.errors import UserError
+
 MEMORIES = {"flash": "flash", "ram": "RAM"}
+
+
+def check_size_report(path, what):
+    """UserError unless `path` is a size.json written by nnbuild (`what` names where it was given)."""
+    try:
+        with open(path) as f:
+            report = json.load(f)
+    except OSError as e:
+        raise UserError(f"{what}={path}: cannot read it ({e.strerror}); give the size.json of an "
+                        "earlier build (build/<target>/<runtime>/<model>/size.json).") from None
+    except ValueError as e:
+        raise UserError(f"{what}={path}: not JSON ({e}); give the size.json of an earlier build "
+                        "(build/<target>/<runtime>/<model>/size.json).") from None
+    parts = ("total", "components", "sections")
+    if not (isinstance(report, dict) and "symbols" in report and
+            all(isinstance(report.get(m), dict) and all(p in report[m] for p in parts) for m in MEMORIES)):
+        raise UserError(f"{what}={path}: a JSON file but not an nnbuild size report (it needs 'flash' "
+                        f"and 'ram' with {', '.join(parts)}, and 'symbols'); give the size.json of an "
+                        "earlier build (build/<target>/<runtime>/<model>/size.json).")
 
 
 def _row(old, new, **key):
@@ -71,6 +93,16 @@ def _line(row, *names):
     return text if len(text) <= WIDTH else text[:WIDTH - 3] + "..."
 
 
+def _total_line(label, total, budget):
+    return f"{label}: {total['change']:+d} B ({_percent(total)}), {total['old']} -> {total['new']} B{budget}"
+
+
+def format_changed_totals(diff):
+    """One line per memory whose total changed (the per-build note), e.g. 'RAM: +16 B (+0.2%), ...'."""
+    return [_total_line(label, diff[memory]["total"], "") for memory, label in MEMORIES.items()
+            if diff[memory]["total"]["change"]]
+
+
 def format_size_diff(diff, max_symbols=30):
     """Text tables of the changes, at most WIDTH columns wide: per memory, its
     components with the total, then its max_symbols largest symbol changes."""
@@ -81,8 +113,7 @@ def format_size_diff(diff, max_symbols=30):
         if not total["change"] and not d["components"] and not d["symbols"]:
             lines += [f"{label}: unchanged, {total['new']} B{budget}", ""]
             continue
-        lines.append(f"{label}: {total['change']:+d} B ({_percent(total)}), "
-                     f"{total['old']} -> {total['new']} B{budget}")
+        lines.append(_total_line(label, total, budget))
         header = _NUMBERS.format("change", "%", "old", "new")
         lines.append(header + "component")
         lines += [_line(row, row["component"]) for row in d["components"]]

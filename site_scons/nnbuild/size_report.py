@@ -17,6 +17,7 @@ as lld's `<internal>` .got, .eh_frame_hdr and merged string/constant pools,
 GNU ld's "linker stubs", and alignment padding between input sections) go to
 the component "linker", so the components add up exactly to each section.
 """
+import json
 import os
 import re
 from collections import defaultdict
@@ -24,6 +25,11 @@ from dataclasses import dataclass, field
 
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
+
+from nnbuild import budgets, size_diff, size_html
+from nnbuild.errors import UserError
+from nnbuild.files import write_atomically
+from nnbuild.progress import say
 
 LINKER = "linker"
 RESERVED = {".stack": "stack", ".heap": "heap"}
@@ -287,3 +293,53 @@ def format_size_table(report):
     if report["arena"]["bytes"] is not None:
         lines.append(f"arena: {report['arena']['bytes']} bytes of RAM")
     return "\n".join(lines) + "\n"
+
+
+def size_step(targets, sources, settings):
+    """firmware.elf, firmware.map, aot_info.json -> size.json, size.txt and size.html, per
+    component; the previous size.json is kept as size.previous.json and compared.
+
+    Over budget, the reports are written as size.over_budget.{json,txt,html} instead and
+    the step fails: a report of a failed check is never taken for this build's."""
+    folder = os.path.dirname(targets[0])
+    previous_path = os.path.join(folder, "size.previous.json")
+    over_budget = [os.path.join(folder, f"size.over_budget{os.path.splitext(t)[1]}") for t in targets]
+    for stale in over_budget:
+        if os.path.exists(stale):
+            os.remove(stale)
+    if os.path.exists(targets[0]):  # size.json is Precious: SCons leaves the last one in place
+        os.replace(targets[0], previous_path)
+    elf, map_path = sources[0], sources[1]
+    components = {os.path.normpath(k): v for k, v in settings["components"].items()}
+
+    def classify(input_file):
+        archive = input_file.split("(")[0]
+        return components.get(os.path.normpath(input_file),
+                              components.get(archive) or toolchain_component(input_file))
+
+    report = analyze_size(elf, map_path, classify, arena_symbol=settings.get("arena_symbol"))
+    with open(sources[2]) as f:
+        planned = json.load(f)["arena"]
+    report["arena"].update(planned)
+    report["shared_libraries"] = runpath_libraries(elf)
+    for memory in ("flash", "ram"):
+        report[memory]["budget"] = settings["budget"][memory]["bytes"]
+    over = [budgets.overshoot(report, memory, settings["budget"][memory]["from"]) for memory in ("flash", "ram")]
+    over = [message for message in over if message]
+    json_path, txt_path, html_path = over_budget if over else targets
+    write_atomically(json_path, json.dumps(report, indent=2) + "\n")
+    write_atomically(txt_path, format_size_table(report))
+    write_atomically(html_path, size_html.render_size_html(report, f"{settings['title']}: firmware size"))
+    baseline = settings.get("diff") or (previous_path if os.path.exists(previous_path) else None)
+    if baseline:
+        with open(baseline) as f:
+            diff = size_diff.diff_reports(json.load(f), report)
+        if settings.get("diff"):
+            say(f"size against {baseline}:")
+            lines = size_diff.format_size_diff(diff).splitlines()
+        else:  # only the totals, and only when something changed
+            lines = size_diff.format_changed_totals(diff)
+        for line in lines:
+            say(line)
+    if over:
+        raise UserError(f"{elf}: " + " ".join(over) + f" See {txt_path}.")

@@ -3,7 +3,6 @@
 import json
 import os
 
-from nnbuild.executorch import verify_verdict
 
 
 def _read(path):
@@ -21,6 +20,16 @@ def _kib(n):
 def _used(part):
     budget = part.get("budget")
     return _kib(part["total"]) + (f" / {_kib(budget)} budget" if budget else "")
+
+
+def verify_verdict(result):
+    """One line on a verification of float outputs."""
+    worst = result["max_relative_error"]
+    accuracy = f", accuracy {result['accuracy']:.3f}" if "accuracy" in result else ""
+    exact = "bit-exact with" if result["bit_exact"] else f"within {worst['executorch']:.1e} of"
+    eager = "float eager PyTorch" if result.get("precision") == "int8" else "eager PyTorch"
+    return (f"{exact} ExecuTorch's runtime, within {worst['eager']:.1e} of {eager} on "
+            f"{result['vectors']} vectors from {result['inputs']} ({result['emulator']}){accuracy}")
 
 
 def summary_lines(result):
@@ -48,6 +57,8 @@ def summary_lines(result):
         accuracy = f", accuracy {verify['accuracy']:.3f}" if "accuracy" in verify else ""
         lines.append(f"  verify: {verdict} on {verify['vectors']} vectors from {verify['inputs']} "
                      f"({verify['emulator']}){accuracy}")
+    elif result.verified:
+        lines.append("  verify: no verify.json (the step did not run)")
     else:
         lines.append("  verify: not run (verify=0)")
     return lines

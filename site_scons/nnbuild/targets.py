@@ -36,7 +36,11 @@ class Target:
     path: str = ""
 
     def toolchain_for(self, name):
-        """The [name] section; UserError if the target has none."""
+        """The [name] section; UserError if the target has none or cannot use it."""
+        if self.family == "baremetal" and name != "gnu":
+            raise UserError(f"toolchain={name} for target {self.name} ({self.path}): bare-metal images are "
+                            "built with a GNU toolchain (its newlib C library, objcopy for the flash image "
+                            "and the project's startup code); use toolchain=gnu.")
         if name not in self.toolchains:
             raise UserError(f"toolchain={name}: target {self.name} has no [{name}] section in {self.path}; "
                             f"it builds with {', '.join(sorted(self.toolchains))}.")

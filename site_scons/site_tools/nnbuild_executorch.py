@@ -13,7 +13,6 @@
 
 import os
 
-from nnbuild import executorch, executorch_tree
 from nnbuild.scons_actions import glue_emitter, python_builder
 
 
@@ -23,20 +22,16 @@ def _program_emitter(target, source, env):
 
 
 def generate(env):
-    env["BUILDERS"]["ExecutorchProgram"] = python_builder(
-        env, executorch.program_step, "export", ["executorch.py", "executorch_quantize.py", "datasets.py",
-                                                 "native_output.py"], _program_emitter)
-    env["BUILDERS"]["ExecutorchGlue"] = python_builder(
-        env, executorch.glue_step, "executorch",
-        ["executorch.py", "executorch_probe.cpp", "../../templates/executorch/model.cpp.j2",
-         "../../templates/aot/model.h.j2"], glue_emitter("executorch", ".cpp"))
-    env["BUILDERS"]["ExecutorchSchema"] = python_builder(env, executorch_tree.schema_step, "flatc", ["executorch_tree.py"])
-    env["BUILDERS"]["ExecutorchSelective"] = python_builder(
-        env, executorch_tree.selective_step, "codegen", ["executorch_tree.py"])
-    env["BUILDERS"]["ExecutorchKernels"] = python_builder(
-        env, executorch_tree.kernel_library_step, "kernels", ["executorch_tree.py"])
-    env["BUILDERS"]["VerifyExecutorch"] = python_builder(
-        env, executorch.verify_step, "verify", ["executorch.py", "verify.py", "datasets.py"])
+    builders = env["BUILDERS"]
+    builders["ExecutorchProgram"] = python_builder(env, "nnbuild.executorch:program_step", "export",
+                                                   _program_emitter, isolated=True)
+    builders["ExecutorchGlue"] = python_builder(env, "nnbuild.executorch:glue_step", "executorch",
+                                                glue_emitter("executorch", ".cpp"), isolated=True)
+    builders["ExecutorchSchema"] = python_builder(env, "nnbuild.executorch_tree:schema_step", "flatc")
+    builders["ExecutorchSelective"] = python_builder(env, "nnbuild.executorch_tree:selective_step", "codegen",
+                                                     isolated=True)
+    builders["ExecutorchKernels"] = python_builder(env, "nnbuild.executorch_tree:kernel_library_step", "kernels")
+    builders["VerifyExecutorch"] = python_builder(env, "nnbuild.executorch:verify_step", "verify", isolated=True)
 
 
 def exists(env):

@@ -21,8 +21,7 @@ def _emitter(target, source, env):
 
 
 def generate(env):
-    code = ["export.py", "render.py", *[os.path.join("..", "..", "templates", t) for t in export.TEMPLATES]]
-    env["BUILDERS"]["ExportPackage"] = python_builder(env, export.export_step, "export", code, _emitter)
+    env["BUILDERS"]["ExportPackage"] = python_builder(env, "nnbuild.export:export_step", "export", _emitter)
 
 
 def exists(env):

@@ -8,9 +8,6 @@
 
 import os
 
-from nnbuild import pipeline
-
-AOT_OPS = os.path.join(os.path.dirname(pipeline.__file__), "aot_ops")
 from nnbuild.scons_actions import python_builder
 
 
@@ -27,13 +24,10 @@ def _aot_emitter(target, source, env):
 
 
 def generate(env):
-    env["BUILDERS"]["Quantize"] = python_builder(
-        env, pipeline.quantize_step, "quantize", ["quantize.py", "precision.py", "layer_error.py", "datasets.py"], _quantize_emitter)
-    aot_code = ["aot_codegen.py", "arena_planner.py", "quant_math.py", "tflite_model.py",
-                *[os.path.join("aot_ops", f) for f in sorted(os.listdir(AOT_OPS)) if f.endswith(".py")],
-                "../../templates/aot/model.h.j2", "../../templates/aot/model.c.j2",
-                "../../templates/aot/weights.c.j2"]
-    env["BUILDERS"]["AotModel"] = python_builder(env, pipeline.aot_step, "aot", aot_code, _aot_emitter)
+    env["BUILDERS"]["Quantize"] = python_builder(env, "nnbuild.conversion:quantize_step", "quantize",
+                                                 _quantize_emitter, isolated=True)
+    env["BUILDERS"]["AotModel"] = python_builder(env, "nnbuild.aot_codegen:aot_step", "aot", _aot_emitter,
+                                                 isolated=True)
 
 
 def exists(env):

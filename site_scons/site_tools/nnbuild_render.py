@@ -8,14 +8,12 @@ The context is a Value node, so a changed setting re-renders exactly what uses i
       -> the model file as a 16-byte-aligned const array (runtimes that read a model file)
 """
 
-from nnbuild import pipeline
 from nnbuild.scons_actions import python_builder
 
 
 def generate(env):
-    env["BUILDERS"]["RenderTemplate"] = python_builder(env, pipeline.render_step, "render", ["render.py"])
-    env["BUILDERS"]["ModelData"] = python_builder(
-        env, pipeline.model_data_step, "carray", ["render.py", "../../templates/model_data.cc.j2"])
+    env["BUILDERS"]["RenderTemplate"] = python_builder(env, "nnbuild.render:render_step", "render")
+    env["BUILDERS"]["ModelData"] = python_builder(env, "nnbuild.render:model_data_step", "carray")
 
 
 def exists(env):

@@ -5,7 +5,6 @@
 
 import os
 
-from nnbuild import pipeline
 from nnbuild.scons_actions import python_builder
 
 
@@ -16,7 +15,7 @@ def _emitter(target, source, env):
 
 
 def generate(env):
-    env["BUILDERS"]["SizeReport"] = python_builder(env, pipeline.size_step, "size", ["size_report.py", "size_diff.py", "size_html.py", "../../templates/size/size.html.j2"], _emitter)
+    env["BUILDERS"]["SizeReport"] = python_builder(env, "nnbuild.size_report:size_step", "size", _emitter)
 
 
 def exists(env):

@@ -4,16 +4,12 @@
       -> m.h (the C API), m_tflm.cc (op resolver, interpreter, arena) and tflm_info.json beside it
 """
 
-from nnbuild import tflm
 from nnbuild.scons_actions import glue_emitter, python_builder
-
-_CODE = ["tflm.py", "tflite_model.py", "arena_planner.py", "native_output.py"]
 
 
 def generate(env):
-    env["BUILDERS"]["TflmModel"] = python_builder(
-        env, tflm.tflm_model_step, "tflm",
-        [*_CODE, "../../templates/tflm/model.cc.j2", "../../templates/aot/model.h.j2"], glue_emitter("tflm", ".cc"))
+    env["BUILDERS"]["TflmModel"] = python_builder(env, "nnbuild.tflm:tflm_model_step", "tflm",
+                                                  glue_emitter("tflm", ".cc"), isolated=True)
 
 
 def exists(env):

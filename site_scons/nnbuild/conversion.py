@@ -1,0 +1,52 @@
+"""The quantize step: an ONNX model -> the quantized .tflite and quant_report.json.
+
+It converts the model once (quantize.Conversion), lets the judge (precision.py)
+choose int8 or 16x8, and reports each quantized tensor's error (layer_error.py).
+"""
+
+import json
+import math
+import os
+
+import numpy as np
+
+from nnbuild import datasets, layer_error, precision, quantize
+from nnbuild.files import write_atomically
+from nnbuild.native_output import native_output_to
+from nnbuild.progress import say
+
+
+def quantize_step(targets, sources, settings):
+    """model.onnx -> <model>.tflite (full integer) and quant_report.json."""
+    tflite_path, report_path = targets
+    onnx_path = sources[0]
+    shape = quantize.onnx_input_spec(onnx_path)["shape"]
+    # The data first: a mistake in it is found in a second, not after the conversion.
+    calibration = datasets.calibration_samples(settings["calibration"], settings["samples"], shape)
+    evaluation = None
+    if settings["evaluation"]:
+        evaluation = datasets.load_samples(settings["evaluation"], "evaluation", math.prod(shape[1:]),
+                                           quantize.onnx_output_size(onnx_path))
+    work_dir = os.path.join(os.path.dirname(tflite_path), "quantize")
+    conversion = quantize.Conversion(onnx_path, calibration, work_dir)
+    judge = precision.Judge(onnx_path, conversion, evaluation)
+    chosen, data, info, candidates, reason = precision.choose(settings["mode"], judge, settings["tolerance"])
+    report = {"model": settings["model"], "mode": chosen, "asked": settings["mode"], "reason": reason,
+              "calibration": {"source": settings["calibration"], "samples": int(len(calibration))},
+              "onnx_input_shape": info["onnx_input_shape"], "input_perm": info["input_perm"],
+              "ops": info.get("ops", {}),
+              "evaluation": {"data": judge.what, "float": judge.float_metrics(), **candidates}}
+    # Where the accuracy goes: every quantized tensor against its float counterpart.
+    with native_output_to(os.path.join(work_dir, "layer_error.log")):
+        layers = layer_error.layer_errors(conversion.float_tflite(), data,
+                                          quantize.to_tflite_layout(judge.x, info))
+    report["layers"] = [{k: (v if np.isfinite(v) else str(v)) if isinstance(v, float) else v
+                         for k, v in layer.items()} for layer in layers]
+    quantize.write_tflite(data, tflite_path)
+    write_atomically(report_path, json.dumps(report, indent=2) + "\n")
+    say(f"quantize={settings['mode']}: {chosen} ({reason})")
+    for line in precision.format_candidates(report["evaluation"]).splitlines():
+        say(line)
+    say("worst layers (SQNR of each tensor against the float model):")
+    for line in layer_error.format_layer_table(layers, top=5).splitlines():
+        say(line)
