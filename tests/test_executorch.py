@@ -15,6 +15,7 @@ import pytest
 from conftest import copy_project, scons, shared_file
 from nnbuild import executorch, executorch_sources
 from nnbuild.errors import UserError
+from nnbuild.pytorch_model import load_pytorch_model, pytorch_source
 from nnbuild.render import render_template
 from nnbuild.verify import parse_outputs
 
@@ -130,10 +131,12 @@ def test_glue_has_no_heap_and_sets_the_input_before_every_run():
 @pytest.mark.unit
 def test_missing_weights_are_a_clear_error(tmp_path):
     (tmp_path / "model.py").write_text("def build_model(): pass\ndef example_input(): pass\n")
-    with pytest.raises(UserError, match=r"model\.pt .*untrained"):
-        executorch_sources.pytorch_files(str(tmp_path))
+    with pytest.raises(UserError, match=r"model\.pt .*untrained.*weights = \"random\""):
+        pytorch_source(str(tmp_path), {}, "runtime=executorch")
     with pytest.raises(UserError, match="has no model.py"):
-        executorch_sources.pytorch_files(str(tmp_path / "nothing"))
+        pytorch_source(str(tmp_path / "nothing"), {}, "runtime=executorch")
+    random = pytorch_source(str(tmp_path), {"pytorch": {"weights": "random"}}, "runtime=executorch")
+    assert random.weights is None and random.files() == [str(tmp_path / "model.py")]
 
 
 @pytest.mark.unit
@@ -145,7 +148,7 @@ def test_weights_of_another_model_are_a_clear_error(tmp_path):
         "def example_input(): return torch.zeros(1, 4)\n")
     torch.save(torch.nn.Linear(3, 2).state_dict(), tmp_path / "model.pt")
     with pytest.raises(UserError, match="does not fit build_model"):
-        executorch.load_pytorch_model(str(tmp_path / "model.py"), str(tmp_path / "model.pt"))
+        load_pytorch_model(pytorch_source(str(tmp_path), {}, "runtime=executorch").settings())
 
 
 @pytest.mark.unit
@@ -167,8 +170,9 @@ def test_a_model_torch_export_rejects_is_a_clear_error(tmp_path):
     torch.save(state, tmp_path / "model.pt")
     targets = [str(tmp_path / "net.pte"), str(tmp_path / "program.json")]
     with pytest.raises(UserError, match=r"model\.py: torch\.export / ExecuTorch could not export build_model\(\)"):
-        executorch.program_step(targets, [str(tmp_path / "model.py"), str(tmp_path / "model.pt")],
-                                {"model": "net", "precision": "float32"})
+        pytorch = pytorch_source(str(tmp_path), {}, "runtime=executorch")
+        executorch.program_step(targets, pytorch.files(),
+                                {"model": "net", "precision": "float32", "pytorch": pytorch.settings()})
     assert not os.path.exists(targets[0]) and not os.path.exists(targets[1])
 
 

@@ -29,7 +29,7 @@ def quantize_step(targets, sources, settings):
                                            quantize.onnx_output_size(onnx_path))
     work_dir = os.path.join(os.path.dirname(tflite_path), "quantize")
     conversion = quantize.Conversion(onnx_path, calibration, work_dir)
-    judge = precision.Judge(onnx_path, conversion, evaluation)
+    judge = precision.Judge(onnx_path, conversion, evaluation, settings["metric"], settings["min_sqnr_db"])
     chosen, data, info, candidates, reason = precision.choose(settings["mode"], judge, settings["tolerance"])
     report = {"model": settings["model"], "mode": chosen, "asked": settings["mode"], "reason": reason,
               "calibration": {"source": settings["calibration"], "samples": int(len(calibration))},
@@ -40,6 +40,7 @@ def quantize_step(targets, sources, settings):
     with native_output_to(os.path.join(work_dir, "layer_error.log")):
         layers = layer_error.layer_errors(conversion.float_tflite(), data,
                                           quantize.to_tflite_layout(judge.x, info))
+    precision.check_not_broken(onnx_path, chosen, candidates[chosen], layers)
     report["layers"] = [{k: (v if np.isfinite(v) else str(v)) if isinstance(v, float) else v
                          for k, v in layer.items()} for layer in layers]
     quantize.write_tflite(data, tflite_path)

@@ -94,6 +94,8 @@ def calibration_source(spec, option=""):
             "ONNX input's layout or flattened), or calibration=random to quantize with random "
             "inputs on purpose (accuracy will suffer).")
     section = spec.config.get("calibration", {})
+    if section.get("random"):
+        return ["random", ""]
     path = section.get("file")
     if path and os.path.isfile(spec.path_in_folder(path)):
         return ["file", spec.path_in_folder(path)]

@@ -26,6 +26,7 @@ from nnbuild import datasets
 from nnbuild.errors import UserError
 from nnbuild.executorch_sources import NO_PACKAGE, package_flags, package_root
 from nnbuild.files import write_atomically
+from nnbuild.pytorch_model import load_pytorch_model
 from nnbuild.native_output import native_output_to
 from nnbuild.render import render_template
 from nnbuild.summary import verify_verdict
@@ -47,30 +48,6 @@ POOL_HEADROOM = 1.125
 
 
 # --- the model -----------------------------------------------------------------
-
-def load_pytorch_model(script, weights):
-    """(module in eval mode with the trained weights, example input) from model.py and model.pt."""
-    import torch
-
-    spec = importlib.util.spec_from_file_location(f"nnbuild_model_{abs(hash(script))}", script)
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-        missing = [f for f in ("build_model", "example_input") if not hasattr(module, f)]
-        if missing:
-            raise UserError(f"{script}: defines no {' or '.join(missing)}(); runtime=executorch "
-                            "needs build_model() returning the nn.Module and example_input() "
-                            "returning an input tensor of the deployed shape.")
-        net = module.build_model()
-        state = torch.load(weights, map_location="cpu", weights_only=True)
-        net.load_state_dict(state)
-    except UserError:
-        raise
-    except RuntimeError as e:  # load_state_dict: names or shapes differ
-        raise UserError(f"{weights} does not fit build_model() of {script}: "
-                        f"{str(e).splitlines()[0]} Retrain, or save the state_dict of this model.") from None
-    return net.eval(), module.example_input()
-
 
 # --- export ----------------------------------------------------------------------
 
@@ -139,14 +116,14 @@ def export_program(net, example):
 
 
 def program_step(targets, sources, settings):
-    """model.py + model.pt -> <model>.pte and program.json (operators, memory, input, output)."""
+    """model.py (+ model.pt) -> <model>.pte and program.json (operators, memory, input, output)."""
     from nnbuild import executorch_quantize  # imports torch: only when a program is exported
 
     pte_path, info_path = targets
-    script, weights = sources[0], sources[1]
+    script = settings["pytorch"]["script"]
     precision = settings["precision"]
     with native_output_to(os.path.join(os.path.dirname(pte_path), "executorch_export.log")):
-        net, example = load_pytorch_model(script, weights)
+        net, example = load_pytorch_model(settings["pytorch"])
         try:
             if precision == "int8":
                 calibration = datasets.calibration_samples(settings["calibration"], settings["samples"],
@@ -259,10 +236,10 @@ def executorch_outputs(pte_path, inputs):
     return np.stack([method.execute([torch.from_numpy(x[None])])[0].numpy()[0] for x in inputs])
 
 
-def eager_outputs(script, weights, inputs):
+def eager_outputs(pytorch, inputs):
     import torch
 
-    net, _ = load_pytorch_model(script, weights)
+    net, _ = load_pytorch_model(pytorch)
     with torch.no_grad():
         return np.stack([net(torch.from_numpy(x[None])).numpy()[0] for x in inputs])
 
@@ -278,7 +255,7 @@ def verify_step(targets, sources, settings):
     """Run the firmware on float vectors; compare with ExecuTorch's Python runtime (within
     RTOL_EXECUTORCH; exactly for int8 programs) and eager PyTorch (within RTOL_EAGER; for
     an int8 program the float model's distance is reported, not enforced)."""
-    firmware, pte_path, program_json, script, weights = sources[:5]
+    firmware, pte_path, program_json = sources[:3]
     folder = os.path.dirname(targets[0])
     with open(program_json) as f:
         int8 = json.load(f)["precision"] == "int8"
@@ -287,7 +264,7 @@ def verify_step(targets, sources, settings):
     stdout = run_firmware(firmware, vectors, settings, folder)
     with native_output_to(os.path.join(folder, "verify_reference.log")):
         expected = executorch_outputs(pte_path, vectors)
-        eager = eager_outputs(script, weights, vectors)
+        eager = eager_outputs(settings["pytorch"], vectors)
     got = parse_outputs(stdout, len(vectors), expected.shape[1:], np.float32)
     error_executorch, error_eager = relative_error(got, expected), relative_error(got, eager)
     bad = error_executorch > tolerance["executorch"]

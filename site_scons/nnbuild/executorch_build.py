@@ -13,6 +13,7 @@ import shlex
 
 from nnbuild import datasets, executorch_sources, executorch_tree
 from nnbuild.errors import UserError
+from nnbuild.pytorch_model import pytorch_source
 from nnbuild.scons_actions import settings_node
 from nnbuild.toolchain import reproducible_paths
 
@@ -21,8 +22,9 @@ COMPONENT = "executorch"
 
 
 def build_program(env, spec, opts):
-    """The .pte and program.json of a model folder with model.py and model.pt: float, or
-    int8 with quantize=int8 (PT2E, calibrated on the model's calibration data)."""
+    """The .pte and program.json of a model folder given as PyTorch (pytorch_model.py): float, or
+    int8 with quantize=int8 (PT2E, calibrated on the model's calibration data); and its
+    PytorchSource."""
     if not spec.folder:
         raise UserError(f"model={spec.source}: runtime=executorch exports from PyTorch, so it needs a "
                         "model folder with model.py (build_model(), example_input()) and model.pt "
@@ -30,16 +32,17 @@ def build_program(env, spec, opts):
     if opts["quantize"] not in ("", "int8"):
         raise UserError(f"quantize={opts['quantize']} with runtime=executorch: ExecuTorch programs are float "
                         "(the default) or int8 (quantize=int8); 16x8 and auto are for runtime=aot and tflm.")
-    script, weights = executorch_sources.pytorch_files(spec.folder)
-    settings = {"model": spec.name, "precision": "int8" if opts["quantize"] == "int8" else "float32"}
-    sources = [script, weights]
+    pytorch = pytorch_source(spec.folder, spec.config, "runtime=executorch")
+    settings = {"model": spec.name, "precision": "int8" if opts["quantize"] == "int8" else "float32",
+                "pytorch": pytorch.settings()}
+    sources = pytorch.files()
     if settings["precision"] == "int8":
         settings["calibration"] = datasets.calibration_source(spec, opts["calibration"])
         settings["samples"] = datasets.calibration_count(spec)
         sources += [f for f in [datasets.calibration_dependency(settings["calibration"])] if f]
     folder = f"{BUILD}/models/{spec.name}"
     pte, program_json = env.ExecutorchProgram(f"{folder}/{spec.name}.pte", [*sources, settings_node(env, settings)])
-    return pte, program_json, script, weights
+    return pte, program_json, pytorch
 
 
 _declared = {}  # nodes shared by every target: declared by the first, reused by the others

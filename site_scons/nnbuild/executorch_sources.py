@@ -1,5 +1,5 @@
-"""What runtime=executorch builds from: the model's PyTorch files, and ExecuTorch itself
-(the executorch package's shared runtime, or a source tree given by the user).
+"""Where runtime=executorch's runtime comes from: the executorch package's shared
+runtime, or a source tree given by the user.
 
 Read while the build is declared, so nothing here imports torch or executorch.
 """
@@ -8,21 +8,6 @@ import importlib.util
 import os
 
 from nnbuild.errors import UserError
-
-
-def pytorch_files(folder):
-    """(model.py, model.pt) of a model folder; UserError saying what is missing."""
-    script, weights = os.path.join(folder, "model.py"), os.path.join(folder, "model.pt")
-    if not os.path.isfile(script):
-        raise UserError(f"runtime=executorch exports the model from PyTorch, and {folder} has no "
-                        "model.py. Add one defining build_model() (the nn.Module) and "
-                        "example_input() (an input tensor), with the trained weights in model.pt "
-                        "(torch.save(model.state_dict(), 'model.pt')); or use runtime=aot or tflm.")
-    if not os.path.isfile(weights):
-        raise UserError(f"{script}: runtime=executorch needs the trained weights beside it in "
-                        f"{weights} (torch.save(model.state_dict(), ...) after training); without "
-                        "them the firmware would run an untrained network.")
-    return script, weights
 
 
 NO_PACKAGE = ("runtime=executorch needs the executorch Python package with its C++ runtime "

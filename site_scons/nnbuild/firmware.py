@@ -4,7 +4,8 @@ import os
 from dataclasses import dataclass, field
 
 from nnbuild import budgets, datasets, executorch_build, export
-from nnbuild.model_toml import DEFAULT_TOLERANCE
+from nnbuild.model_toml import DEFAULT_MIN_SQNR_DB, DEFAULT_TOLERANCE
+from nnbuild.pytorch_model import pytorch_source
 from nnbuild.runner import runner_context
 from nnbuild.scons_actions import settings_node
 from nnbuild.executorch_build import build_executorch_sources
@@ -26,7 +27,7 @@ class ModelArtifacts:
     config: dict = field(default_factory=dict)  # model.toml
     program: object = None          # runtime=executorch: the .pte, program.json, model.py, model.pt
     program_json: object = None
-    pytorch: tuple = ()
+    pytorch: object = None          # runtime=executorch: the PytorchSource (script, weights) for verification
 
 
 @dataclass
@@ -47,19 +48,26 @@ def build_model(env, opts):
     quant_report = None
     evaluation = datasets.evaluation_file(spec, opts["eval"])
     if opts["runtime"] == "executorch":  # the PyTorch route: no quantization, no aot C
-        program, program_json, *pytorch = executorch_build.build_program(env, spec, opts)
+        program, program_json, pytorch = executorch_build.build_program(env, spec, opts)
         env.Clean(program, folder)
-        return ModelArtifacts(name=spec.name, program=program, program_json=program_json, pytorch=tuple(pytorch),
+        return ModelArtifacts(name=spec.name, program=program, program_json=program_json, pytorch=pytorch,
                               data_file=evaluation, config=spec.config)
-    if spec.kind == "onnx":
+    if spec.kind in ("onnx", "pytorch"):
+        onnx_model = spec.source
+        if spec.kind == "pytorch":  # exported to ONNX first, like a model given as ONNX
+            pytorch = pytorch_source(spec.folder, spec.config, "building this model")
+            onnx_model = env.OnnxExport(f"{folder}/{spec.name}.onnx", [*pytorch.files(),
+                                                                       settings_node(env, pytorch.settings())])[0]
         calibration = datasets.calibration_source(spec, opts["calibration"])
         samples = datasets.calibration_count(spec)
         quantization = spec.config.get("quantization", {})
         settings = {"model": spec.name, "calibration": calibration, "samples": samples,
                     "evaluation": evaluation,
                     "mode": opts["quantize"] or quantization.get("mode", "auto"),
-                    "tolerance": quantization.get("tolerance", DEFAULT_TOLERANCE)}
-        inputs = [spec.source, settings_node(env, settings)]
+                    "tolerance": quantization.get("tolerance", DEFAULT_TOLERANCE),
+                    "metric": quantization.get("metric", "auto"),
+                    "min_sqnr_db": quantization.get("min_sqnr_db", DEFAULT_MIN_SQNR_DB)}
+        inputs = [onnx_model, settings_node(env, settings)]
         inputs += [f for f in (datasets.calibration_dependency(calibration), evaluation) if f]
         tflite, quant_report = env.Quantize(tflite_path, inputs)
     else:
@@ -152,8 +160,9 @@ def build_firmware(env, opts, target, model):
     outputs = [elf, deployable, size_json]
     if opts["verify"] and runtime == "executorch":
         verify_settings = {"emulator": target.emulator, "vectors": opts["vectors"], "data": model.data_file,
-                           "vectors_compiled_in": False}
-        sources = [deployable, model.program, model.program_json, *model.pytorch, settings_node(tenv, verify_settings)]
+                           "vectors_compiled_in": False, "pytorch": model.pytorch.settings()}
+        sources = [deployable, model.program, model.program_json, *model.pytorch.files(),
+                   settings_node(tenv, verify_settings)]
         outputs.append(tenv.VerifyExecutorch(f"{out}/verify.json", sources + [s for s in (model.data_file,) if s]))
     elif opts["verify"]:
         verify_settings = {"emulator": target.emulator, "vectors": opts["vectors"],

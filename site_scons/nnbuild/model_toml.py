@@ -9,7 +9,9 @@ import tomllib
 from nnbuild.errors import UserError
 
 QUANTIZE_MODES = ("int8", "int16x8", "auto")
+METRICS = ("auto", "accuracy", "agreement", "sqnr")
 DEFAULT_TOLERANCE = 0.01  # one accuracy point
+DEFAULT_MIN_SQNR_DB = 20.0  # output SQNR int8 must keep when judged by SQNR
 
 
 def _text(value):
@@ -40,6 +42,14 @@ def _number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _boolean(value):
+    return isinstance(value, bool)
+
+
+def _arguments(value):
+    return isinstance(value, dict) and all(isinstance(v, (str, int, float, bool)) for v in value.values())
+
+
 # section ("" for the top level) -> key -> (check, what it must be)
 SCHEMA = {
     "": {"description": (_text, "a string"), "version": (_text, "a string"),
@@ -50,10 +60,18 @@ SCHEMA = {
     "output": {"name": (_text, "a string"), "classes": (_text_list, "a list of class names")},
     "calibration": {"file": (_text, "a path relative to the model folder"),
                     "generator": (_text, "'module.py:function', relative to the model folder"),
-                    "samples": (_positive_int, "a positive whole number")},
+                    "samples": (_positive_int, "a positive whole number"),
+                    "random": (_boolean, "true to calibrate on seeded noise, on purpose (no data)")},
     "evaluation": {"file": (_text, "a path relative to the model folder")},
     "quantization": {"mode": (lambda v: v in QUANTIZE_MODES, f"one of {', '.join(QUANTIZE_MODES)}"),
-                     "tolerance": (_fraction, "a fraction between 0 and 1 (0.01: one accuracy point)")},
+                     "tolerance": (_fraction, "a fraction between 0 and 1 (0.01: one accuracy point)"),
+                     "metric": (lambda v: v in METRICS, f"one of {', '.join(METRICS)} (how quantize=auto "
+                                "judges int8: accuracy on labels, top-1 agreement with float, or output SQNR)"),
+                     "min_sqnr_db": (_number, "decibels of output SQNR that int8 must keep (metric sqnr)")},
+    "pytorch": {"script": (_text, "the PyTorch script, relative to the model folder"),
+                "arguments": (_arguments, "a table of build_model() keyword arguments"),
+                "weights": (_text, "the state_dict file, relative to the model folder, or \"random\""),
+                "opset": (_positive_int, "an ONNX opset number")},
     "budget": {"flash": (_size, "bytes, or a size such as \"64K\""),
                "ram": (_size, "bytes, or a size such as \"64K\"")},
 }

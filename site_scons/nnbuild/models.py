@@ -6,16 +6,17 @@ from dataclasses import dataclass, field
 
 from nnbuild.errors import UserError
 from nnbuild.model_toml import load_model_toml
+from nnbuild.pytorch_model import pytorch_source
 
 MODEL_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "models"))
-MODEL_FILES = ("model.onnx", "model.tflite")
+MODEL_FILES = ("model.onnx", "model.tflite", "model.py")  # in this order: a model.py alone is exported to ONNX
 
 
 @dataclass
 class ModelSpec:
     name: str
-    source: str                 # the .onnx or .tflite file
-    kind: str                   # "onnx" or "tflite"
+    source: str                 # the .onnx or .tflite file, or the PyTorch script
+    kind: str                   # "onnx", "tflite" or "pytorch"
     folder: str = ""            # models/<name>, or "" for a model given by path
     config: dict = field(default_factory=dict)
     renamed_from: str = ""      # the file or folder name, when it is no C identifier as it is
@@ -27,13 +28,13 @@ class ModelSpec:
 
 def available_models(directory=MODEL_DIR):
     return sorted(d for d in os.listdir(directory)
-                  if any(os.path.isfile(os.path.join(directory, d, f)) for f in MODEL_FILES))
+                  if any(os.path.isfile(os.path.join(directory, d, f)) for f in (*MODEL_FILES, "model.toml")))
 
 
 def _kind(path):
     ext = os.path.splitext(path)[1].lower()
     if ext not in (".onnx", ".tflite"):
-        raise UserError(f"model file {path}: expected an .onnx or .tflite file.")
+        raise UserError(f"model file {path}: expected an .onnx or .tflite file (or a model folder).")
     return ext[1:]
 
 
@@ -50,17 +51,22 @@ def resolve_model(spec, directory=MODEL_DIR, name=""):
         hint = "a path to an .onnx or .tflite file, " if os.sep in spec or "." in spec else ""
         raise UserError(f"unknown model '{spec}'; give {hint}a folder, or one of the models in "
                         f"{os.path.relpath(directory)}/: {', '.join(available_models(directory))}.")
-    files = [f for f in MODEL_FILES if os.path.isfile(os.path.join(folder, f))]
-    if not files:
-        raise UserError(f"model folder {folder} has no {' or '.join(MODEL_FILES)}.")
-    source = os.path.normpath(os.path.join(folder, files[0]))
     toml_path = os.path.join(folder, "model.toml")
     config = load_model_toml(toml_path) if os.path.isfile(toml_path) else {}
+    files = [f for f in MODEL_FILES if os.path.isfile(os.path.join(folder, f))]
+    if files[:1] == ["model.py"] or (not files and "pytorch" in config):
+        kind, source = "pytorch", pytorch_source(folder, config, "building this model").script
+    elif files:
+        source = os.path.normpath(os.path.join(folder, files[0]))
+        kind = _kind(source)
+    else:
+        raise UserError(f"model folder {folder} has no {', '.join(MODEL_FILES)} and its model.toml has no "
+                        "[pytorch] section naming a script.")
     base = os.path.basename(os.path.normpath(os.path.abspath(folder)))
     # Relative to the project (where scons runs), so reports read the same in any checkout.
     chosen = name or config.get("name", "")
     return ModelSpec(name=model_name(chosen, base, folder), source=os.path.relpath(source),
-                     kind=_kind(source), folder=os.path.relpath(folder), config=config,
+                     kind=kind, folder=os.path.relpath(folder), config=config,
                      renamed_from="" if chosen or c_name(base) == base else base)
 
 

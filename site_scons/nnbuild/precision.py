@@ -1,39 +1,71 @@
-"""Choosing the quantization that keeps a model's accuracy: int8, 16x8, or `auto`.
+"""Choosing the quantization that keeps a model's accuracy: int8, 16x8, or `auto`;
+and refusing a quantized model that is broken, whatever was asked.
 
-`auto` tries int8 first and keeps it when its accuracy stays within a
-tolerance of the float model; otherwise it falls back to 16x8 (int16
-activations). The fallback is for the whole model: TFLite's converter
-quantizes 16x8 all or nothing (its MLIR quantizer rejects mixed int8/int16
-graphs), so per-layer mixing is not offered.
+`auto` tries int8 first and keeps it when it stays within a tolerance of the
+float model; otherwise it falls back to 16x8 (int16 activations). The fallback is
+for the whole model: TFLite's converter quantizes 16x8 all or nothing (its MLIR
+quantizer rejects mixed int8/int16 graphs), so per-layer mixing is not offered. A
+candidate TFLite Micro refuses to run is not chosen.
 
-Accuracy is measured on labelled evaluation data when there is some; without
-labels, on the calibration samples, as top-1 agreement with the float model.
+How a candidate is judged (model.toml [quantization] metric):
+- accuracy: on labelled evaluation data, within `tolerance` of float (points);
+- agreement: top-1 agreement with the float model, at most `tolerance` changed answers;
+- sqnr: the output's signal-to-quantization-noise ratio against float, at least
+  `min_sqnr_db`: for detectors and other outputs where the top-1 class means nothing;
+- auto (the default): accuracy when there are labels; without, agreement or SQNR,
+  either suffices (near ties make a random or detection output's top-1 unstable
+  while its values stay close to float).
 """
+
+import math
 
 import numpy as np
 
 from nnbuild import quantize
-from nnbuild.model_toml import DEFAULT_TOLERANCE, QUANTIZE_MODES as MODES
+from nnbuild.errors import UserError
+from nnbuild.model_toml import DEFAULT_MIN_SQNR_DB, DEFAULT_TOLERANCE, QUANTIZE_MODES as MODES
+from nnbuild.reference import ReferenceRejects
+
+# Beyond reason, whatever was asked: the quantization noise at least as strong as half
+# the signal, or a scale no sane range gives (a range folded with a -3.4e38 pad value).
+BROKEN_SQNR_DB = 3.0
+ABSURD_SCALE = 1e10
+
+
+def output_sqnr_db(expected, got):
+    """10 log10(sum expected^2 / sum (expected - got)^2) over all samples; inf for no error."""
+    expected, got = np.asarray(expected, np.float64), np.asarray(got, np.float64)
+    noise = float(np.sum((expected - got) ** 2))
+    signal = float(np.sum(expected ** 2))
+    if noise == 0:
+        return math.inf
+    return 10 * math.log10(signal / noise) if signal > 0 else -math.inf
 
 
 class Judge:
     """Measures quantized candidates against the float ONNX model on fixed samples."""
 
-    def __init__(self, onnx_path, conversion, evaluation=None):
+    def __init__(self, onnx_path, conversion, evaluation=None, metric="auto", min_sqnr_db=DEFAULT_MIN_SQNR_DB):
         self.conversion = conversion
+        self.metric, self.min_sqnr_db = metric, min_sqnr_db
         if evaluation is not None and evaluation[1] is not None:
             self.x, self.y = evaluation
             self.what = f"{len(self.x)} labelled evaluation samples"
         else:
             self.x = conversion.calibration.transpose(np.argsort(conversion.perm))  # back to ONNX layout
             self.y = None
-            self.what = f"{len(self.x)} calibration samples (no labels: top-1 agreement with float)"
+            self.what = f"{len(self.x)} calibration samples (no labels)"
+        if metric == "accuracy" and self.y is None:
+            raise UserError(f"{onnx_path}: [quantization] metric = \"accuracy\" needs labelled evaluation data "
+                            "(eval=FILE, or [evaluation] file in model.toml, an .npz with x and y).")
         self.float_logits = quantize.run_float_onnx(onnx_path, self.x)
 
     def measure(self, data, info):
-        """Accuracy (if labelled) and top-1 agreement with float of one quantized model."""
+        """Top-1 agreement with float, output SQNR and (if labelled) accuracy of one quantized model."""
         _, logits = quantize.run_tflite_micro(data, quantize.to_tflite_layout(self.x, info))
-        result = {"agreement": float(np.mean(np.argmax(logits, -1) == np.argmax(self.float_logits, -1)))}
+        logits = logits.reshape(self.float_logits.shape)
+        result = {"agreement": float(np.mean(np.argmax(logits, -1) == np.argmax(self.float_logits, -1))),
+                  "sqnr_db": output_sqnr_db(self.float_logits, logits)}
         if self.y is not None:
             result["accuracy"] = quantize.accuracy(logits, self.y)
         return result
@@ -41,11 +73,34 @@ class Judge:
     def float_metrics(self):
         return {"accuracy": quantize.accuracy(self.float_logits, self.y)} if self.y is not None else {}
 
-    def loss(self, metrics):
-        """How much a candidate gives up: accuracy points, or the share of changed answers."""
-        if self.y is not None:
-            return self.float_metrics()["accuracy"] - metrics["accuracy"]
-        return 1.0 - metrics["agreement"]
+    def _measures(self):
+        if self.metric != "auto":
+            return [self.metric]
+        return ["accuracy"] if self.y is not None else ["agreement", "sqnr"]
+
+    def acceptable(self, metrics, tolerance):
+        """Whether a candidate keeps the model, by the judge's metric(s)."""
+        checks = {"accuracy": lambda: self.float_metrics()["accuracy"] - metrics["accuracy"] <= tolerance,
+                  "agreement": lambda: 1.0 - metrics["agreement"] <= tolerance,
+                  "sqnr": lambda: metrics["sqnr_db"] >= self.min_sqnr_db}
+        return any(checks[m]() for m in self._measures())
+
+    def better(self, a, b):
+        """Whether candidate metrics `a` keep more of the model than `b`."""
+        key = "accuracy" if "accuracy" in self._measures() else "sqnr_db"
+        return a[key] > b[key]
+
+    def describe(self, mode, metrics):
+        parts = {"accuracy": f"{metrics.get('accuracy', 0):.3f}", "agreement": f"agrees {metrics['agreement']:.3f}",
+                 "sqnr": f"output SQNR {metrics['sqnr_db']:.1f} dB"}
+        return f"{mode} " + ", ".join(parts[m] for m in self._measures())
+
+    def limit(self, tolerance):
+        limits = {"accuracy": f"{tolerance * 100:g} point{'s' if tolerance != 0.01 else ''} of float "
+                              f"{self.float_metrics().get('accuracy', 0):.3f}",
+                  "agreement": f"{tolerance * 100:g}% of answers",
+                  "sqnr": f"{self.min_sqnr_db:g} dB"}
+        return " or ".join(limits[m] for m in self._measures())
 
 
 def choose(mode, judge, tolerance=DEFAULT_TOLERANCE):
@@ -53,36 +108,62 @@ def choose(mode, judge, tolerance=DEFAULT_TOLERANCE):
     candidates, results = {}, {}
     for candidate in (("int8", "int16x8") if mode == "auto" else (mode,)):
         data, info = judge.conversion.quantize(candidate)
+        try:
+            candidates[candidate] = judge.measure(data, info)
+        except ReferenceRejects as e:
+            if mode != "auto":
+                raise
+            candidates[candidate] = {"rejected": str(e)}
+            continue
         results[candidate] = (data, info)
-        candidates[candidate] = judge.measure(data, info)
-        if mode == "auto" and judge.loss(candidates[candidate]) <= tolerance:
+        if mode == "auto" and judge.acceptable(candidates[candidate], tolerance):
             break
     if mode != "auto":
         return (mode, *results[mode], candidates, f"quantize={mode} was asked for")
-    def describe(m):
-        metrics = candidates[m]
-        if judge.y is not None:
-            return f"{m} {metrics['accuracy']:.3f}"
-        return f"{m} agrees {metrics['agreement']:.3f}"
-    base = f"float {judge.float_metrics()['accuracy']:.3f}" if judge.y is not None else "float"
-    limit = f"{tolerance * 100:g} {'point' if judge.y is not None else '% of answers'}"
-    if judge.loss(candidates["int8"]) <= tolerance:
-        chosen = "int8"
-        reason = f"{describe('int8')} vs {base}: within {limit} on {judge.what}"
-    else:
-        chosen = min(candidates, key=lambda m: judge.loss(candidates[m]))
-        reason = (f"{describe('int8')} vs {base} is more than {limit} off; "
-                  f"{describe('int16x8')}, so {chosen} (on {judge.what})")
-    return (chosen, *results[chosen], candidates, reason)
+    if not results:
+        raise ReferenceRejects(" ".join(c["rejected"] for c in candidates.values()))
+    measured = {m: candidates[m] for m in results}
+    said = "; ".join(judge.describe(m, measured[m]) if m in measured else f"{m} rejected by TFLite Micro"
+                     for m in candidates)
+    if "int8" in measured and judge.acceptable(measured["int8"], tolerance):
+        return ("int8", *results["int8"], candidates,
+                f"{said}: within {judge.limit(tolerance)} on {judge.what}")
+    chosen = "int8" if "int8" in measured else next(iter(measured))
+    for m in measured:
+        if judge.better(measured[m], measured[chosen]):
+            chosen = m
+    verdict = "int8 is not within" if "int8" in measured else "int8 cannot run;"
+    return (chosen, *results[chosen], candidates,
+            f"{said}: {verdict} {judge.limit(tolerance)}, so {chosen} (on {judge.what})")
+
+
+def check_not_broken(onnx_path, mode, metrics, layers):
+    """UserError if the quantized model is beyond reason: an absurd scale, or an output that
+    is mostly noise. Names the first layer (in graph order) where it breaks."""
+    absurd = [r for r in layers if not (0 < r["scale"] < ABSURD_SCALE)]
+    broken = [r for r in layers if r["sqnr_db"] < BROKEN_SQNR_DB]
+    if not absurd and metrics["sqnr_db"] >= BROKEN_SQNR_DB:
+        return
+    first = min(absurd or broken or layers, key=lambda r: r["index"])
+    raise UserError(
+        f"{onnx_path}: the {mode} model does not compute what the float model computes (output SQNR "
+        f"{metrics['sqnr_db']:.1f} dB, top-1 agreement {metrics['agreement']:.2f}); it breaks at op "
+        f"{first['index']} ({first['op']}, tensor '{first['tensor']}': scale {first['scale']:.3g}, SQNR "
+        f"{first['sqnr_db']:.1f} dB). A scale like that comes from a range the calibration could not "
+        "measure (a huge constant, a dead or exploding layer). Check that op in the model; calibrate with "
+        "real data; or try quantize=int16x8.")
 
 
 def format_candidates(evaluation):
-    """A short table: accuracy and agreement with float of the float model and each candidate."""
-    rows = [("float (onnxruntime)", evaluation["float"].get("accuracy"), None)]
-    rows += [(f"{mode} (TFLite Micro)", m.get("accuracy"), m["agreement"])
+    """A short table: accuracy, agreement with float and output SQNR of the float model and each candidate."""
+    rows = [("float (onnxruntime)", evaluation["float"].get("accuracy"), None, None)]
+    rows += [(f"{mode} (TFLite Micro)", m.get("accuracy"), m.get("agreement"), m.get("sqnr_db"))
              for mode, m in evaluation.items() if mode in MODES]
-    lines = [f"{'model':<22} {'accuracy':>8} {'agrees':>7}"]
-    for name, acc, agree in rows:
+    lines = [f"{'model':<22} {'accuracy':>8} {'agrees':>7} {'SQNR dB':>8}"]
+    for name, acc, agree, sqnr in rows:
+        if agree is None and sqnr is None and name != rows[0][0]:
+            lines.append(f"{name:<22} rejected by TFLite Micro")
+            continue
         lines.append(f"{name:<22} {'-' if acc is None else f'{acc:.3f}':>8} "
-                     f"{'-' if agree is None else f'{agree:.3f}':>7}")
+                     f"{'-' if agree is None else f'{agree:.3f}':>7} {'-' if sqnr is None else f'{sqnr:.1f}':>8}")
     return "\n".join(lines)

@@ -6,16 +6,33 @@ import tempfile
 
 import numpy as np
 
+from nnbuild.errors import UserError
 from nnbuild.native_output import native_output_to
+
+
+class ReferenceRejects(UserError):
+    """TFLite Micro's interpreter refuses the model (an op's Prepare failed): the quantized
+    graph has something its kernels cannot run, such as a scale they cannot express."""
 
 
 def _interpreter(model):
     from tflite_micro.python.tflite_micro import runtime
 
     data = model if isinstance(model, (bytes, bytearray)) else open(model, "rb").read()
-    # The package's default arena (10x the model size) is too small for models
-    # with big activations and few weights; a host has memory to spare.
-    return runtime.Interpreter.from_bytes(bytes(data), arena_size=max(10 * len(data), 16 << 20))
+    origin = "the quantized model" if isinstance(model, (bytes, bytearray)) else model
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "tflm.log")
+        try:
+            with native_output_to(log):
+                # The package's default arena (10x the model size) is too small for models
+                # with big activations and few weights; a host has memory to spare.
+                return runtime.Interpreter.from_bytes(bytes(data), arena_size=max(10 * len(data), 64 << 20))
+        except RuntimeError:
+            with open(log, errors="replace") as f:
+                said = " ".join(line.strip() for line in f if line.strip())
+            raise ReferenceRejects(f"{origin}: TFLite Micro's interpreter rejects it: {said or 'no reason given'}. "
+                                   "The quantized graph has an operator or scale its kernels cannot run; "
+                                   "the per-layer table of the quantize step shows the tensors involved.") from None
 
 
 def reference_outputs(model, inputs):

@@ -1,5 +1,8 @@
 """SCons tool: model conversion builders (target independent, built once per model).
 
+  env.OnnxExport('build/models/m/m.onnx', ['models/m/model.py', 'models/m/model.pt', settings])
+      -> the PyTorch model exported to ONNX (a model folder without model.onnx)
+
   env.Quantize('build/models/m/m.tflite', ['model.onnx', settings, calibration...])
       -> m.tflite and quant_report.json beside it
   env.AotModel('build/models/m/aot/m.h', 'build/models/m/m.tflite')
@@ -24,6 +27,8 @@ def _aot_emitter(target, source, env):
 
 
 def generate(env):
+    env["BUILDERS"]["OnnxExport"] = python_builder(env, "nnbuild.pytorch_model:export_onnx_step", "onnx",
+                                                   isolated=True)
     env["BUILDERS"]["Quantize"] = python_builder(env, "nnbuild.conversion:quantize_step", "quantize",
                                                  _quantize_emitter, isolated=True)
     env["BUILDERS"]["AotModel"] = python_builder(env, "nnbuild.aot_codegen:aot_step", "aot", _aot_emitter,
