@@ -125,6 +125,29 @@ void nn_pad_s8(const nn_pad_params *p, const int8_t *input, int8_t *output);
 /* TRANSPOSE and STRIDED_SLICE: the output is the input's view, read in order. */
 void nn_gather_s8(const nn_view *input_view, const int8_t *input, int8_t *output);
 
+/* ---- Resizing: RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR (NHWC) ---- */
+
+/* RESIZE_NEAREST_NEIGHBOR: output pixel (y, x) is input pixel (y_index[y], x_index[x]);
+ * the indices are TFLite's float rounding, evaluated at build time. */
+typedef struct {
+    nn_shape4 input;
+    nn_shape4 output;
+    const int32_t *y_index; /* output.h input rows */
+    const int32_t *x_index; /* output.w input columns */
+} nn_resize_nearest_params;
+
+void nn_resize_nearest_s8(const nn_resize_nearest_params *p, const int8_t *input, int8_t *output);
+
+/* RESIZE_BILINEAR: reference_ops::ResizeBilinearInteger, in 10 fractional bits. */
+typedef struct {
+    nn_shape4 input;
+    nn_shape4 output;
+    int32_t height_scale, width_scale; /* input / output size (or size - 1 for align_corners), Q10 */
+    int32_t half_pixel_centers;
+} nn_resize_bilinear_params;
+
+void nn_resize_bilinear_s8(const nn_resize_bilinear_params *p, const int8_t *input, int8_t *output);
+
 /* ---- Element-wise operators: ADD, SUB, MUL; activations; QUANTIZE, DEQUANTIZE ---- */
 
 #define NN_BROADCAST_LOOPS 4
@@ -242,6 +265,7 @@ void nn_mul_s16(const nn_mul_params *p, const int16_t *input1, const int16_t *in
 void nn_mean_s16(const nn_mean_params *p, const int16_t *input, int16_t *output);
 void nn_pad_s16(const nn_pad_params *p, const int16_t *input, int16_t *output);
 void nn_gather_s16(const nn_view *input_view, const int16_t *input, int16_t *output);
+void nn_resize_nearest_s16(const nn_resize_nearest_params *p, const int16_t *input, int16_t *output);
 
 /* LOGISTIC and TANH, int16 (output scale 2^-15): the input times input_multiplier, rounded
  * right by input_right_shift (TFLite's input_left_shift), indexes a sigmoid table. */
