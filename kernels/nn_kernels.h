@@ -41,6 +41,26 @@ void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *fi
 void nn_depthwise_conv2d_s8(const nn_conv_params *p, const int8_t *input,
                             const int8_t *filter, const int32_t *bias, int8_t *output);
 
+/* TRANSPOSE_CONV with per-channel requantization: output pixel (oy, ox) sums
+ * filter[oc][fy][fx][ic] * input[iy][ix][ic] over every iy * stride_h - pad_h + fy == oy
+ * (and likewise along x), the scatter of TFLite's kernel read as a gather, which needs
+ * no scratch accumulators and sums the same products. */
+typedef struct {
+    nn_shape4 input;
+    nn_shape4 filter;         /* [out_c, fh, fw, in_c] */
+    nn_shape4 output;
+    int32_t stride_h, stride_w;
+    int32_t pad_h, pad_w;     /* the padding of the convolution this one transposes */
+    int32_t input_offset;     /* -input zero point */
+    int32_t output_offset;    /* output zero point */
+    int32_t act_min, act_max;
+    const int32_t *multiplier; /* one per output channel */
+    const int32_t *shift;
+} nn_transpose_conv_params;
+
+void nn_transpose_conv_s8(const nn_transpose_conv_params *p, const int8_t *input,
+                          const int8_t *filter, const int32_t *bias, int8_t *output);
+
 /* FULLY_CONNECTED: output[b][o] = requant(sum_d w[o][d] * (in[b][d] + input_offset) + bias[o]). */
 typedef struct {
     int32_t batches, accum_depth, output_depth;
@@ -254,6 +274,8 @@ void nn_depthwise_conv2d_s16(const nn_conv_params *p, const int16_t *input,
                              const int8_t *filter, const int64_t *bias, int16_t *output);
 void nn_fully_connected_s16(const nn_fc_params *p, const int16_t *input, const int8_t *filter,
                             const int64_t *bias, int16_t *output);
+void nn_transpose_conv_s16(const nn_transpose_conv_params *p, const int16_t *input,
+                           const int8_t *filter, const int64_t *bias, int16_t *output);
 
 void nn_avg_pool_s16(const nn_pool_params *p, const int16_t *input, int16_t *output);
 void nn_max_pool_s16(const nn_pool_params *p, const int16_t *input, int16_t *output);
