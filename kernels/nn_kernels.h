@@ -145,7 +145,8 @@ void nn_pad_s8(const nn_pad_params *p, const int8_t *input, int8_t *output);
 /* TRANSPOSE and STRIDED_SLICE: the output is the input's view, read in order. */
 void nn_gather_s8(const nn_view *input_view, const int8_t *input, int8_t *output);
 
-/* ---- Resizing: RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR (NHWC) ---- */
+/* ---- Resizing and space/batch rearrangement: RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR,
+ * SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND (NHWC) ---- */
 
 /* RESIZE_NEAREST_NEIGHBOR: output pixel (y, x) is input pixel (y_index[y], x_index[x]);
  * the indices are TFLite's float rounding, evaluated at build time. */
@@ -167,6 +168,29 @@ typedef struct {
 } nn_resize_bilinear_params;
 
 void nn_resize_bilinear_s8(const nn_resize_bilinear_params *p, const int8_t *input, int8_t *output);
+
+/* SPACE_TO_BATCH_ND: the input, padded, cut into block_h x block_w interleaved tiles; output
+ * batch (sy * block_w + sx) * input.n + b holds the tile at offset (sy, sx) of input batch b.
+ * A 3-D [n, h, c] tensor is [n, h, 1, c] with block_w 1. */
+typedef struct {
+    nn_shape4 input;
+    nn_shape4 output;
+    int32_t block_h, block_w;
+    int32_t pad_top, pad_left;
+    int32_t pad_value;
+} nn_space_to_batch_params;
+
+void nn_space_to_batch_s8(const nn_space_to_batch_params *p, const int8_t *input, int8_t *output);
+
+/* BATCH_TO_SPACE_ND: the inverse, tiles interleaved back into space, then cropped. */
+typedef struct {
+    nn_shape4 input;
+    nn_shape4 output;
+    int32_t block_h, block_w;
+    int32_t crop_top, crop_left;
+} nn_batch_to_space_params;
+
+void nn_batch_to_space_s8(const nn_batch_to_space_params *p, const int8_t *input, int8_t *output);
 
 /* ---- Element-wise operators: ADD, SUB, MUL; activations; QUANTIZE, DEQUANTIZE ---- */
 
