@@ -37,24 +37,19 @@ def bilinear_scale(in_size, out_size, align_corners):
     return ((1 << 10) * in_size + out_size // 2) // out_size
 
 
-def _c_div(a, b):
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b > 0) else -q
-
-
 def _check_bilinear_axis(in_size, out_size, scale, half_pixel_centers, axis):
     """The kernel's source rows (or columns) stay inside the input and its Q10 products in int32."""
     for value in range(out_size):
         point = value * scale + scale // 2 - (1 << 9) if half_pixel_centers else value * scale
         if value * scale > INT32_MAX:
             raise Unsupported(f"a {axis} of {out_size} from {in_size} (TFLite's Q10 coordinates overflow)")
-        if max(_c_div(point, 1 << 10), 0) > in_size - 1:
+        if max(int(point / (1 << 10)), 0) > in_size - 1:  # int(): C's division truncates toward zero
             raise Unsupported(f"a {axis} of {out_size} from {in_size}, for which TFLite Micro reads "
                               "outside the input (its Q10 scale rounds up)")
 
 
 def _operands(graph, op):
-    """Input, output and (height, width) of a resize; Unsupported where TFLite Micro's Prepare fails."""
+    """Input and output of a resize; Unsupported where TFLite Micro's Prepare fails or its sizes disagree."""
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     if len(x.shape) != 4 or len(y.shape) != 4:
         raise Unsupported(f"input of rank {len(x.shape)} (TFLite Micro resizes 4-D NHWC tensors)")
