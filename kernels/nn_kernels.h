@@ -41,6 +41,26 @@ void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *fi
 void nn_depthwise_conv2d_s8(const nn_conv_params *p, const int8_t *input,
                             const int8_t *filter, const int32_t *bias, int8_t *output);
 
+/* TRANSPOSE_CONV with per-channel requantization: output pixel (oy, ox) sums
+ * filter[oc][fy][fx][ic] * input[iy][ix][ic] over every iy * stride_h - pad_h + fy == oy
+ * (and likewise along x), the scatter of TFLite's kernel read as a gather, which needs
+ * no scratch accumulators and sums the same products. */
+typedef struct {
+    nn_shape4 input;
+    nn_shape4 filter;         /* [out_c, fh, fw, in_c] */
+    nn_shape4 output;
+    int32_t stride_h, stride_w;
+    int32_t pad_h, pad_w;     /* the padding of the convolution this one transposes */
+    int32_t input_offset;     /* -input zero point */
+    int32_t output_offset;    /* output zero point */
+    int32_t act_min, act_max;
+    const int32_t *multiplier; /* one per output channel */
+    const int32_t *shift;
+} nn_transpose_conv_params;
+
+void nn_transpose_conv_s8(const nn_transpose_conv_params *p, const int8_t *input,
+                          const int8_t *filter, const int32_t *bias, int8_t *output);
+
 /* FULLY_CONNECTED: output[b][o] = requant(sum_d w[o][d] * (in[b][d] + input_offset) + bias[o]). */
 typedef struct {
     int32_t batches, accum_depth, output_depth;
@@ -124,6 +144,53 @@ void nn_pad_s8(const nn_pad_params *p, const int8_t *input, int8_t *output);
 
 /* TRANSPOSE and STRIDED_SLICE: the output is the input's view, read in order. */
 void nn_gather_s8(const nn_view *input_view, const int8_t *input, int8_t *output);
+
+/* ---- Resizing and space/batch rearrangement: RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR,
+ * SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND (NHWC) ---- */
+
+/* RESIZE_NEAREST_NEIGHBOR: output pixel (y, x) is input pixel (y_index[y], x_index[x]);
+ * the indices are TFLite's float rounding, evaluated at build time. */
+typedef struct {
+    nn_shape4 input;
+    nn_shape4 output;
+    const int32_t *y_index; /* output.h input rows */
+    const int32_t *x_index; /* output.w input columns */
+} nn_resize_nearest_params;
+
+void nn_resize_nearest_s8(const nn_resize_nearest_params *p, const int8_t *input, int8_t *output);
+
+/* RESIZE_BILINEAR: reference_ops::ResizeBilinearInteger, in 10 fractional bits. */
+typedef struct {
+    nn_shape4 input;
+    nn_shape4 output;
+    int32_t height_scale, width_scale; /* input / output size (or size - 1 for align_corners), Q10 */
+    int32_t half_pixel_centers;
+} nn_resize_bilinear_params;
+
+void nn_resize_bilinear_s8(const nn_resize_bilinear_params *p, const int8_t *input, int8_t *output);
+
+/* SPACE_TO_BATCH_ND: the input, padded, cut into block_h x block_w interleaved tiles; output
+ * batch (sy * block_w + sx) * input.n + b holds the tile at offset (sy, sx) of input batch b.
+ * A 3-D [n, h, c] tensor is [n, h, 1, c] with block_w 1. */
+typedef struct {
+    nn_shape4 input;
+    nn_shape4 output;
+    int32_t block_h, block_w;
+    int32_t pad_top, pad_left;
+    int32_t pad_value;
+} nn_space_to_batch_params;
+
+void nn_space_to_batch_s8(const nn_space_to_batch_params *p, const int8_t *input, int8_t *output);
+
+/* BATCH_TO_SPACE_ND: the inverse, tiles interleaved back into space, then cropped. */
+typedef struct {
+    nn_shape4 input;
+    nn_shape4 output;
+    int32_t block_h, block_w;
+    int32_t crop_top, crop_left;
+} nn_batch_to_space_params;
+
+void nn_batch_to_space_s8(const nn_batch_to_space_params *p, const int8_t *input, int8_t *output);
 
 /* ---- Element-wise operators: ADD, SUB, MUL; activations; QUANTIZE, DEQUANTIZE ---- */
 
@@ -231,6 +298,8 @@ void nn_depthwise_conv2d_s16(const nn_conv_params *p, const int16_t *input,
                              const int8_t *filter, const int64_t *bias, int16_t *output);
 void nn_fully_connected_s16(const nn_fc_params *p, const int16_t *input, const int8_t *filter,
                             const int64_t *bias, int16_t *output);
+void nn_transpose_conv_s16(const nn_transpose_conv_params *p, const int16_t *input,
+                           const int8_t *filter, const int64_t *bias, int16_t *output);
 
 void nn_avg_pool_s16(const nn_pool_params *p, const int16_t *input, int16_t *output);
 void nn_max_pool_s16(const nn_pool_params *p, const int16_t *input, int16_t *output);
@@ -242,6 +311,7 @@ void nn_mul_s16(const nn_mul_params *p, const int16_t *input1, const int16_t *in
 void nn_mean_s16(const nn_mean_params *p, const int16_t *input, int16_t *output);
 void nn_pad_s16(const nn_pad_params *p, const int16_t *input, int16_t *output);
 void nn_gather_s16(const nn_view *input_view, const int16_t *input, int16_t *output);
+void nn_resize_nearest_s16(const nn_resize_nearest_params *p, const int16_t *input, int16_t *output);
 
 /* LOGISTIC and TANH, int16 (output scale 2^-15): the input times input_multiplier, rounded
  * right by input_right_shift (TFLite's input_left_shift), indexes a sigmoid table. */

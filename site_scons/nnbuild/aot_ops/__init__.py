@@ -7,10 +7,12 @@ at build time. One module per operator family; LOWERINGS maps every supported
 TFLite operator name to its lowering.
 """
 
-from nnbuild.aot_ops import activations, conv, elementwise, fully_connected, pooling, reshape, softmax, tensor_ops
+from nnbuild.aot_ops import (activations, conv, elementwise, fully_connected, pooling, reshape, resize, softmax,
+                             space_batch, tensor_ops)
 from nnbuild.aot_ops.common import LoweredOp, Unsupported  # noqa: F401  (the package's API)
 from nnbuild.aot_ops.reshape import ALIAS_OPS  # noqa: F401
 
 LOWERINGS = {}
-for _family in (activations, conv, elementwise, fully_connected, pooling, reshape, softmax, tensor_ops):
+for _family in (activations, conv, elementwise, fully_connected, pooling, reshape, resize, softmax, space_batch,
+                tensor_ops):
     LOWERINGS.update(_family.LOWERINGS)

@@ -1,9 +1,12 @@
-"""CONV_2D and DEPTHWISE_CONV_2D: integer_ops::ConvPerChannel / DepthwiseConvPerChannel,
-int8 or 16x8 (int16 activations, int8 weights, int64 bias accumulated in int64)."""
+"""CONV_2D, DEPTHWISE_CONV_2D and TRANSPOSE_CONV: integer_ops::ConvPerChannel /
+DepthwiseConvPerChannel / TransposeConv, int8 or 16x8 (int16 activations, int8 weights, int64
+bias accumulated in int64)."""
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, Unsupported, c_const_array, call_with_params, check_int64_requantization,
-                                    fused_activation_range, quant, require_zero_point_0, shape4, weighted_operands)
+from nnbuild.aot_ops.common import (SUFFIX, LoweredOp, Unsupported, activation_dtype, c_const_array, c_struct,
+                                    call_with_params, check_int64_requantization, fused_activation_range,
+                                    kernel_call, optional_input, quant, require_int8, require_zero_point_0, shape4,
+                                    weighted_operands)
 
 
 def _lower_conv(graph, op, names, depthwise):
@@ -46,4 +49,61 @@ def lower_depthwise_conv_2d(graph, op, names):
     return _lower_conv(graph, op, names, depthwise=True)
 
 
-LOWERINGS = {"CONV_2D": lower_conv_2d, "DEPTHWISE_CONV_2D": lower_depthwise_conv_2d}
+def _transpose_conv_bias(op, names, b, dtype):
+    """The C expression of TRANSPOSE_CONV's bias and the declarations it needs. TFLite Micro reads
+    an int32 bias for int8 and an int64 one for 16x8; a 16x8 model's int16 bias it widens to int64
+    at run time, here at build time."""
+    if b is None:
+        return "NULL", []
+    if dtype == "int16" and b.dtype == "int16":
+        name = f"{names.op_prefix(op)}_bias"
+        return name, [c_const_array("int64_t", name, [int(v) for v in b.data.reshape(-1)])]
+    expected = "int32" if dtype == "int8" else "int64"
+    if b.dtype != expected:
+        raise Unsupported(f"bias '{b.name}' of type {b.dtype} ({expected} expected)")
+    return names.tensor(b), []
+
+
+def lower_transpose_conv(graph, op, names):
+    # Inputs: the output shape (TFLite Micro takes the output tensor's instead), filter, input, bias.
+    w, x, y = graph.tensors[op.inputs[1]], graph.tensors[op.inputs[2]], graph.tensors[op.outputs[0]]
+    b = optional_input(graph, op, 3)
+    dtype = activation_dtype(graph, op, [x.index, y.index])
+    require_int8(graph, op, [w.index])
+    if dtype == "int16":
+        require_zero_point_0([x, y], "TFLite's int16 TRANSPOSE_CONV ignores zero points")
+    if not len(x.shape) == len(w.shape) == len(y.shape) == 4:
+        raise Unsupported(f"input of rank {len(x.shape)} (NHWC expected)")
+    out_c, fh, fw, in_c = w.shape
+    if (x.shape[0], x.shape[3], out_c) != (y.shape[0], in_c, y.shape[3]):
+        raise Unsupported(f"filter of shape {list(w.shape)} between input {list(x.shape)} and output {list(y.shape)}")
+    if w.scale.size not in (1, out_c) or (w.scale.size > 1 and w.shape[w.quantized_dimension] != out_c):
+        raise Unsupported(f"filter '{w.name}' with {w.scale.size} scales for {out_c} output channels")
+    stride_h, stride_w = op.option("strideH", 1), op.option("strideW", 1)
+    # The padding is that of the convolution this one transposes, from the output to the input.
+    ih, pad_h = quant_math.same_or_valid_padding(op.option("padding"), y.shape[1], fh, stride_h, 1)
+    iw, pad_w = quant_math.same_or_valid_padding(op.option("padding"), y.shape[2], fw, stride_w, 1)
+    if (ih, iw) != tuple(x.shape[1:3]):
+        raise Unsupported(f"output shape {list(y.shape)} that its padding and strides do not take back "
+                          f"to the input shape {list(x.shape)}")
+    bias, bias_decls = _transpose_conv_bias(op, names, b, dtype)
+    in_scale, in_zp = quant(x)
+    out_scale, out_zp = quant(y)
+    mults, shifts = quant_math.per_channel_multipliers(in_scale, w.scale, out_scale, out_c)
+    if dtype == "int16":
+        check_int64_requantization(shifts)
+    act_min, act_max = fused_activation_range(op, y)
+    p = names.op_prefix(op)
+    decls = [*bias_decls, c_const_array("int32_t", f"{p}_multiplier", mults),
+             c_const_array("int32_t", f"{p}_shift", shifts),
+             c_struct("nn_transpose_conv_params", f"{p}_params", {
+                 "input": shape4(x.shape), "filter": shape4(w.shape), "output": shape4(y.shape),
+                 "stride_h": stride_h, "stride_w": stride_w, "pad_h": pad_h, "pad_w": pad_w,
+                 "input_offset": -in_zp, "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
+                 "multiplier": f"{p}_multiplier", "shift": f"{p}_shift"})]
+    return LoweredOp(decls=decls, call=kernel_call(f"nn_transpose_conv_{SUFFIX[dtype]}", f"&{p}_params",
+                                                   names.tensor(x), names.tensor(w), bias, names.tensor(y)))
+
+
+LOWERINGS = {"CONV_2D": lower_conv_2d, "DEPTHWISE_CONV_2D": lower_depthwise_conv_2d,
+             "TRANSPOSE_CONV": lower_transpose_conv}
