@@ -13,7 +13,7 @@ import numpy as np
 from nnbuild import datasets, layer_error, precision, quantize
 from nnbuild.files import write_atomically
 from nnbuild.native_output import native_output_to
-from nnbuild.progress import say
+from nnbuild.progress import Timings, say
 
 
 def quantize_step(targets, sources, settings):
@@ -28,23 +28,30 @@ def quantize_step(targets, sources, settings):
         evaluation = datasets.load_samples(settings["evaluation"], "evaluation", math.prod(shape[1:]),
                                            quantize.onnx_output_size(onnx_path))
     work_dir = os.path.join(os.path.dirname(tflite_path), "quantize")
-    conversion = quantize.Conversion(onnx_path, calibration, work_dir)
-    judge = precision.Judge(onnx_path, conversion, evaluation, settings["metric"], settings["min_sqnr_db"])
+    timings = Timings()
+    conversion = quantize.Conversion(onnx_path, calibration, work_dir, timings=timings)
+    with timings("running the float model (onnxruntime)"):
+        judge = precision.Judge(onnx_path, conversion, evaluation, settings["metric"], settings["min_sqnr_db"])
     chosen, data, info, candidates, reason = precision.choose(settings["mode"], judge, settings["tolerance"])
     report = {"model": settings["model"], "mode": chosen, "asked": settings["mode"], "reason": reason,
               "calibration": {"source": settings["calibration"], "samples": int(len(calibration))},
               "onnx_input_shape": info["onnx_input_shape"], "input_perm": info["input_perm"],
-              "ops": info.get("ops", {}),
+              "ops": info.get("ops", {}), "repairs": info["repairs"],
               "evaluation": {"data": judge.what, "float": judge.float_metrics(), **candidates}}
     # Where the accuracy goes: every quantized tensor against its float counterpart.
-    with native_output_to(os.path.join(work_dir, "layer_error.log")):
+    with timings("per-layer error"), native_output_to(os.path.join(work_dir, "layer_error.log")):
         layers = layer_error.layer_errors(conversion.float_tflite(), data,
                                           quantize.to_tflite_layout(judge.x, info))
     precision.check_not_broken(onnx_path, chosen, candidates[chosen], layers)
     report["layers"] = [{k: (v if np.isfinite(v) else str(v)) if isinstance(v, float) else v
                          for k, v in layer.items()} for layer in layers]
+    report["seconds"] = timings.seconds
     quantize.write_tflite(data, tflite_path)
     write_atomically(report_path, json.dumps(report, indent=2) + "\n")
+    if settings["calibration"][0] == "random":
+        say("calibrated on seeded random inputs (calibration=random): no data, so the ranges are a guess")
+    for repair in info["repairs"]:
+        say(f"repaired: {repair}")
     say(f"quantize={settings['mode']}: {chosen} ({reason})")
     for line in precision.format_candidates(report["evaluation"]).splitlines():
         say(line)

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .progress import Ticker
 from .quantize import _as_samples, _import_tf, dequantize, quantize_input
 
 # Enough samples for stable SQNRs (the error sums are over all their elements)
@@ -48,6 +49,7 @@ def layer_errors(float_tflite, quant_tflite, samples, limit=None, log=None):
     in_scale, in_zero_point = q_in["quantization"]
 
     signal, noise = np.zeros(len(pairs)), np.zeros(len(pairs))
+    ticker = Ticker("per-layer error: sample", len(x))
     for sample in x[:, None]:  # batch of 1, as the models were converted
         f_interp.set_tensor(f_in["index"], sample.astype(np.float32))
         q_interp.set_tensor(q_in["index"], quantize_input(sample, in_scale, in_zero_point, q_in["dtype"]))
@@ -58,6 +60,8 @@ def layer_errors(float_tflite, quant_tflite, samples, limit=None, log=None):
             got = dequantize(q_interp.get_tensor(q), *qnt.quantization[q])
             signal[row] += np.sum(want ** 2)
             noise[row] += np.sum((got - want) ** 2)
+        ticker.tick()
+    ticker.done()
 
     errors = []
     for (index, op, q, _), s, e in zip(pairs, signal, noise):

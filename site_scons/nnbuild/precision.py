@@ -62,7 +62,8 @@ class Judge:
 
     def measure(self, data, info):
         """Top-1 agreement with float, output SQNR and (if labelled) accuracy of one quantized model."""
-        _, logits = quantize.run_tflite_micro(data, quantize.to_tflite_layout(self.x, info))
+        with self.conversion.timings(f"running {info['mode']} in TFLite Micro"):
+            _, logits = quantize.run_tflite_micro(data, quantize.to_tflite_layout(self.x, info))
         logits = logits.reshape(self.float_logits.shape)
         result = {"agreement": float(np.mean(np.argmax(logits, -1) == np.argmax(self.float_logits, -1))),
                   "sqnr_db": output_sqnr_db(self.float_logits, logits)}

@@ -1,6 +1,8 @@
 """What a step tells the user while it works: indented progress lines, and its current stage."""
 
+import contextlib
 import os
+import time
 
 STAGE_FILE = "NNBUILD_STAGE_FILE"  # set by nnbuild.isolated_step for a step in a child process
 
@@ -16,3 +18,49 @@ def stage(text):
     if path:
         with open(path, "w") as f:
             f.write(text)
+
+
+class Ticker:
+    """Progress through a long loop: "<what> k of N" lines, at most one per `interval`
+    seconds, so a quick loop prints nothing and a slow one shows it is alive."""
+
+    def __init__(self, what, total, interval=15.0, step=1):
+        self.what, self.total, self.interval, self.step = what, total, interval, step
+        self.start = self.last = time.monotonic()
+        self.count, self.spoke = 0, False
+
+    def tick(self):
+        self.count = min(self.total, self.count + self.step)
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            self.last, self.spoke = now, True
+            say(f"{self.what} {self.count} of {self.total} ({now - self.start:.0f} s)")
+        stage(f"at {self.what} {self.count} of {self.total}")
+
+    def scaled(self, step):
+        """This ticker, counting `step` per tick (one process's share of several)."""
+        self.step = step
+        return self
+
+    def elapsed(self):
+        return time.monotonic() - self.start
+
+    def done(self):
+        if self.spoke:
+            say(f"{self.what} {self.total} of {self.total} ({self.elapsed():.0f} s)")
+
+
+class Timings:
+    """Seconds spent per stage of a step, for its report: `with timings("onnx2tf"): ...`."""
+
+    def __init__(self):
+        self.seconds = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name):
+        stage(name)
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.monotonic() - start, 2)

@@ -17,13 +17,14 @@ import re
 import shutil
 import subprocess
 import sys
-import warnings
 from collections import Counter
 
 import numpy as np
 
+from . import graph_repairs
 from .errors import UserError, check_interrupted
 from .native_output import native_output_to
+from .progress import Timings
 from .reference import io_quantization, reference_outputs
 
 # Why these settings: the firmware API exchanges raw integer tensors, so the
@@ -82,9 +83,10 @@ class Conversion:
     """An ONNX model converted once to a float SavedModel (the slow step, onnx2tf),
     ready to be quantized in several modes and compared."""
 
-    def __init__(self, onnx_path, calibration, work_dir, log=None):
+    def __init__(self, onnx_path, calibration, work_dir, log=None, timings=None):
         self.onnx_path, self.work_dir = onnx_path, work_dir
         self.log = log or (lambda line: None)
+        self.timings = timings or Timings()
         self.spec = onnx_input_spec(onnx_path)
         if self.spec["dtype"] != "float32":
             raise UserError(
@@ -95,8 +97,10 @@ class Conversion:
             raise UserError(f"calibration data for {onnx_path} contains NaN or infinite "
                             "values; quantization ranges would be meaningless. Clean the data.")
         os.makedirs(work_dir, exist_ok=True)
-        self.saved_model = _run_onnx2tf(onnx_path, self.spec, work_dir, self.log)
-        with native_output_to(os.path.join(work_dir, "tflite_converter.log")):
+        with self.timings("converting to TensorFlow (onnx2tf)"):
+            self.saved_model = _run_onnx2tf(onnx_path, self.spec, work_dir, self.log)
+        with self.timings("loading TensorFlow and checking the conversion"), \
+                native_output_to(os.path.join(work_dir, "tflite_converter.log")):
             self.tf = _import_tf()
             self.perm, self.check_diff = _input_perm(self.tf, self.saved_model, onnx_path, self.spec, cal[:1])
         self.calibration = cal.transpose(self.perm)
@@ -106,9 +110,11 @@ class Conversion:
         if mode not in MODES:
             raise UserError(f"quantization mode '{mode}' is unknown; use one of: {', '.join(MODES)}.")
         self.log(f"quantize {os.path.basename(self.onnx_path)}: {mode}, {len(self.calibration)} calibration samples")
-        with native_output_to(os.path.join(self.work_dir, "tflite_converter.log")):
-            data = _convert(self.tf, self.saved_model, self.calibration, mode, self.onnx_path)
+        with self.timings(f"quantizing to {mode}"), \
+                native_output_to(os.path.join(self.work_dir, "tflite_converter.log")):
+            data, repairs = _convert(self.tf, self.saved_model, self.calibration, mode, self.onnx_path)
         info = _summary(data)
+        info["repairs"] = repairs
         _check_integer_boundary(info, MODES[mode][1], self.onnx_path)
         info.update(mode=mode, onnx_path=str(self.onnx_path), input_name=self.spec["name"],
                     onnx_input_shape=self.spec["shape"], input_perm=self.perm,
@@ -336,56 +342,10 @@ def _input_perm(tf, saved_model, onnx_path, spec, sample):
     return best[0], best[1]
 
 
-def _exact_ranges(tf, calibrated, cal):
-    """Replace the calibrator's min/max with each tensor's true range over cal.
-
-    TF's calibrator logs every op's inputs a second time *after* the op ran
-    (for LSTM state). When the TFLite memory planner lets an elementwise op
-    (MUL, ADD, LOGISTIC, ...) write its output over an input that has no other
-    consumer, that input's range absorbs the output's values
-    (tensorflow/tensorflow#127842). In a Conv->SiLU->BatchNorm chain the SiLU
-    product x*sigmoid(x) (range ~2) then gets the BatchNorm multiply's range
-    (~24), i.e. 12x too coarse a scale in int8. An interpreter that preserves
-    all tensors shares no buffers, so its tensors hold the true values.
-    """
-    import flatbuffers
-    from tensorflow.lite.python import schema_py_generated as schema
-
-    model = schema.ModelT.InitFromPackedBuf(calibrated, 0)
-    graph = model.subgraphs[0]
-    # activations the calibrator recorded: op outputs and the graph input (not e.g. LSTM intermediates)
-    produced = set(graph.inputs) | {i for op in graph.operators for i in op.outputs}
-    logged = [i for i in sorted(produced) if graph.tensors[i].quantization is not None
-              and graph.tensors[i].quantization.min is not None]
-    with warnings.catch_warnings():  # its deprecation notice; TF 2.19 is pinned
-        warnings.simplefilter("ignore")
-        interp = tf.lite.Interpreter(
-            model_content=calibrated, experimental_preserve_all_tensors=True,
-            # reference kernels: float results (hence ranges, hence .tflite bytes) do not depend on the CPU
-            experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_REF)
-    interp.allocate_tensors()
-    (inp,) = interp.get_input_details()
-    lo = dict.fromkeys(logged, np.inf)
-    hi = dict.fromkeys(logged, -np.inf)
-    for sample in cal:
-        interp.set_tensor(inp["index"], sample[None].astype(np.float32))
-        interp.invoke()
-        for i in logged:
-            v = interp.get_tensor(i)
-            lo[i], hi[i] = min(lo[i], float(v.min())), max(hi[i], float(v.max()))
-    for i in logged:
-        graph.tensors[i].quantization.min = [lo[i]]
-        graph.tensors[i].quantization.max = [hi[i]]
-    builder = flatbuffers.Builder(len(calibrated) + 4096)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
-
-
-def _convert(tf, saved_model, cal, mode, onnx_path):
-    ops_set, io_type = MODES[mode]
-
+def _calibrated(tf, saved_model, cal, ops_set, io_type):
+    """A converter for the SavedModel, full-integer `ops_set` with `io_type` boundaries,
+    calibrating on `cal` one sample per step (onnx2tf's SavedModel has a fixed batch of 1)."""
     def representative_dataset():
-        # One sample per step: onnx2tf's SavedModel has a fixed batch of 1.
         for sample in cal:
             yield [sample[None].astype(np.float32)]
 
@@ -394,19 +354,77 @@ def _convert(tf, saved_model, cal, mode, onnx_path):
     converter.representative_dataset = representative_dataset
     converter.target_spec.supported_ops = [getattr(tf.lite.OpsSet, ops_set)]
     converter.inference_input_type = converter.inference_output_type = getattr(tf, io_type)
+    return converter
+
+
+def _logged_tensors(graph):
+    """Activations the calibrator recorded: op outputs and the graph input (not e.g. LSTM
+    intermediates), with their (min, max)."""
+    produced = set(graph.inputs) | {i for op in graph.operators for i in op.outputs}
+    return {i: (graph.tensors[i].quantization.min[0], graph.tensors[i].quantization.max[0]) for i in sorted(produced)
+            if graph.tensors[i].quantization is not None and graph.tensors[i].quantization.min is not None}
+
+
+def _exact_ranges(tf, calibrated, cal, tensors):
+    """Each of `tensors`' true (min, max) over cal.
+
+    TF's calibrator logs every op's inputs a second time *after* the op ran
+    (for LSTM state). When the TFLite memory planner lets an elementwise op
+    (MUL, ADD, LOGISTIC, ...) write its output over an input that has no other
+    consumer, that input's range absorbs the output's values
+    (tensorflow/tensorflow#127842). In a Conv->SiLU->BatchNorm chain the SiLU
+    product x*sigmoid(x) (range ~2) then gets the BatchNorm multiply's range
+    (~24), i.e. 12x too coarse a scale in int8. An interpreter that preserves
+    all tensors shares no buffers, so its tensors hold the true values. Its
+    reference kernels make the float results, hence the ranges and the .tflite
+    bytes, independent of the CPU; the samples are shared among the processors
+    (min and max do not depend on the order).
+    """
+    from nnbuild import parallel_ranges
+
+    return parallel_ranges.tensor_ranges(calibrated, cal, tensors)
+
+
+def _convert(tf, saved_model, cal, mode, onnx_path):
+    """The quantized .tflite bytes and the list of graph repairs made (graph_repairs.py)."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    ops_set, io_type = MODES[mode]
+    repairs = []
     try:
-        if mode != "int8":
+        if mode == "int8":
+            # Calibrate (the calibrator's ranges are all measured again: one sample is
+            # enough to say which tensors have one), correct the ranges, then the same MLIR
+            # quantizer call converter.convert() makes (lite.py, TFLiteConverterBase._quantize).
+            from tensorflow.lite.python import convert as tfl_convert
+
+            converter = _calibrated(tf, saved_model, cal[:1], ops_set, io_type)
+            converter._experimental_calibrate_only = True
+            calibrated = converter.convert()
+            model = schema.ModelT.InitFromPackedBuf(calibrated, 0)
+            graph = model.subgraphs[0]
+            ranges = _exact_ranges(tf, calibrated, cal, list(_logged_tensors(graph)))
+            repairs += [line for _, line in graph_repairs.max_pool_padding(model, schema, ranges).values()]
+            for i, (low, high) in ranges.items():
+                graph.tensors[i].quantization.min = [low]
+                graph.tensors[i].quantization.max = [high]
+            data = tfl_convert.mlir_quantize(_pack(model, len(calibrated)), input_data_type=tf.int8,
+                                             output_data_type=tf.int8)
+        else:
             # 16x8 goes through the old quantizer (the MLIR one has no 16x8 MUL-by-constant);
             # the same range bug costs it nothing measurable (16 bits of headroom).
-            return converter.convert()
-        # int8: calibrate, correct the ranges, then the same MLIR quantizer call
-        # converter.convert() makes (lite.py, TFLiteConverterBase._quantize).
-        from tensorflow.lite.python import convert as tfl_convert
+            converter = _calibrated(tf, saved_model, cal, ops_set, io_type)
+            pads = _max_pool_pad_values(tf, saved_model, cal, ops_set, schema, repairs)
+            if pads:
+                quantize_float_model = converter._quantize
 
-        converter._experimental_calibrate_only = True
-        calibrated = _exact_ranges(tf, converter.convert(), cal)
-        return tfl_convert.mlir_quantize(calibrated, input_data_type=tf.int8,
-                                         output_data_type=tf.int8)
+                def quantize_repaired(result, *args):  # the pads' values set before it calibrates
+                    model = schema.ModelT.InitFromPackedBuf(result, 0)
+                    _set_pad_values(model, pads)
+                    return quantize_float_model(_pack(model, len(result)), *args)
+
+                converter._quantize = quantize_repaired
+            data = converter.convert()
     except Exception as e:
         lines = [l for l in str(e).splitlines() if "error" in l.lower()] or str(e).splitlines() or [type(e).__name__]
         raise UserError(
@@ -414,6 +432,37 @@ def _convert(tf, saved_model, cal, mode, onnx_path):
             f"({lines[0].strip()}). Some op has no {mode} kernel; replace it in the model, "
             f"{'try mode int16x8, ' if mode == 'int8' else ''}or give nnbuild an already "
             "quantized .tflite model.") from None
+    model = schema.ModelT.InitFromPackedBuf(data, 0)
+    after = graph_repairs.relu_0_to_1(model, schema) + graph_repairs.wide_concatenations(model, schema)
+    return (_pack(model, len(data)) if after else bytes(data)), repairs + after
+
+
+def _max_pool_pad_values(tf, saved_model, cal, ops_set, schema, repairs):
+    """{pad value tensor name: value} for the pads before max pools (graph_repairs), from a
+    calibration of the float model; {} when there are none."""
+    converter = _calibrated(tf, saved_model, cal, ops_set, "float32")  # int16 boundaries: after calibration
+    converter._experimental_calibrate_only = True
+    model = schema.ModelT.InitFromPackedBuf(converter.convert(), 0)
+    graph = model.subgraphs[0]
+    found = graph_repairs.max_pool_padding(model, schema, _logged_tensors(graph))
+    repairs += [line for _, line in found.values()]
+    return {name: value for name, (value, _) in found.items()}
+
+
+def _set_pad_values(model, pads):
+    graph = model.subgraphs[0]
+    for tensor in graph.tensors:
+        name = tensor.name.decode() if isinstance(tensor.name, bytes) else tensor.name
+        if name in pads:
+            model.buffers[tensor.buffer].data = np.frombuffer(np.float32(pads[name]).tobytes(), dtype=np.uint8)
+
+
+def _pack(model, size_hint):
+    import flatbuffers
+
+    builder = flatbuffers.Builder(size_hint + 4096)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
 
 
 def _summary(data):

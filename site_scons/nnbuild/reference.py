@@ -8,6 +8,7 @@ import numpy as np
 
 from nnbuild.errors import UserError
 from nnbuild.native_output import native_output_to
+from nnbuild.progress import Ticker
 
 
 class ReferenceRejects(UserError):
@@ -43,12 +44,14 @@ def reference_outputs(model, inputs):
     """
     interpreter = _interpreter(model)
     shape = interpreter.get_input_details(0)["shape"]
-    outputs = []
+    outputs, ticker = [], Ticker("TFLite Micro: vector", len(inputs))
     for x in inputs:
         interpreter.reset()  # vectors are independent, even for stateful models
         interpreter.set_input(np.asarray(x).reshape(shape), 0)
         interpreter.invoke()
         outputs.append(interpreter.get_output(0).copy())
+        ticker.tick()
+    ticker.done()
     return np.stack(outputs)
 
 
