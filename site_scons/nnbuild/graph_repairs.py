@@ -108,17 +108,15 @@ def wide_concatenations(model, schema, limit=MAX_CONCATENATION_INPUTS):
         output = g.graph.tensors[op.outputs[0]]
         rank = len(output.shape)
         count = len(inputs)
-        while len(inputs) > limit:
+        while len(inputs) > limit:  # the fewest partial concatenations, of consecutive inputs
+            partials = -(-(len(inputs) - limit) // (limit - 1))
             grouped = []
-            for start in range(0, len(inputs), limit):
+            for start in range(0, partials * limit, limit):
                 group = inputs[start:start + limit]
-                if len(group) == 1:
-                    grouped.append(group[0])
-                    continue
                 part = _concatenation_tensor(g, group, output, axis % rank)
                 operators.append(_concatenation_op(g, op, group, part))
                 grouped.append(part)
-            inputs = grouped
+            inputs = grouped + inputs[partials * limit:]
         op.inputs = np.array(inputs, dtype=np.int32)
         operators.append(op)
         done.append(f"CONCATENATION '{g.name(op.outputs[0])}' of {count} inputs -> a tree of at most {limit}")

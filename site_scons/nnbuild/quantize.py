@@ -266,15 +266,17 @@ def _run_onnx2tf(onnx_path, spec, work_dir, log):
                 np.save(f, np.random.default_rng(0).random((20, 128, 128, 3), np.float32))
             os.replace(f"{images}.tmp", images)
     log_path = os.path.join(work_dir, "onnx2tf.log")
-    cmd = [sys.executable, "-m", "onnx2tf", "-i", os.path.basename(model_copy),
+    cmd = [sys.executable, "-m", "nnbuild.onnx2tf_saved_model", "-i", os.path.basename(model_copy),
            "-o", os.path.basename(saved_model)]
     if spec["dynamic_batch"]:
         cmd += ["-b", "1"]
     log(f"onnx2tf {os.path.basename(onnx_path)} -> {saved_model}")
     with open(log_path, "w") as out:
         # cwd=work_dir keeps any stray file onnx2tf writes out of the caller's directory.
-        rc = subprocess.run(cmd, cwd=work_dir, stdout=out, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, env={**os.environ, **_TF_ENV}).returncode
+        site_scons = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # for nnbuild.onnx2tf_saved_model
+        python_path = os.pathsep.join(p for p in (site_scons, os.environ.get("PYTHONPATH")) if p)
+        rc = subprocess.run(cmd, cwd=work_dir, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                            env={**os.environ, **_TF_ENV, "PYTHONPATH": python_path}).returncode
     check_interrupted(rc, f"onnx2tf on {onnx_path}")
     if rc != 0 or not os.path.isfile(os.path.join(saved_model, "saved_model.pb")):
         with open(log_path, errors="replace") as f:
