@@ -13,7 +13,8 @@ import math
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import Unsupported, c_const_array, call_with_params, quant, require_zero_point_0
+from nnbuild.aot_ops.common import (INT8, Lowering, Unsupported, c_const_array, call_with_params, quant,
+                                    require_zero_point_0)
 from nnbuild.quant_math import multiply_by_quantized_multiplier, rounding_divide_by_pot, wrap
 
 F32 = np.float32
@@ -218,8 +219,12 @@ def lower_dequantize(graph, op, names):
     return call_with_params(op, names, "nn_dequantize_s8_f32", "nn_float_quant_params", fields, [x, y])
 
 
+QUANTIZE_CONVERSIONS = ("float32 to int8", "int8 to int8", "int8 to int16", "int16 to int8")
+
 LOWERINGS = {
-    "LOGISTIC": lower_logistic, "TANH": lower_tanh, "HARD_SWISH": lower_hard_swish,
-    "RELU": lower_relu, "RELU6": lower_relu6, "LEAKY_RELU": lower_leaky_relu,
-    "QUANTIZE": lower_quantize, "DEQUANTIZE": lower_dequantize,
+    "LOGISTIC": Lowering(lower_logistic), "TANH": Lowering(lower_tanh), "HARD_SWISH": Lowering(lower_hard_swish, INT8),
+    "RELU": Lowering(lower_relu, INT8), "RELU6": Lowering(lower_relu6, INT8),
+    "LEAKY_RELU": Lowering(lower_leaky_relu, INT8),
+    "QUANTIZE": Lowering(lower_quantize, QUANTIZE_CONVERSIONS, converts=True),
+    "DEQUANTIZE": Lowering(lower_dequantize, ("int8 to float32",), converts=True),
 }

@@ -1,6 +1,8 @@
-"""What every operator lowering shares: the result type and small C-emitting helpers."""
+"""What every operator lowering shares: the result type, the declaration of what each lowering
+supports, and small C-emitting helpers."""
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from nnbuild import quant_math
 
@@ -13,6 +15,38 @@ class LoweredOp:
 
 class Unsupported(Exception):
     """The operator, or this use of it, has no aot kernel; the message says what is missing."""
+
+
+BOTH = ("int8", "int16")  # int8 and 16x8 (int16 activations) kernels
+INT8 = ("int8",)          # TFLite Micro has no int16 kernel for the operator either
+
+
+@dataclass(frozen=True)
+class Lowering:
+    """A lowering and the tensor types its kernels take: the one place that says which.
+
+    `types` lists the types of the op's data input (input `data_input`), or, for an op that
+    converts (`converts`), "<input type> to <output type>" pairs. Code generation checks them
+    before lowering, and says them when a model's types are not among them."""
+    lower: Callable
+    types: tuple = BOTH
+    data_input: int = 0
+    converts: bool = False
+
+    def __call__(self, graph, op, names):
+        return self.lower(graph, op, names)
+
+    def signature(self, graph, op):
+        """What `types` lists, for this op: its data type, or its conversion."""
+        x = graph.tensors[op.inputs[self.data_input]]
+        return f"{x.dtype} to {graph.tensors[op.outputs[0]].dtype}" if self.converts else x.dtype
+
+    def supported(self, opcode):
+        """A sentence saying which types the aot runtime runs the operator on."""
+        listed = ", ".join(self.types[:-1]) + (" and " if len(self.types) > 1 else "") + self.types[-1]
+        if self.converts:
+            return f"{opcode} is supported from {listed}"
+        return f"{opcode} is supported for {listed} activations"
 
 
 def shape4(shape):

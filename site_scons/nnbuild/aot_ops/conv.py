@@ -2,8 +2,9 @@
 int8 or 16x8 (int16 activations, int8 weights, int64 bias accumulated in int64)."""
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, Unsupported, c_const_array, call_with_params, check_int64_requantization,
-                                    fused_activation_range, quant, require_zero_point_0, shape4, weighted_operands)
+from nnbuild.aot_ops.common import (SUFFIX, Lowering, Unsupported, c_const_array, call_with_params,
+                                    check_int64_requantization, fused_activation_range, quant, require_zero_point_0,
+                                    shape4, weighted_operands)
 
 
 def _lower_conv(graph, op, names, depthwise):
@@ -46,4 +47,4 @@ def lower_depthwise_conv_2d(graph, op, names):
     return _lower_conv(graph, op, names, depthwise=True)
 
 
-LOWERINGS = {"CONV_2D": lower_conv_2d, "DEPTHWISE_CONV_2D": lower_depthwise_conv_2d}
+LOWERINGS = {"CONV_2D": Lowering(lower_conv_2d), "DEPTHWISE_CONV_2D": Lowering(lower_depthwise_conv_2d)}

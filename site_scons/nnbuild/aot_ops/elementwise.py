@@ -7,7 +7,7 @@ int16 Add of TFLite; int16 MUL is int8's MUL on symmetric tensors."""
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, Unsupported, activation_dtype, c_array, call_with_params,
+from nnbuild.aot_ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, c_array, call_with_params,
                                     fused_activation_range, quant, require_zero_point_0)
 
 LOOPS = 4  # NN_BROADCAST_LOOPS
@@ -114,4 +114,4 @@ def lower_mul(graph, op, names):
     }, [x1, x2, y])
 
 
-LOWERINGS = {"ADD": lower_add, "SUB": lower_sub, "MUL": lower_mul}
+LOWERINGS = {"ADD": Lowering(lower_add), "SUB": Lowering(lower_sub), "MUL": Lowering(lower_mul)}

@@ -4,8 +4,8 @@
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, Unsupported, c_const_array, call_with_params, check_int64_requantization,
-                                    fused_activation_range, quant, weighted_operands)
+from nnbuild.aot_ops.common import (SUFFIX, Lowering, Unsupported, c_const_array, call_with_params,
+                                    check_int64_requantization, fused_activation_range, quant, weighted_operands)
 
 
 def lower_fully_connected(graph, op, names):
@@ -36,4 +36,4 @@ def lower_fully_connected(graph, op, names):
     }, [x, w, b, y], arrays)
 
 
-LOWERINGS = {"FULLY_CONNECTED": lower_fully_connected}
+LOWERINGS = {"FULLY_CONNECTED": Lowering(lower_fully_connected)}

@@ -4,7 +4,7 @@ and reference_ops::SoftmaxInt16, int16 in and out (tables of exp and 1 / (1 + x)
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (Unsupported, c_const_array, call_with_params, quant, require_int8,
+from nnbuild.aot_ops.common import (Lowering, Unsupported, c_const_array, call_with_params, quant, require_int8,
                                     require_zero_point_0)
 
 
@@ -60,4 +60,4 @@ def lower_softmax(graph, op, names):
     }, [x, y])
 
 
-LOWERINGS = {"SOFTMAX": lower_softmax}
+LOWERINGS = {"SOFTMAX": Lowering(lower_softmax)}

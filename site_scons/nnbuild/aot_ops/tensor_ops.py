@@ -9,8 +9,9 @@ into strided views (nn_view) that the kernels walk.
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, LoweredOp, Unsupported, activation_dtype, c_array, c_const_array,
-                                    c_struct, call_with_params, kernel_call, optional_input, quant, require_int8)
+from nnbuild.aot_ops.common import (INT8, SUFFIX, Lowering, LoweredOp, Unsupported, activation_dtype, c_array,
+                                    c_const_array, c_struct, call_with_params, kernel_call, optional_input, quant,
+                                    require_int8)
 
 MAX_DIMS = 5  # NN_MAX_DIMS; TFLM's PAD, STRIDED_SLICE and TRANSPOSE stop at 5-D (or 4-D) too
 
@@ -235,10 +236,10 @@ def lower_mean(graph, op, names):
 
 
 LOWERINGS = {
-    "CONCATENATION": lower_concatenation,
-    "MEAN": lower_mean,
-    "PAD": _lower_pad,
-    "PADV2": _lower_pad,
-    "STRIDED_SLICE": lower_strided_slice,
-    "TRANSPOSE": lower_transpose,
+    "CONCATENATION": Lowering(lower_concatenation, INT8),
+    "MEAN": Lowering(lower_mean),
+    "PAD": Lowering(_lower_pad),
+    "PADV2": Lowering(_lower_pad),
+    "STRIDED_SLICE": Lowering(lower_strided_slice, INT8),
+    "TRANSPOSE": Lowering(lower_transpose),
 }
