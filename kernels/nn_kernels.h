@@ -211,9 +211,14 @@ typedef struct {
 
 void nn_quantize_s8(const nn_quantize_params *p, const int8_t *input, int8_t *output);
 void nn_quantize_s8_s16(const nn_quantize_params *p, const int8_t *input, int16_t *output);
+void nn_quantize_s8_s32(const nn_quantize_params *p, const int8_t *input, int32_t *output);
 void nn_quantize_s16_s8(const nn_quantize_params *p, const int16_t *input, int8_t *output);
+void nn_quantize_s16(const nn_quantize_params *p, const int16_t *input, int16_t *output);
+void nn_quantize_s16_s32(const nn_quantize_params *p, const int16_t *input, int32_t *output);
+void nn_quantize_s32_s8(const nn_quantize_params *p, const int32_t *input, int8_t *output);
+void nn_quantize_s32_s16(const nn_quantize_params *p, const int32_t *input, int16_t *output);
 
-/* QUANTIZE from float32 and DEQUANTIZE to float32, with the int8 side's scale and zero point. */
+/* QUANTIZE from float32 and DEQUANTIZE to float32, with the integer side's scale and zero point. */
 typedef struct {
     int32_t size;
     float scale;
@@ -221,7 +226,9 @@ typedef struct {
 } nn_float_quant_params;
 
 void nn_quantize_f32_s8(const nn_float_quant_params *p, const float *input, int8_t *output);
+void nn_quantize_f32_s16(const nn_float_quant_params *p, const float *input, int16_t *output);
 void nn_dequantize_s8_f32(const nn_float_quant_params *p, const int8_t *input, float *output);
+void nn_dequantize_s16_f32(const nn_float_quant_params *p, const int16_t *input, float *output);
 
 /* ---- 16x8: int16 activations, int8 weights, int64 bias; the int8 kernels' parameters ---- */
 

@@ -284,6 +284,32 @@ def test_transpose_and_reshape(tmp_path_factory, shape, data):
     _check(tmp_path_factory, ops, tensors, "transpose16")
 
 
+SHAPE = st.lists(st.integers(1, 8), min_size=0, max_size=4).map(tuple).filter(lambda s: np.prod(s) <= 256)
+
+
+@_cases(3)
+@given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, mid_scale=st.floats(1e-5, 1.0), mid_zp=st.integers(-10**6, 10**6),
+       out_scale=SCALE, out_zp=ZERO_POINT)
+def test_quantize(tmp_path_factory, shape, scale, zp, mid_scale, mid_zp, out_scale, out_zp):
+    """int16 -> int32 -> int16 -> int16: three requantizations."""
+    tensors = [T(shape, dtype="int16", scale=scale, zero_point=zp),
+               T(shape, dtype="int32", scale=mid_scale, zero_point=mid_zp),
+               T(shape, dtype="int16", scale=scale * 2, zero_point=-zp),
+               T(shape, dtype="int16", scale=out_scale, zero_point=out_zp)]
+    ops = [("QUANTIZE", None, None, [0], [1]), ("QUANTIZE", None, None, [1], [2]), ("QUANTIZE", None, None, [2], [3])]
+    _check(tmp_path_factory, ops, tensors, "quantize16")
+
+
+@_cases(2)
+@given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT)
+def test_dequantize_quantize_float(tmp_path_factory, shape, scale, zp, out_scale, out_zp):
+    """int16 -> DEQUANTIZE -> float32 -> QUANTIZE -> int16."""
+    tensors = [T(shape, dtype="int16", scale=scale, zero_point=zp), T(shape, dtype="float32"),
+               T(shape, dtype="int16", scale=out_scale, zero_point=out_zp)]
+    ops = [("DEQUANTIZE", None, None, [0], [1]), ("QUANTIZE", None, None, [1], [2])]
+    _check(tmp_path_factory, ops, tensors, "dequantize16")
+
+
 def _conv_with(input_zp=0, bias_dtype="int64"):
     rng = np.random.default_rng(0)
     tensors = [T((1, 4, 4, 2), dtype="int16", scale=0.001, zero_point=input_zp),

@@ -171,6 +171,18 @@ def test_quantize_int8_int16(tmp_path_factory, shape, scale, zp, mid_scale, mid_
 
 
 @_cases(2)
+@given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, mid_scale=st.floats(1e-4, 1.0),
+       mid_zp=st.integers(-10**6, 10**6), out_scale=SCALE, out_zp=ZERO_POINT)
+def test_quantize_int8_int32(tmp_path_factory, shape, scale, zp, mid_scale, mid_zp, out_scale, out_zp):
+    """int8 -> int32 -> int8."""
+    tensors = [T(shape, scale=scale, zero_point=zp), T(shape, dtype="int32", scale=mid_scale, zero_point=mid_zp),
+               T(shape, scale=out_scale, zero_point=out_zp)]
+    ops = [("QUANTIZE", None, None, [0], [1]), ("QUANTIZE", None, None, [1], [2])]
+    model = build_model(ops, tensors, [0], [2])
+    assert_bit_exact(model, str(tmp_path_factory.mktemp("quantize32")), vectors=_vectors(shape))
+
+
+@_cases(2)
 @given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT)
 def test_dequantize_quantize_float(tmp_path_factory, shape, scale, zp, out_scale, out_zp):
     """int8 -> DEQUANTIZE -> float32 -> QUANTIZE -> int8: both float conversions."""

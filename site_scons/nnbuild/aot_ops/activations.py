@@ -1,4 +1,4 @@
-"""Activations, QUANTIZE and DEQUANTIZE, as TFLite Micro's reference kernels compute them.
+"""Activations, as TFLite Micro's reference kernels compute them.
 
 RELU, RELU6 and LEAKY_RELU get small kernels. LOGISTIC, TANH and HARD_SWISH map
 each of the 256 int8 inputs through a chain of fixed-point steps that depends
@@ -189,42 +189,8 @@ def lower_leaky_relu(graph, op, names):
     return call_with_params(op, names, "nn_leaky_relu_s8", "nn_leaky_relu_params", fields, [x, y])
 
 
-# ---- QUANTIZE and DEQUANTIZE -------------------------------------------------------
-
-_REQUANTIZE_KERNELS = {("int8", "int8"): "nn_quantize_s8", ("int8", "int16"): "nn_quantize_s8_s16",
-                       ("int16", "int8"): "nn_quantize_s16_s8"}
-
-
-def lower_quantize(graph, op, names):
-    x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-    out_scale, out_zp = quant(y)
-    if (x.dtype, y.dtype) == ("float32", "int8"):
-        fields = {"size": _size(x), "scale": "%.9ef" % out_scale, "zero_point": out_zp}
-        return call_with_params(op, names, "nn_quantize_f32_s8", "nn_float_quant_params", fields, [x, y])
-    kernel = _REQUANTIZE_KERNELS.get((x.dtype, y.dtype))
-    if kernel is None:
-        raise Unsupported(f"a quantization from {x.dtype} to {y.dtype} (the aot kernels requantize "
-                          "int8 to int8, int8 to int16 and int16 to int8, and quantize float32 to int8)")
-    in_scale, in_zp = quant(x)
-    multiplier, shift = quant_math.quantize_multiplier(in_scale / out_scale)  # in double
-    fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
-              "multiplier": multiplier, "shift": shift}
-    return call_with_params(op, names, kernel, "nn_quantize_params", fields, [x, y])
-
-
-def lower_dequantize(graph, op, names):
-    x, y = _unary(graph, op, ("int8", "float32"))
-    scale, zero_point = quant(x)
-    fields = {"size": _size(x), "scale": "%.9ef" % scale, "zero_point": zero_point}
-    return call_with_params(op, names, "nn_dequantize_s8_f32", "nn_float_quant_params", fields, [x, y])
-
-
-QUANTIZE_CONVERSIONS = ("float32 to int8", "int8 to int8", "int8 to int16", "int16 to int8")
-
 LOWERINGS = {
     "LOGISTIC": Lowering(lower_logistic), "TANH": Lowering(lower_tanh), "HARD_SWISH": Lowering(lower_hard_swish, INT8),
     "RELU": Lowering(lower_relu, INT8), "RELU6": Lowering(lower_relu6, INT8),
     "LEAKY_RELU": Lowering(lower_leaky_relu, INT8),
-    "QUANTIZE": Lowering(lower_quantize, QUANTIZE_CONVERSIONS, converts=True),
-    "DEQUANTIZE": Lowering(lower_dequantize, ("int8 to float32",), converts=True),
 }
