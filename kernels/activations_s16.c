@@ -1,5 +1,6 @@
 /*
- * LOGISTIC and TANH, int16: reference_integer_ops::Logistic / Tanh, TFLite's 16x8 path.
+ * Activations, int16: RELU, RELU6 and LEAKY_RELU (activations_impl.h), and LOGISTIC and
+ * TANH: reference_integer_ops::Logistic / Tanh, TFLite's 16x8 path.
  *
  * The input is rescaled to steps of 1/(3 * 4096) (the code generator folds the input
  * scale into multiplier and shift), then sigmoid(|x|) is interpolated linearly in a
@@ -7,6 +8,15 @@
  * tanh(x) = 2 sigmoid(2x) - 1 reads the same table at twice the rate.
  */
 #include "nn_kernels.h"
+#include "nn_requantize.h"
+
+#define NN_RELU nn_relu_s16
+#define NN_RELU6 nn_relu6_s16
+#define NN_LEAKY_RELU nn_leaky_relu_s16
+#define NN_T int16_t
+#define NN_T_MIN INT16_MIN
+#define NN_T_MAX INT16_MAX
+#include "activations_impl.h"
 
 /* sigmoid(i / 24) in Q0.16 (65536 = 1), TFLite's sigmoid_table_uint16. */
 static const uint16_t sigmoid_table[256] = {
@@ -74,3 +84,4 @@ void nn_tanh_s16(const nn_sigmoid_s16_params *p, const int16_t *input, int16_t *
         output[i] = (int16_t)(y >> 8);
     }
 }
+

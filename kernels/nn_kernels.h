@@ -271,6 +271,10 @@ typedef struct {
 
 void nn_softmax_s16(const nn_softmax_s16_params *p, const int16_t *input, int16_t *output);
 
+void nn_relu_s16(const nn_relu_params *p, const int16_t *input, int16_t *output);
+void nn_relu6_s16(const nn_relu6_params *p, const int16_t *input, int16_t *output);
+void nn_leaky_relu_s16(const nn_leaky_relu_params *p, const int16_t *input, int16_t *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -287,6 +287,36 @@ def test_transpose_and_reshape(tmp_path_factory, shape, data):
 SHAPE = st.lists(st.integers(1, 8), min_size=0, max_size=4).map(tuple).filter(lambda s: np.prod(s) <= 256)
 
 
+def _unary(kind, shape, in_q, out_q, options_type=None, opts=None):
+    tensors = [T(shape, dtype="int16", scale=in_q[0], zero_point=in_q[1]),
+               T(shape, dtype="int16", scale=out_q[0], zero_point=out_q[1])]
+    return build_model([(kind, options_type, opts, [0], [1])], tensors, [0], [1])
+
+
+@_cases(3)
+@given(shape=SHAPE, scale=SCALE, out_scale=SCALE)
+def test_relu(tmp_path_factory, shape, scale, out_scale):
+    model = _unary("RELU", shape, (scale, 0), (out_scale, 0))
+    assert_bit_exact(model, str(tmp_path_factory.mktemp("relu16")), vectors=16)
+
+
+@_cases(3)
+@given(shape=SHAPE, scale=st.floats(1e-4, 0.5), zp=ZERO_POINT, out_scale=SCALE)
+def test_relu6(tmp_path_factory, shape, scale, zp, out_scale):
+    """Clamped to the input's own 0 and 6, zero point included."""
+    model = _unary("RELU6", shape, (scale, zp), (out_scale, zp))
+    assert_bit_exact(model, str(tmp_path_factory.mktemp("relu6_16")), vectors=16)
+
+
+@_cases(5)
+@given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT, alpha=st.floats(-1.5, 1.5))
+def test_leaky_relu(tmp_path_factory, shape, scale, zp, out_scale, out_zp, alpha):
+    """The ECG model's LEAKY_RELU, 16x8."""
+    model = _unary("LEAKY_RELU", shape, (scale, zp), (out_scale, out_zp), "LeakyReluOptions",
+                   options("LeakyReluOptions", alpha=alpha))
+    assert_bit_exact(model, str(tmp_path_factory.mktemp("leaky_relu16")), vectors=16)
+
+
 @_cases(3)
 @given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, mid_scale=st.floats(1e-5, 1.0), mid_zp=st.integers(-10**6, 10**6),
        out_scale=SCALE, out_zp=ZERO_POINT)

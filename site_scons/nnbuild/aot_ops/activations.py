@@ -1,11 +1,12 @@
 """Activations, as TFLite Micro's reference kernels compute them.
 
-RELU, RELU6 and LEAKY_RELU get small kernels. LOGISTIC, TANH and HARD_SWISH map
-each of the 256 int8 inputs through a chain of fixed-point steps that depends
-only on the quantization: that chain is evaluated here, step by step as TFLM's
-integer code does it (gemmlowp for LOGISTIC and TANH, reference_ops::HardSwish),
-into a 256-entry table that the kernel indexes. int16 LOGISTIC and TANH (16x8) run
-TFLite's own int16 kernels, which interpolate in a fixed sigmoid table.
+RELU, RELU6 and LEAKY_RELU get small kernels, int8 and int16. LOGISTIC, TANH and
+HARD_SWISH map each of the 256 int8 inputs through a chain of fixed-point steps
+that depends only on the quantization: that chain is evaluated here, step by step
+as TFLM's integer code does it (gemmlowp for LOGISTIC and TANH,
+reference_ops::HardSwish), into a 256-entry table that the kernel indexes. int16
+LOGISTIC and TANH (16x8) run TFLite's own int16 kernels, which interpolate in a
+fixed sigmoid table. TFLite Micro has no int16 HARD_SWISH.
 """
 
 import math
@@ -13,8 +14,8 @@ import math
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (INT8, Lowering, Unsupported, c_const_array, call_with_params, quant,
-                                    require_zero_point_0)
+from nnbuild.aot_ops.common import (INT8, SUFFIX, Lowering, Unsupported, activation_dtype, c_const_array,
+                                    call_with_params, quant, require_zero_point_0)
 from nnbuild.quant_math import multiply_by_quantized_multiplier, rounding_divide_by_pot, wrap
 
 F32 = np.float32
@@ -157,27 +158,37 @@ def lower_hard_swish(graph, op, names):
 
 # ---- piecewise linear activations -------------------------------------------------
 
+def _same_type(graph, op):
+    """Input, output and their one type, int8 or int16."""
+    x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    return x, y, activation_dtype(graph, op, [x.index, y.index])
+
+
 def lower_relu(graph, op, names):
-    x, y = _unary(graph, op)
+    x, y, dtype = _same_type(graph, op)
+    if dtype == "int16":
+        require_zero_point_0([x, y], "TFLite's int16 RELU requires 0")
     (in_scale, in_zp), (out_scale, out_zp) = quant(x), quant(y)
     # CalculateReluOpData: the scale ratio is a float division.
     multiplier, shift = quant_math.quantize_multiplier(float(F32(in_scale) / F32(out_scale)))
+    qmin, qmax = quant_math.QRANGE[dtype]
     fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
-              "multiplier": multiplier, "shift": shift, "act_min": max(-128, out_zp), "act_max": 127}
-    return call_with_params(op, names, "nn_relu_s8", "nn_relu_params", fields, [x, y])
+              "multiplier": multiplier, "shift": shift, "act_min": max(qmin, out_zp), "act_max": qmax}
+    return call_with_params(op, names, f"nn_relu_{SUFFIX[dtype]}", "nn_relu_params", fields, [x, y])
 
 
 def lower_relu6(graph, op, names):
-    x, y = _unary(graph, op)
+    x, y, dtype = _same_type(graph, op)
     in_scale, in_zp = quant(x)
     # Relu6Prepare: FloatToQuantizedType(6.0f, input scale, input zero point).
-    six = min(max(in_zp + int(quant_math.tflite_round(float(F32(6.0) / F32(in_scale)))), -128), 127)
-    return call_with_params(op, names, "nn_relu6_s8", "nn_relu6_params",
+    qmin, qmax = quant_math.QRANGE[dtype]
+    six = min(max(in_zp + int(quant_math.tflite_round(float(F32(6.0) / F32(in_scale)))), qmin), qmax)
+    return call_with_params(op, names, f"nn_relu6_{SUFFIX[dtype]}", "nn_relu6_params",
                             {"size": _size(x), "lower": in_zp, "upper": six}, [x, y])
 
 
 def lower_leaky_relu(graph, op, names):
-    x, y = _unary(graph, op)
+    x, y, dtype = _same_type(graph, op)
     (in_scale, in_zp), (out_scale, out_zp) = quant(x), quant(y)
     alpha = F32(op.option("alpha", 0.0))
     # CalculateOpDataLeakyRelu: both scale ratios in float32.
@@ -186,11 +197,11 @@ def lower_leaky_relu(graph, op, names):
     fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
               "identity_multiplier": identity_m, "identity_shift": identity_shift,
               "alpha_multiplier": abs(alpha_m), "alpha_shift": alpha_shift, "alpha_negative": int(alpha_m < 0)}
-    return call_with_params(op, names, "nn_leaky_relu_s8", "nn_leaky_relu_params", fields, [x, y])
+    return call_with_params(op, names, f"nn_leaky_relu_{SUFFIX[dtype]}", "nn_leaky_relu_params", fields, [x, y])
 
 
 LOWERINGS = {
-    "LOGISTIC": Lowering(lower_logistic), "TANH": Lowering(lower_tanh), "HARD_SWISH": Lowering(lower_hard_swish, INT8),
-    "RELU": Lowering(lower_relu, INT8), "RELU6": Lowering(lower_relu6, INT8),
-    "LEAKY_RELU": Lowering(lower_leaky_relu, INT8),
+    "LOGISTIC": Lowering(lower_logistic), "TANH": Lowering(lower_tanh),
+    "HARD_SWISH": Lowering(lower_hard_swish, INT8),
+    "RELU": Lowering(lower_relu), "RELU6": Lowering(lower_relu6), "LEAKY_RELU": Lowering(lower_leaky_relu),
 }
