@@ -89,6 +89,8 @@ typedef struct {
 } nn_softmax_params;
 
 void nn_softmax_s8(const nn_softmax_params *p, const int8_t *input, int8_t *output);
+/* SOFTMAX of int8 inputs to int16 outputs (scale 1/65536, zero point -32768). */
+void nn_softmax_s8_s16(const nn_softmax_params *p, const int8_t *input, int16_t *output);
 
 /* MEAN: the view lists the kept axes, then the reduced ones; every `count` elements
  * read in view order make one output. */
@@ -238,6 +240,11 @@ void nn_depthwise_conv2d_s16(const nn_conv_params *p, const int16_t *input,
                              const int8_t *filter, const int64_t *bias, int16_t *output);
 void nn_fully_connected_s16(const nn_fc_params *p, const int16_t *input, const int8_t *filter,
                             const int64_t *bias, int16_t *output);
+/* With an int32 bias TFLite Micro's CONV_2D and FULLY_CONNECTED accumulate in int32. */
+void nn_conv2d_s16_acc32(const nn_conv_params *p, const int16_t *input, const int8_t *filter,
+                         const int32_t *bias, int16_t *output);
+void nn_fully_connected_s16_acc32(const nn_fc_params *p, const int16_t *input, const int8_t *filter,
+                                  const int32_t *bias, int16_t *output);
 
 void nn_avg_pool_s16(const nn_pool_params *p, const int16_t *input, int16_t *output);
 void nn_max_pool_s16(const nn_pool_params *p, const int16_t *input, int16_t *output);

@@ -1,5 +1,5 @@
 /*
- * SOFTMAX, int8 in and out: reference_ops::Softmax, TFLite Micro's int8 path.
+ * SOFTMAX, int8 in, int8 or int16 out: reference_ops::Softmax, TFLite Micro's int8 path.
  *
  * exp() and 1/x are gemmlowp's fixed-point approximations (fixedpoint.h),
  * transcribed step by step: every rounding must be the same for bit-exactness.
@@ -76,11 +76,14 @@ static int32_t scaled_diff(const nn_softmax_params *p, int32_t diff)
     return nn_requantize(diff, p->input_multiplier, p->input_left_shift);
 }
 
-void nn_softmax_s8(const nn_softmax_params *p, const int8_t *input, int8_t *output)
+/* Softmax of each row into int8 (output_bits 8) or int16 (16) outputs, whose scales are
+ * 2^-output_bits and zero points the type's minimum. */
+static void softmax(const nn_softmax_params *p, const int8_t *input, void *output, int output_bits)
 {
+    const int32_t output_min = output_bits == 8 ? INT8_MIN : INT16_MIN;
+    const int32_t output_max = output_bits == 8 ? INT8_MAX : INT16_MAX;
     for (int32_t i = 0; i < p->outer; ++i) {
         const int8_t *x = input + i * p->depth;
-        int8_t *y = output + i * p->depth;
         int32_t max_in_row = INT8_MIN;
         for (int32_t c = 0; c < p->depth; ++c) {
             max_in_row = x[c] > max_in_row ? x[c] : max_in_row;
@@ -99,16 +102,32 @@ void nn_softmax_s8(const nn_softmax_params *p, const int8_t *input, int8_t *outp
         const int32_t shifted_sum_minus_one =
             (int32_t)(((uint32_t)sum_of_exps << headroom_plus_one) - (1u << 31));
         const int32_t shifted_scale = one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one);
-        /* TFLM checks exponent <= 31; beyond it (a sum of at least 512) every output is 0. */
-        const int exponent = num_bits_over_unit + 31 - 8;
+        /* TFLM checks exponent <= 31; beyond it (int8 outputs of a sum of at least 512) every
+         * output is the minimum. */
+        const int exponent = num_bits_over_unit + 31 - output_bits;
         for (int32_t c = 0; c < p->depth; ++c) {
             const int32_t diff = x[c] - max_in_row;
-            int32_t out = INT8_MIN;
+            int32_t out = output_min;
             if (diff >= p->diff_min && exponent <= 31) {
                 const int32_t exp_in_0 = exp_on_negative_values(scaled_diff(p, diff));
-                out = nn_rounding_divide_by_pot(SRDHM(shifted_scale, exp_in_0), exponent) + INT8_MIN;
+                out = nn_rounding_divide_by_pot(SRDHM(shifted_scale, exp_in_0), exponent) + output_min;
             }
-            y[c] = (int8_t)nn_clamp(out, INT8_MIN, INT8_MAX);
+            out = nn_clamp(out, output_min, output_max);
+            if (output_bits == 8) {
+                ((int8_t *)output)[i * p->depth + c] = (int8_t)out;
+            } else {
+                ((int16_t *)output)[i * p->depth + c] = (int16_t)out;
+            }
         }
     }
+}
+
+void nn_softmax_s8(const nn_softmax_params *p, const int8_t *input, int8_t *output)
+{
+    softmax(p, input, output, 8);
+}
+
+void nn_softmax_s8_s16(const nn_softmax_params *p, const int8_t *input, int16_t *output)
+{
+    softmax(p, input, output, 16);
 }

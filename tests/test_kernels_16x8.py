@@ -51,9 +51,12 @@ def _weights(rng, shape, channels, per_channel):
     return rng.integers(-127, 128, shape).astype(np.int8), scale
 
 
-def _bias(rng, n, in_scale, w_scale):
-    return T((n,), dtype="int64", data=rng.integers(-2**24, 2**24, n).astype(np.int64),
+def _bias(rng, n, in_scale, w_scale, dtype="int64"):
+    return T((n,), dtype=dtype, data=rng.integers(-2**24, 2**24, n).astype(dtype),
              scale=list(in_scale * np.atleast_1d(w_scale)))
+
+
+INT64, INT32 = 4, 2  # schema TensorType, as quantizedBiasType names them
 
 
 conv_case = st.fixed_dictionaries({
@@ -65,7 +68,9 @@ conv_case = st.fixed_dictionaries({
 })
 
 
-def _conv_model(c, depthwise):
+def _conv_model(c, depthwise, bias_dtype="int64"):
+    """bias_dtype int32: TFLM's int16 CONV_2D accumulates in int32 (an omitted bias says so
+    with quantizedBiasType)."""
     rng = np.random.default_rng(c["seed"])
     oh = _out_size(c["padding"], c["h"], c["kh"], c["sh"], c["dh"])
     ow = _out_size(c["padding"], c["w"], c["kw"], c["sw"], c["dw"])
@@ -76,7 +81,7 @@ def _conv_model(c, depthwise):
     w, w_scale = _weights(rng, wshape, cout, c["per_channel"])
     tensors = [T((1, c["h"], c["w"], c["cin"]), dtype="int16", scale=c["in_scale"]),
                T(wshape, data=w, scale=w_scale, quantized_dimension=3 if depthwise else 0),
-               _bias(rng, cout, c["in_scale"], w_scale),
+               _bias(rng, cout, c["in_scale"], w_scale, bias_dtype),
                T((1, oh, ow, cout), dtype="int16", scale=c["out_scale"])]
     common = dict(padding=c["padding"], strideH=c["sh"], strideW=c["sw"], dilationHFactor=c["dh"],
                   dilationWFactor=c["dw"], fusedActivationFunction=c["act"])
@@ -86,7 +91,8 @@ def _conv_model(c, depthwise):
         op = ("DEPTHWISE_CONV_2D", "DepthwiseConv2DOptions",
               options("DepthwiseConv2DOptions", depthMultiplier=c["multiplier"], **common), inputs, [3])
     else:
-        op = ("CONV_2D", "Conv2DOptions", options("Conv2DOptions", quantizedBiasType=4, **common), inputs, [3])
+        bias_type = INT32 if bias_dtype == "int32" else INT64
+        op = ("CONV_2D", "Conv2DOptions", options("Conv2DOptions", quantizedBiasType=bias_type, **common), inputs, [3])
     return build_model([op], tensors, [0], [3])
 
 
@@ -96,6 +102,14 @@ def test_conv_2d(tmp_path_factory, c):
     model = _conv_model(c, depthwise=False)
     if model is not None:
         assert_bit_exact(model, str(tmp_path_factory.mktemp("conv16")))
+
+
+@_cases(5)
+@given(c=conv_case)
+def test_conv_2d_int32_bias(tmp_path_factory, c):
+    model = _conv_model(c, depthwise=False, bias_dtype="int32")
+    if model is not None:
+        assert_bit_exact(model, str(tmp_path_factory.mktemp("conv16_acc32")))
 
 
 @_cases(6)
@@ -109,16 +123,18 @@ def test_depthwise_conv_2d(tmp_path_factory, c):
 @_cases(8)
 @given(batches=st.integers(1, 3), depth=st.integers(1, 40), units=st.integers(1, 12), act=ACTIVATIONS,
        in_scale=SCALE, in_zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT, per_channel=st.booleans(),
-       bias=st.booleans(), seed=st.integers(0, 2**16))
+       bias=st.booleans(), bias_dtype=st.sampled_from(["int64", "int64", "int32"]), seed=st.integers(0, 2**16))
 def test_fully_connected(tmp_path_factory, batches, depth, units, act, in_scale, in_zp, out_scale, out_zp,
-                         per_channel, bias, seed):
+                         per_channel, bias, bias_dtype, seed):
+    """An int32 bias (or quantizedBiasType int32) makes TFLM accumulate in int32."""
     rng = np.random.default_rng(seed)
     w, w_scale = _weights(rng, (units, depth), units, per_channel)
     tensors = [T((batches, depth), dtype="int16", scale=in_scale, zero_point=in_zp),
-               T((units, depth), data=w, scale=w_scale), _bias(rng, units, in_scale, w_scale),
+               T((units, depth), data=w, scale=w_scale), _bias(rng, units, in_scale, w_scale, bias_dtype),
                T((batches, units), dtype="int16", scale=out_scale, zero_point=out_zp)]
-    op = ("FULLY_CONNECTED", "FullyConnectedOptions",
-          options("FullyConnectedOptions", fusedActivationFunction=act), [0, 1, 2] if bias else [0, 1, -1], [3])
+    opts = options("FullyConnectedOptions", fusedActivationFunction=act,
+                   quantizedBiasType=INT32 if bias_dtype == "int32" else INT64)
+    op = ("FULLY_CONNECTED", "FullyConnectedOptions", opts, [0, 1, 2] if bias else [0, 1, -1], [3])
     _check(tmp_path_factory, [op], tensors, "fc16")
 
 
@@ -340,6 +356,16 @@ def test_dequantize_quantize_float(tmp_path_factory, shape, scale, zp, out_scale
     _check(tmp_path_factory, ops, tensors, "dequantize16")
 
 
+@_cases(3)
+@given(shape=st.lists(st.integers(1, 4), min_size=0, max_size=2).map(tuple), depth=st.integers(1, 300),
+       scale=st.floats(0.002, 0.9), zp=st.integers(-128, 127), beta=st.sampled_from([1.0, 0.5, 2.0]))
+def test_softmax_int8_to_int16(tmp_path_factory, shape, depth, scale, zp, beta):
+    tensors = [T(shape + (depth,), scale=scale, zero_point=zp),
+               T(shape + (depth,), dtype="int16", scale=1 / 65536, zero_point=-32768)]
+    op = ("SOFTMAX", "SoftmaxOptions", options("SoftmaxOptions", beta=beta), [0], [1])
+    _check(tmp_path_factory, [op], tensors, "softmax8_16")
+
+
 def _conv_with(input_zp=0, bias_dtype="int64"):
     rng = np.random.default_rng(0)
     tensors = [T((1, 4, 4, 2), dtype="int16", scale=0.001, zero_point=input_zp),
@@ -350,13 +376,29 @@ def _conv_with(input_zp=0, bias_dtype="int64"):
     return build_model([op], tensors, [0], [3])
 
 
+def _depthwise_with_int32_bias():
+    tensors = [T((1, 4, 4, 2), dtype="int16", scale=0.001),
+               T((1, 1, 1, 2), data=np.ones((1, 1, 1, 2), np.int8), scale=0.01),
+               T((2,), dtype="int32", data=np.zeros(2, np.int32), scale=1e-5),
+               T((1, 4, 4, 2), dtype="int16", scale=0.002)]
+    opts = options("DepthwiseConv2DOptions", padding=0, strideH=1, strideW=1, depthMultiplier=1)
+    return build_model([("DEPTHWISE_CONV_2D", "DepthwiseConv2DOptions", opts, [0, 1, 2], [3])], tensors, [0], [3])
+
+
+def _int16_op(kind, extra_inputs=(), options_type=None, opts=None):
+    tensors = [T((1, 8), dtype="int16", scale=0.001), *extra_inputs, T((1, 8), dtype="int16", scale=0.002)]
+    op = (kind, options_type, opts, list(range(len(tensors) - 1)), [len(tensors) - 1])
+    return build_model([op], tensors, [0], [len(tensors) - 1])
+
+
 @pytest.mark.parametrize("model, message", [
     (_conv_with(input_zp=5), "zero point 5"),
-    (_conv_with(bias_dtype="int32"), "int64 expected"),
-])
+    (_depthwise_with_int32_bias(), "int64 expected"),
+    (_int16_op("HARD_SWISH"), "runs on int16 tensors.*HARD_SWISH is supported for int8 activations"),
+], ids=["conv_zero_point", "depthwise_int32_bias", "hard_swish"])
 def test_unsupported_16x8_is_one_clear_error(model, message):
-    """What TFLite Micro would compute differently (an int32 accumulator) or ignore
-    (a zero point) is refused at build time, not miscompiled."""
+    """What TFLite Micro would ignore (a zero point) or read as another type (an int32 bias),
+    or has no int16 kernel for, is refused at build time, not miscompiled."""
     with pytest.raises(UserError, match=message):
         generate_aot(parse_tflite(model, "<test model>"), "m", "<test model>")
 

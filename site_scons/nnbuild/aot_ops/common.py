@@ -155,26 +155,40 @@ def optional_input(graph, op, position):
 INT32_BIAS = 2  # schema TensorType.INT32, as quantizedBiasType names it
 
 
-def check_bias(op, b, dtype):
-    """The bias type TFLite Micro's kernel reads: int32 for int8, int64 for 16x8. (Its other
-    16x8 variant, chosen by an int32 bias or quantizedBiasType, accumulates in int32.)"""
-    expected = "int32" if dtype == "int8" else "int64"
-    if b is not None and b.dtype != expected:
-        raise Unsupported(f"bias '{b.name}' of type {b.dtype} ({expected} expected)")
-    if b is None and dtype == "int16" and op.option("quantizedBiasType", 0) == INT32_BIAS:
-        raise Unsupported("an int32 quantized bias type (the aot kernels accumulate 16x8 in int64)")
+def accumulator(op, b, dtype, int32_16x8_variant):
+    """The type TFLite Micro's kernel accumulates in, and reads the bias as: int32 for int8; for
+    16x8 int64, or int32 in the kernels that have that variant (`int32_16x8_variant`), chosen
+    by an int32 bias or, without a bias, by quantizedBiasType."""
+    if dtype == "int8":
+        if b is not None and b.dtype != "int32":
+            raise Unsupported(f"bias '{b.name}' of type {b.dtype} (int32 expected)")
+        return "int32"
+    if b is not None and b.dtype not in ("int32", "int64"):
+        raise Unsupported(f"bias '{b.name}' of type {b.dtype} (int64 or int32 expected)")
+    if not int32_16x8_variant:
+        if b is not None and b.dtype != "int64":
+            raise Unsupported(f"bias '{b.name}' of type {b.dtype} (int64 expected: TFLite Micro's "
+                              f"int16 {op.opcode} reads int64 biases)")
+        return "int64"
+    wants_int32 = b.dtype == "int32" if b is not None else op.option("quantizedBiasType", 0) == INT32_BIAS
+    return "int32" if wants_int32 else "int64"
 
 
-def weighted_operands(graph, op):
+def weighted_operands(graph, op, int32_16x8_variant):
     """Input, int8 weights, optional bias (None) and output of a convolution or fully connected
-    op, and its activation type."""
+    op, its activation type and its accumulator type."""
     x, w = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
     b = optional_input(graph, op, 2)
     y = graph.tensors[op.outputs[0]]
     dtype = activation_dtype(graph, op, [x.index, y.index])
-    require_int8(graph, op, [w.index])
-    check_bias(op, b, dtype)
-    return x, w, b, y, dtype
+    if w.dtype != "int8":
+        raise Unsupported(f"weights '{w.name}' of type {w.dtype} (the aot kernels take int8 weights)")
+    return x, w, b, y, dtype, accumulator(op, b, dtype, int32_16x8_variant)
+
+
+def weighted_kernel(family, dtype, acc):
+    """nn_<family>_s8, nn_<family>_s16 (int64 accumulator) or nn_<family>_s16_acc32."""
+    return f"nn_{family}_{SUFFIX[dtype]}" + ("_acc32" if dtype == "int16" and acc == "int32" else "")
 
 
 def check_int64_requantization(shifts):
