@@ -67,7 +67,8 @@ typedef struct {
 void nn_avg_pool_s8(const nn_pool_params *p, const int8_t *input, int8_t *output);
 void nn_max_pool_s8(const nn_pool_params *p, const int8_t *input, int8_t *output);
 
-/* ---- Tensor operators: SOFTMAX, MEAN, CONCATENATION, PAD, STRIDED_SLICE, TRANSPOSE ---- */
+/* ---- Tensor operators: SOFTMAX, MEAN, CONCATENATION, PACK, SPLIT, SPLIT_V, UNPACK, GATHER,
+ *      PAD, STRIDED_SLICE, TRANSPOSE ---- */
 
 #define NN_MAX_DIMS 5
 
@@ -104,8 +105,8 @@ typedef struct {
 
 void nn_mean_s8(const nn_mean_params *p, const int8_t *input, int8_t *output);
 
-/* CONCATENATION of inputs quantized like the output: each of the `outer` output rows
- * is one row of every input in turn, copy_size[i] elements from input i. */
+/* CONCATENATION and PACK: each of the `outer` output rows is one row of every input in
+ * turn, copy_size[i] elements from input i. No requantization. */
 typedef struct {
     int32_t inputs;
     int32_t outer;
@@ -113,6 +114,28 @@ typedef struct {
 } nn_concat_params;
 
 void nn_concat_s8(const nn_concat_params *p, const int8_t *const *inputs, int8_t *output);
+
+/* SPLIT, SPLIT_V and UNPACK, the reverse: each of the `outer` input rows is cut into
+ * copy_size[i] elements for output i, in turn; a NULL output (one nothing reads) is skipped. */
+typedef struct {
+    int32_t outputs;
+    int32_t outer;
+    const int32_t *copy_size;
+} nn_split_params;
+
+void nn_split_s8(const nn_split_params *p, const int8_t *input, int8_t *const *outputs);
+
+/* GATHER: the input is [batches][outer][axis_size][inner]; for each batch and outer row, the
+ * `inner` elements at each of the batch's `indices` indices are copied out in turn. */
+typedef struct {
+    int32_t batches, outer;
+    int32_t axis_size;
+    int32_t indices;  /* indices per batch */
+    int32_t inner;
+} nn_gather_rows_params;
+
+void nn_gather_rows_s8(const nn_gather_rows_params *p, const int8_t *input, const int32_t *indices,
+                       int8_t *output);
 
 /* PAD and PADV2: the output is filled with pad_value, then the input is written, in
  * order, to the view of the output where it lands. */
@@ -256,6 +279,8 @@ void nn_mul_s16(const nn_mul_params *p, const int16_t *input1, const int16_t *in
 void nn_mean_s16(const nn_mean_params *p, const int16_t *input, int16_t *output);
 void nn_pad_s16(const nn_pad_params *p, const int16_t *input, int16_t *output);
 void nn_gather_s16(const nn_view *input_view, const int16_t *input, int16_t *output);
+void nn_concat_s16(const nn_concat_params *p, const int16_t *const *inputs, int16_t *output);
+void nn_split_s16(const nn_split_params *p, const int16_t *input, int16_t *const *outputs);
 
 /* LOGISTIC and TANH, int16 (output scale 2^-15): the input times input_multiplier, rounded
  * right by input_right_shift (TFLite's input_left_shift), indexes a sigmoid table. */

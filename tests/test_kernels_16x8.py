@@ -21,6 +21,7 @@ from nnbuild.reference import reference_outputs
 from nnbuild.tflite_model import parse_tflite
 from test_kernels import _out_size
 from test_kernels_elementwise import broadcast_shapes
+from test_kernels_tensor_ops import pack_cases, pack_model, slice_cases, split_cases, split_model
 from tflite_builder import T, build_model, options
 
 
@@ -333,6 +334,62 @@ def test_leaky_relu(tmp_path_factory, shape, scale, zp, out_scale, out_zp, alpha
     assert_bit_exact(model, str(tmp_path_factory.mktemp("leaky_relu16")), vectors=16)
 
 
+@_cases(4)
+@given(c=split_cases("int16"))
+def test_split(tmp_path_factory, c):
+    assert_bit_exact(split_model(c), str(tmp_path_factory.mktemp("split16")))
+
+
+@_cases(4)
+@given(c=pack_cases("int16"))
+def test_pack_unpack(tmp_path_factory, c):
+    assert_bit_exact(pack_model(c), str(tmp_path_factory.mktemp("pack16")))
+
+
+@_cases(3)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=4).map(tuple), axis_seed=st.integers(0, 7),
+       sizes=st.lists(st.integers(1, 3), min_size=1, max_size=3), scales=st.lists(SCALE, min_size=4, max_size=4))
+def test_concatenation(tmp_path_factory, shape, axis_seed, sizes, scales):
+    """Scales may differ (TFLM requires zero points of 0, and copies raw values)."""
+    rank = len(shape)
+    axis = axis_seed % (2 * rank) - rank
+    tensors = [T(shape, dtype="int16", scale=scales[0])]
+    rng = np.random.default_rng(axis_seed)
+    for i, size in enumerate(sizes):
+        part = shape[:axis % rank] + (size,) + shape[axis % rank + 1:]
+        tensors.append(T(part, dtype="int16", scale=scales[i + 1],
+                         data=rng.integers(-32768, 32768, part).astype(np.int16)))
+    out_shape = shape[:axis % rank] + (shape[axis % rank] + sum(sizes),) + shape[axis % rank + 1:]
+    tensors.append(T(out_shape, dtype="int16", scale=scales[-1]))
+    op = ("CONCATENATION", "ConcatenationOptions", options("ConcatenationOptions", axis=axis),
+          list(range(len(tensors) - 1)), [len(tensors) - 1])
+    _check(tmp_path_factory, [op], tensors, "concat16")
+
+
+@_cases(4)
+@given(case=slice_cases())
+def test_strided_slice(tmp_path_factory, case):
+    shape, axis_draws, (begin_mask, end_mask, shrink_mask) = case
+    begin, end, strides = (list(v) for v in zip(*axis_draws))
+    index = []
+    for d, n in enumerate(shape):
+        if shrink_mask & (1 << d):
+            if not -n <= begin[d] < n:
+                return
+            strides[d] = 1
+            index.append(begin[d])
+        else:
+            index.append(slice(None if begin_mask & (1 << d) else begin[d],
+                               None if end_mask & (1 << d) else end[d], strides[d]))
+    out_shape = np.empty(shape)[tuple(index)].shape
+    if 0 in out_shape:
+        return
+    tensors = [T(shape, dtype="int16", scale=0.001), _int32(begin), _int32(end), _int32(strides),
+               T(out_shape, dtype="int16", scale=0.001)]
+    opts = options("StridedSliceOptions", beginMask=begin_mask, endMask=end_mask, shrinkAxisMask=shrink_mask)
+    _check(tmp_path_factory, [("STRIDED_SLICE", "StridedSliceOptions", opts, [0, 1, 2, 3], [4])], tensors, "slice16")
+
+
 @_cases(3)
 @given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, mid_scale=st.floats(1e-5, 1.0), mid_zp=st.integers(-10**6, 10**6),
        out_scale=SCALE, out_zp=ZERO_POINT)
@@ -395,7 +452,10 @@ def _int16_op(kind, extra_inputs=(), options_type=None, opts=None):
     (_conv_with(input_zp=5), "zero point 5"),
     (_depthwise_with_int32_bias(), "int64 expected"),
     (_int16_op("HARD_SWISH"), "runs on int16 tensors.*HARD_SWISH is supported for int8 activations"),
-], ids=["conv_zero_point", "depthwise_int32_bias", "hard_swish"])
+    (build_model([("GATHER", "GatherOptions", options("GatherOptions", axis=1), [0, 1], [2])],
+                 [T((1, 8), dtype="int16", scale=0.001), T((2,), dtype="int32", data=np.array([1, 2], np.int32)),
+                  T((1, 2), dtype="int16", scale=0.001)], [0], [2]), "GATHER is supported for int8 activations"),
+], ids=["conv_zero_point", "depthwise_int32_bias", "hard_swish", "gather"])
 def test_unsupported_16x8_is_one_clear_error(model, message):
     """What TFLite Micro would ignore (a zero point) or read as another type (an int32 bias),
     or has no int16 kernel for, is refused at build time, not miscompiled."""

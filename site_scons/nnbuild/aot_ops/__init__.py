@@ -8,11 +8,12 @@ TFLite operator name to its Lowering, which also declares the tensor types its
 kernels take.
 """
 
-from nnbuild.aot_ops import (activations, conv, elementwise, fully_connected, pooling, quantize, reshape, softmax,
-                             tensor_ops)
+from nnbuild.aot_ops import (activations, conv, copy_ops, elementwise, fully_connected, pooling, quantize, reshape,
+                             softmax, tensor_ops)
 from nnbuild.aot_ops.common import Lowering, LoweredOp, Unsupported  # noqa: F401  (the package's API)
 from nnbuild.aot_ops.reshape import ALIAS_OPS  # noqa: F401
 
 LOWERINGS = {}
-for _family in (activations, conv, elementwise, fully_connected, pooling, quantize, reshape, softmax, tensor_ops):
+for _family in (activations, conv, copy_ops, elementwise, fully_connected, pooling, quantize, reshape, softmax,
+                tensor_ops):
     LOWERINGS.update(_family.LOWERINGS)

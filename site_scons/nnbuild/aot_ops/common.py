@@ -105,13 +105,6 @@ def call_with_params(op, names, kernel, params_type, fields, tensors, extra_decl
                      call=kernel_call(kernel, f"&{p}_params", *args))
 
 
-def require_int8(graph, op, indices):
-    for i in indices:
-        t = graph.tensors[i]
-        if t.dtype != "int8":
-            raise Unsupported(f"tensor '{t.name}' of type {t.dtype} (the aot kernels take int8)")
-
-
 SUFFIX = {"int8": "s8", "int16": "s16"}  # kernel name suffix per activation type
 
 
