@@ -150,7 +150,8 @@ void nn_pad_s8(const nn_pad_params *p, const int8_t *input, int8_t *output);
 /* TRANSPOSE and STRIDED_SLICE: the output is the input's view, read in order. */
 void nn_gather_s8(const nn_view *input_view, const int8_t *input, int8_t *output);
 
-/* ---- Element-wise operators: ADD, SUB, MUL; activations; QUANTIZE, DEQUANTIZE ---- */
+/* ---- Element-wise operators: ADD, SUB, MUL, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM, PRELU;
+ *      activations; QUANTIZE, DEQUANTIZE ---- */
 
 #define NN_BROADCAST_LOOPS 4
 
@@ -179,6 +180,27 @@ typedef struct {
 
 void nn_add_s8(const nn_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void nn_sub_s8(const nn_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* SQUARED_DIFFERENCE: both inputs rescaled as for SUB (left_shift 7 for int8, 0 for int16),
+ * the difference squared and requantized to the output; act_min/act_max are the type's range. */
+void nn_squared_difference_s8(const nn_add_params *p, const int8_t *input1, const int8_t *input2,
+                              int8_t *output);
+
+/* MAXIMUM and MINIMUM of the raw values (TFLite requantizes nothing). */
+void nn_maximum_s8(const nn_broadcast *b, const int8_t *input1, const int8_t *input2, int8_t *output);
+void nn_minimum_s8(const nn_broadcast *b, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* PRELU: the input's elements at or above its zero point rescaled to the output, the others
+ * multiplied by their alpha (int8, broadcast as input 2) and rescaled. */
+typedef struct {
+    nn_broadcast broadcast;
+    int32_t input_offset, alpha_offset;  /* -zero points */
+    int32_t output_offset;               /* output zero point */
+    int32_t identity_multiplier, identity_shift;
+    int32_t alpha_multiplier, alpha_shift;
+} nn_prelu_params;
+
+void nn_prelu_s8(const nn_prelu_params *p, const int8_t *input, const int8_t *alpha, int8_t *output);
 
 /* MUL: output = requant((in1 + input1_offset) * (in2 + input2_offset)) + output_offset. */
 typedef struct {
@@ -275,6 +297,12 @@ void nn_max_pool_s16(const nn_pool_params *p, const int16_t *input, int16_t *out
 void nn_add_s16(const nn_add_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
 void nn_sub_s16(const nn_add_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
 void nn_mul_s16(const nn_mul_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
+
+void nn_squared_difference_s16(const nn_add_params *p, const int16_t *input1, const int16_t *input2,
+                               int16_t *output);
+void nn_maximum_s16(const nn_broadcast *b, const int16_t *input1, const int16_t *input2, int16_t *output);
+void nn_minimum_s16(const nn_broadcast *b, const int16_t *input1, const int16_t *input2, int16_t *output);
+void nn_prelu_s16(const nn_prelu_params *p, const int16_t *input, const int8_t *alpha, int16_t *output);
 
 void nn_mean_s16(const nn_mean_params *p, const int16_t *input, int16_t *output);
 void nn_pad_s16(const nn_pad_params *p, const int16_t *input, int16_t *output);

@@ -20,7 +20,7 @@ from nnbuild.errors import UserError
 from nnbuild.reference import reference_outputs
 from nnbuild.tflite_model import parse_tflite
 from test_kernels import _out_size
-from test_kernels_elementwise import broadcast_shapes
+from test_kernels_elementwise import binary_model, broadcast_shapes, prelu_cases, prelu_model
 from test_kernels_tensor_ops import pack_cases, pack_model, slice_cases, split_cases, split_model
 from tflite_builder import T, build_model, options
 
@@ -335,6 +335,27 @@ def test_leaky_relu(tmp_path_factory, shape, scale, zp, out_scale, out_zp, alpha
 
 
 @_cases(4)
+@given(c=binary_case)
+def test_squared_difference(tmp_path_factory, c):
+    c = {**c, "zp1": 0, "zp2": 0, "out_zp": 0}
+    model = binary_model("SQUARED_DIFFERENCE", c, "int16")
+    assert_bit_exact(model, str(tmp_path_factory.mktemp("squared_difference16")))
+
+
+@_cases(4)
+@given(c=binary_case, kind=st.sampled_from(["MAXIMUM", "MINIMUM"]))
+def test_maximum_minimum(tmp_path_factory, c, kind):
+    assert_bit_exact(binary_model(kind, c, "int16"), str(tmp_path_factory.mktemp(kind.lower() + "16")))
+
+
+@_cases(4)
+@given(c=prelu_cases("int16", ZERO_POINT, SCALE))
+def test_prelu(tmp_path_factory, c):
+    """int16 input and output, int8 alpha."""
+    assert_bit_exact(prelu_model(c), str(tmp_path_factory.mktemp("prelu16")))
+
+
+@_cases(4)
 @given(c=split_cases("int16"))
 def test_split(tmp_path_factory, c):
     assert_bit_exact(split_model(c), str(tmp_path_factory.mktemp("split16")))
@@ -455,7 +476,11 @@ def _int16_op(kind, extra_inputs=(), options_type=None, opts=None):
     (build_model([("GATHER", "GatherOptions", options("GatherOptions", axis=1), [0, 1], [2])],
                  [T((1, 8), dtype="int16", scale=0.001), T((2,), dtype="int32", data=np.array([1, 2], np.int32)),
                   T((1, 2), dtype="int16", scale=0.001)], [0], [2]), "GATHER is supported for int8 activations"),
-], ids=["conv_zero_point", "depthwise_int32_bias", "hard_swish", "gather"])
+    (_int16_op("SQUARED_DIFFERENCE",
+               [T((1, 8), dtype="int16", scale=0.001, zero_point=5, data=np.ones((1, 8), np.int16))]), "zero point 5"),
+    (_int16_op("PRELU", [T((8,), dtype="int16", scale=0.001, data=np.ones(8, np.int16))]), "int8 alpha"),
+], ids=["conv_zero_point", "depthwise_int32_bias", "hard_swish", "gather", "squared_difference_zero_point",
+        "prelu_int16_alpha"])
 def test_unsupported_16x8_is_one_clear_error(model, message):
     """What TFLite Micro would ignore (a zero point) or read as another type (an int32 bias),
     or has no int16 kernel for, is refused at build time, not miscompiled."""

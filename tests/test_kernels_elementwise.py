@@ -4,7 +4,8 @@ As in test_kernels.py, hypothesis draws shapes (with broadcasting), scales,
 zero points and activations; each case is compiled with sanitizers and must
 match TFLM byte for byte. The tables behind LOGISTIC, TANH and HARD_SWISH are
 also checked against TFLM on all 256 inputs, for many more quantizations than
-it would be quick to compile.
+it would be quick to compile. test_kernels_16x8.py reuses the model builders
+here for int16.
 """
 
 import numpy as np
@@ -85,6 +86,65 @@ def test_sub(tmp_path_factory, c):
 @given(c=binary_case)
 def test_mul(tmp_path_factory, c):
     assert_bit_exact(_binary_model("MUL", c), str(tmp_path_factory.mktemp("mul")))
+
+
+OPTIONS = {"SQUARED_DIFFERENCE": None, "MAXIMUM": None, "MINIMUM": None}
+
+
+def binary_model(kind, c, dtype="int8", act=True):
+    """`kind` on one model input and one constant operand, in either order, of type `dtype`."""
+    shape1, shape2, out_shape = c["shapes"]
+    info = np.iinfo(dtype)
+    operands = [T(shape1, dtype=dtype, scale=c["scale1"], zero_point=c["zp1"]),
+                T(shape2, dtype=dtype, scale=c["scale2"], zero_point=c["zp2"])]
+    constant = 1 if c["input_first"] else 0
+    operands[constant].data = np.random.default_rng(c["seed"]).integers(
+        info.min, info.max + 1, operands[constant].shape).astype(dtype)
+    tensors = operands + [T(out_shape, dtype=dtype, scale=c["out_scale"], zero_point=c["out_zp"])]
+    opts = kind.capitalize() + "Options"
+    op = (kind, None, None, [0, 1], [2]) if kind in OPTIONS else \
+        (kind, opts, options(opts, fusedActivationFunction=c["act"] if act else 0), [0, 1], [2])
+    return build_model([op], tensors, [1 - constant], [2])
+
+
+@_cases(5)
+@given(c=binary_case)
+def test_squared_difference(tmp_path_factory, c):
+    assert_bit_exact(binary_model("SQUARED_DIFFERENCE", c), str(tmp_path_factory.mktemp("squared_difference")))
+
+
+@_cases(5)
+@given(c=binary_case, kind=st.sampled_from(["MAXIMUM", "MINIMUM"]))
+def test_maximum_minimum(tmp_path_factory, c, kind):
+    """Raw values compared: the operands' quantizations do not matter to TFLM, nor to us."""
+    assert_bit_exact(binary_model(kind, c), str(tmp_path_factory.mktemp(kind.lower())))
+
+
+@st.composite
+def prelu_cases(draw, dtype="int8", zero_point=ZERO_POINT, scale=SCALE):
+    """An input shape and an alpha shape that broadcasts against it (alpha per channel, per
+    position, or one), with quantizations."""
+    shape = draw(st.lists(st.integers(1, 5), min_size=1, max_size=4).map(tuple))
+    kept = shape[len(shape) - draw(st.integers(0, len(shape))):]
+    alpha_shape = tuple(d if draw(st.booleans()) else 1 for d in kept)
+    return {"shape": shape, "alpha_shape": alpha_shape, "dtype": dtype,
+            "in_q": (draw(scale), draw(zero_point)), "alpha_q": (draw(st.floats(0.001, 0.05)), draw(ZERO_POINT)),
+            "out_q": (draw(scale), draw(zero_point)), "seed": draw(st.integers(0, 2**16))}
+
+
+def prelu_model(c):
+    """PRELU with a constant int8 alpha, as converters write it."""
+    alpha = np.random.default_rng(c["seed"]).integers(-128, 128, c["alpha_shape"]).astype(np.int8)
+    tensors = [T(c["shape"], dtype=c["dtype"], scale=c["in_q"][0], zero_point=c["in_q"][1]),
+               T(c["alpha_shape"], data=alpha, scale=c["alpha_q"][0], zero_point=c["alpha_q"][1]),
+               T(c["shape"], dtype=c["dtype"], scale=c["out_q"][0], zero_point=c["out_q"][1])]
+    return build_model([("PRELU", None, None, [0, 1], [2])], tensors, [0], [2])
+
+
+@_cases(5)
+@given(c=prelu_cases())
+def test_prelu(tmp_path_factory, c):
+    assert_bit_exact(prelu_model(c), str(tmp_path_factory.mktemp("prelu")))
 
 
 @_cases(2)
