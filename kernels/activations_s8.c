@@ -1,7 +1,7 @@
 /*
- * Activations, int8: RELU, RELU6 and LEAKY_RELU (activations_impl.h), and LOGISTIC, TANH
- * and HARD_SWISH as 256-entry tables that the code generator fills by evaluating TFLite's
- * integer code path for every int8 input.
+ * Activations, int8: RELU, RELU6 and LEAKY_RELU (activations_impl.h), and LOGISTIC, TANH,
+ * HARD_SWISH and RSQRT as 256-entry tables that the code generator fills by evaluating
+ * TFLite's integer code path for every int8 input.
  */
 #include "nn_kernels.h"
 #include "nn_requantize.h"

@@ -151,7 +151,7 @@ void nn_pad_s8(const nn_pad_params *p, const int8_t *input, int8_t *output);
 void nn_gather_s8(const nn_view *input_view, const int8_t *input, int8_t *output);
 
 /* ---- Element-wise operators: ADD, SUB, MUL, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM, PRELU;
- *      activations; QUANTIZE, DEQUANTIZE ---- */
+ *      activations and RSQRT; QUANTIZE, DEQUANTIZE ---- */
 
 #define NN_BROADCAST_LOOPS 4
 
@@ -212,7 +212,7 @@ typedef struct {
 
 void nn_mul_s8(const nn_mul_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 
-/* LOGISTIC, TANH and HARD_SWISH: output = table[input + 128]. */
+/* LOGISTIC, TANH, HARD_SWISH and RSQRT: output = table[input + 128]. */
 typedef struct {
     int32_t size;
     const int8_t *table;
@@ -334,6 +334,16 @@ void nn_softmax_s16(const nn_softmax_s16_params *p, const int16_t *input, int16_
 void nn_relu_s16(const nn_relu_params *p, const int16_t *input, int16_t *output);
 void nn_relu6_s16(const nn_relu6_params *p, const int16_t *input, int16_t *output);
 void nn_leaky_relu_s16(const nn_leaky_relu_params *p, const int16_t *input, int16_t *output);
+
+/* RSQRT, int16: 1/sqrt(input - input_zero_point), computed as TFLite does, rescaled to the
+ * output (multiplier and shift of 1 / (sqrt(input scale) * output scale)). */
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, output_zero_point;
+    int32_t multiplier, shift;
+} nn_rsqrt_params;
+
+void nn_rsqrt_s16(const nn_rsqrt_params *p, const int16_t *input, int16_t *output);
 
 #ifdef __cplusplus
 }

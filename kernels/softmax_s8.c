@@ -9,19 +9,6 @@
 
 #define SRDHM nn_saturating_rounding_doubling_high_mul
 
-/* gemmlowp SaturatingRoundingMultiplyByPOT<exponent> for exponent > 0. */
-static int32_t saturating_shift_left(int32_t x, int exponent)
-{
-    const int32_t threshold = (int32_t)((1u << (31 - exponent)) - 1);
-    if (x > threshold) {
-        return INT32_MAX;
-    }
-    if (x < -threshold) {
-        return INT32_MIN;
-    }
-    return (int32_t)((uint32_t)x << exponent);
-}
-
 /* exp(a) for a in [-1/4, 0), Q0.31: Taylor expansion around -1/8. */
 static int32_t exp_on_interval_between_negative_one_quarter_and_0_excl(int32_t a)
 {
@@ -46,7 +33,7 @@ static int32_t exp_on_negative_values(int32_t a)
     const int32_t one_quarter = 1 << 24;
     const int32_t a_mod_quarter_minus_one_quarter = (a & (one_quarter - 1)) - one_quarter;
     int32_t result = exp_on_interval_between_negative_one_quarter_and_0_excl(
-        saturating_shift_left(a_mod_quarter_minus_one_quarter, 5));
+        nn_saturating_shift_left(a_mod_quarter_minus_one_quarter, 5));
     const int32_t remainder = a_mod_quarter_minus_one_quarter - a;
     for (int k = 0; k < 7; ++k) {
         if (remainder & (1 << (24 + k))) {
@@ -65,9 +52,9 @@ static int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a)
     int32_t x = 1515870810 + SRDHM(half_denominator, -1010580540); /* Q2.29: 48/17 - 32/17 d */
     for (int i = 0; i < 3; ++i) {
         const int32_t one_minus_half_denominator_times_x = (1 << 29) - SRDHM(half_denominator, x);
-        x += saturating_shift_left(SRDHM(x, one_minus_half_denominator_times_x), 2);
+        x += nn_saturating_shift_left(SRDHM(x, one_minus_half_denominator_times_x), 2);
     }
-    return saturating_shift_left(x, 1);
+    return nn_saturating_shift_left(x, 1);
 }
 
 static int32_t scaled_diff(const nn_softmax_params *p, int32_t diff)

@@ -5,6 +5,9 @@ each single-operator model is compiled with sanitizers and fed random int16
 inputs over the whole range, and must match the reference byte for byte.
 int16 LOGISTIC and TANH are checked on all 65536 inputs. Zero points are 0, as
 16x8 quantization makes them, except where TFLite's int16 kernels honour others.
+The model builders of the int8 tests are reused with int16 tensors where the
+operator is the same; an operator that TFLite Micro runs on int8 only is refused
+with one clear error.
 """
 
 import shutil
@@ -442,6 +445,19 @@ def test_softmax_int8_to_int16(tmp_path_factory, shape, depth, scale, zp, beta):
                T(shape + (depth,), dtype="int16", scale=1 / 65536, zero_point=-32768)]
     op = ("SOFTMAX", "SoftmaxOptions", options("SoftmaxOptions", beta=beta), [0], [1])
     _check(tmp_path_factory, [op], tensors, "softmax8_16")
+
+
+@_cases(4)
+@given(scale=st.floats(1e-5, 0.01), out_scale=st.floats(1e-4, 0.1))
+@example(scale=2**-10, out_scale=2**-8)
+def test_rsqrt_on_every_input(tmp_path_factory, scale, out_scale):
+    """Every valid int16 input, 0 to 32767 (TFLM fails the invoke on a negative one)."""
+    tensors = [T((1, 32768), dtype="int16", scale=scale), T((1, 32768), dtype="int16", scale=out_scale)]
+    model = build_model([("RSQRT", None, None, [0], [1])], tensors, [0], [1])
+    inputs = np.arange(0, 32768, dtype=np.int16).reshape(1, 1, 32768)
+    expected = reference_outputs(model, inputs)
+    command, _ = build_runner(model, str(tmp_path_factory.mktemp("rsqrt16")))
+    np.testing.assert_array_equal(run_runner(command, inputs, expected.shape[1:], expected.dtype), expected)
 
 
 def _conv_with(input_zp=0, bias_dtype="int64"):

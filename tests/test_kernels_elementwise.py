@@ -2,17 +2,17 @@
 
 As in test_kernels.py, hypothesis draws shapes (with broadcasting), scales,
 zero points and activations; each case is compiled with sanitizers and must
-match TFLM byte for byte. The tables behind LOGISTIC, TANH and HARD_SWISH are
-also checked against TFLM on all 256 inputs, for many more quantizations than
-it would be quick to compile. test_kernels_16x8.py reuses the model builders
-here for int16.
+match TFLM byte for byte. The tables behind LOGISTIC, TANH, HARD_SWISH and RSQRT
+are also checked against TFLM on all 256 inputs, for many more quantizations
+than it would be quick to compile. test_kernels_16x8.py reuses the model
+builders here for int16.
 """
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aot_harness import assert_bit_exact
+from aot_harness import assert_bit_exact, build_runner, run_runner
 from nnbuild.aot_ops import activations
 from nnbuild.reference import reference_outputs
 from tflite_builder import T, build_model, options
@@ -211,6 +211,17 @@ def test_leaky_relu(tmp_path_factory, shape, scale, zp, out_scale, out_zp, alpha
     assert_bit_exact(model, str(tmp_path_factory.mktemp("leaky_relu")), vectors=_vectors(shape))
 
 
+@_cases(3)
+@given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT, seed=st.integers(0, 2**16))
+def test_rsqrt(tmp_path_factory, shape, scale, zp, out_scale, out_zp, seed):
+    """Inputs at or above the zero point: TFLM fails the invoke on a negative one."""
+    model = _unary_model("RSQRT", shape, (scale, zp), (out_scale, out_zp))
+    inputs = np.random.default_rng(seed).integers(zp, 128, (_vectors(shape), *shape)).astype(np.int8)
+    expected = reference_outputs(model, inputs)
+    command, _ = build_runner(model, str(tmp_path_factory.mktemp("rsqrt")))
+    np.testing.assert_array_equal(run_runner(command, inputs, expected.shape[1:], expected.dtype), expected)
+
+
 @_cases(2)
 @given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT)
 def test_quantize_int8(tmp_path_factory, shape, scale, zp, out_scale, out_zp):
@@ -254,8 +265,9 @@ def test_dequantize_quantize_float(tmp_path_factory, shape, scale, zp, out_scale
 
 
 def test_tables_match_tflm_on_every_input():
-    """The LOGISTIC, TANH and HARD_SWISH tables, against TFLM fed all 256 int8 values,
-    for input scales from 1e-5 to 10 and every zero point region."""
+    """The LOGISTIC, TANH, HARD_SWISH and RSQRT tables, against TFLM fed all 256 int8 values
+    (RSQRT: those at or above the zero point), for input scales from 1e-5 to 10 and every
+    zero point region."""
     rng = np.random.default_rng(7)
     every_input = np.arange(-128, 128, dtype=np.int8).reshape(1, 1, 256)
 
@@ -269,3 +281,7 @@ def test_tables_match_tflm_on_every_input():
         assert activations.logistic_table(*in_q) == tflm("LOGISTIC", in_q, (1 / 256, -128)), in_q
         assert activations.tanh_table(*in_q) == tflm("TANH", in_q, (1 / 128, 0)), in_q
         assert activations.hard_swish_table(*in_q, *out_q) == tflm("HARD_SWISH", in_q, out_q), (in_q, out_q)
+        valid = np.arange(in_q[1], 128, dtype=np.int8).reshape(1, 1, -1)
+        rsqrt = _unary_model("RSQRT", valid.shape[1:], in_q, out_q)
+        assert activations.rsqrt_table(*in_q, *out_q)[in_q[1] + 128:] == \
+            list(reference_outputs(rsqrt, valid).reshape(-1)), (in_q, out_q)

@@ -1,12 +1,14 @@
-"""Activations, as TFLite Micro's reference kernels compute them.
+"""Activations and RSQRT, as TFLite Micro's reference kernels compute them.
 
-RELU, RELU6 and LEAKY_RELU get small kernels, int8 and int16. LOGISTIC, TANH and
-HARD_SWISH map each of the 256 int8 inputs through a chain of fixed-point steps
-that depends only on the quantization: that chain is evaluated here, step by step
-as TFLM's integer code does it (gemmlowp for LOGISTIC and TANH,
-reference_ops::HardSwish), into a 256-entry table that the kernel indexes. int16
-LOGISTIC and TANH (16x8) run TFLite's own int16 kernels, which interpolate in a
-fixed sigmoid table. TFLite Micro has no int16 HARD_SWISH.
+RELU, RELU6 and LEAKY_RELU get small kernels, int8 and int16. LOGISTIC, TANH,
+HARD_SWISH and RSQRT map each of the 256 int8 inputs through a chain of
+fixed-point steps that depends only on the quantization: that chain is evaluated
+here, step by step as TFLM's integer code does it (gemmlowp for LOGISTIC and TANH,
+reference_ops::HardSwish, GetInvSqrtQuantizedMultiplierExp for RSQRT), into a
+256-entry table that the kernel indexes. int16 LOGISTIC and TANH (16x8) run
+TFLite's own int16 kernels, which interpolate in a fixed sigmoid table; int16
+RSQRT computes TFLite's Newton-Raphson 1/sqrt in the kernel. TFLite Micro has no
+int16 HARD_SWISH.
 """
 
 import math
@@ -114,6 +116,35 @@ def hard_swish_table(input_scale, input_zero_point, output_scale, output_zero_po
     return table
 
 
+def _rsqrt_multiplier(input_scale, output_scale):
+    """SetRsqrtOutputMultiplier: std::sqrt of a float is a float, times the output scale in float.
+    The kernel applies it with a shift 20 lower, which must stay within TFLite's range."""
+    multiplier, shift = quant_math.quantize_multiplier(
+        1.0 / float(F32(np.sqrt(F32(input_scale))) * F32(output_scale)))
+    if shift - 20 < -31:
+        raise Unsupported(f"input scale {input_scale} and output scale {output_scale}, whose rescaling "
+                          "1 / (sqrt(input scale) * output scale) is below 2^-11")
+    return multiplier, shift
+
+
+def rsqrt_table(input_scale, input_zero_point, output_scale, output_zero_point):
+    """PrepareAbsRsqrt and RsqrtEvalQuantized (int8). An input below the zero point is a
+    negative number, for which TFLite Micro fails the invoke; its entry is 127, as for 0."""
+    multiplier, shift = _rsqrt_multiplier(input_scale, output_scale)
+    table = []
+    for value in range(-128, 128):
+        x = value - input_zero_point
+        if x <= 0:
+            table.append(127)
+            continue
+        inv_sqrt, inv_sqrt_shift = quant_math.inv_sqrt_multiplier_exp(x)
+        # kShift = 20 keeps 1/sqrt(x) an integer between the two rescalings.
+        data = multiply_by_quantized_multiplier(1, inv_sqrt, inv_sqrt_shift + 20)
+        y = multiply_by_quantized_multiplier(data, multiplier, shift - 20) + output_zero_point
+        table.append(min(max(y, -128), 127))
+    return table
+
+
 def _lower_table(graph, op, names, table):
     x, y = _unary(graph, op)
     p = names.op_prefix(op)
@@ -154,6 +185,19 @@ def lower_tanh(graph, op, names):
 def lower_hard_swish(graph, op, names):
     x, y = _unary(graph, op)
     return _lower_table(graph, op, names, hard_swish_table(*quant(x), *quant(y)))
+
+
+def lower_rsqrt(graph, op, names):
+    """int8: a table; int16 (symmetric, as TFLite requires) computes 1/sqrt in the kernel."""
+    if graph.tensors[op.inputs[0]].dtype == "int8":
+        x, y = _unary(graph, op)
+        return _lower_table(graph, op, names, rsqrt_table(*quant(x), *quant(y)))
+    x, y = _unary(graph, op, ("int16", "int16"))
+    require_zero_point_0([x, y], "TFLite's int16 RSQRT requires 0")
+    multiplier, shift = _rsqrt_multiplier(quant(x)[0], quant(y)[0])
+    return call_with_params(op, names, "nn_rsqrt_s16", "nn_rsqrt_params", {
+        "size": _size(x), "input_zero_point": 0, "output_zero_point": 0, "multiplier": multiplier, "shift": shift,
+    }, [x, y])
 
 
 # ---- piecewise linear activations -------------------------------------------------
@@ -202,6 +246,6 @@ def lower_leaky_relu(graph, op, names):
 
 LOWERINGS = {
     "LOGISTIC": Lowering(lower_logistic), "TANH": Lowering(lower_tanh),
-    "HARD_SWISH": Lowering(lower_hard_swish, INT8),
+    "HARD_SWISH": Lowering(lower_hard_swish, INT8), "RSQRT": Lowering(lower_rsqrt),
     "RELU": Lowering(lower_relu), "RELU6": Lowering(lower_relu6), "LEAKY_RELU": Lowering(lower_leaky_relu),
 }
