@@ -213,8 +213,9 @@ def lower_relu(graph, op, names):
     if dtype == "int16":
         require_zero_point_0([x, y], "TFLite's int16 RELU requires 0")
     (in_scale, in_zp), (out_scale, out_zp) = quant(x), quant(y)
-    # CalculateReluOpData: the scale ratio is a float division.
-    multiplier, shift = quant_math.quantize_multiplier(float(F32(in_scale) / F32(out_scale)))
+    # CalculateReluOpData: the scale ratio in double. (The TFLM tree divides in float; the
+    # tflite_micro package, the reference, in double, which int16 inputs tell apart.)
+    multiplier, shift = quant_math.quantize_multiplier(in_scale / out_scale)
     qmin, qmax = quant_math.QRANGE[dtype]
     fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
               "multiplier": multiplier, "shift": shift, "act_min": max(qmin, out_zp), "act_max": qmax}
@@ -234,10 +235,10 @@ def lower_relu6(graph, op, names):
 def lower_leaky_relu(graph, op, names):
     x, y, dtype = _same_type(graph, op)
     (in_scale, in_zp), (out_scale, out_zp) = quant(x), quant(y)
-    alpha = F32(op.option("alpha", 0.0))
-    # CalculateOpDataLeakyRelu: both scale ratios in float32.
-    alpha_m, alpha_shift = quant_math.quantize_multiplier(float(F32(in_scale) * alpha / F32(out_scale)))
-    identity_m, identity_shift = quant_math.quantize_multiplier(float(F32(in_scale) / F32(out_scale)))
+    alpha = float(F32(op.option("alpha", 0.0)))
+    # CalculateOpDataLeakyRelu: both scale ratios in double, as for RELU.
+    alpha_m, alpha_shift = quant_math.quantize_multiplier(in_scale * alpha / out_scale)
+    identity_m, identity_shift = quant_math.quantize_multiplier(in_scale / out_scale)
     fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
               "identity_multiplier": identity_m, "identity_shift": identity_shift,
               "alpha_multiplier": abs(alpha_m), "alpha_shift": alpha_shift, "alpha_negative": int(alpha_m < 0)}

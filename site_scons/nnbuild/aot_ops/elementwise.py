@@ -7,8 +7,6 @@ TFLite Micro runs int16 ADD and SUB through the same general rescaling as int8
 int16 Add of TFLite; int16 MUL is int8's MUL on symmetric tensors. MAXIMUM and
 MINIMUM compare raw values and requantize nothing, as TFLite Micro does."""
 
-import numpy as np
-
 from nnbuild import quant_math
 from nnbuild.aot_ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, c_array, call_with_params,
                                     fused_activation_range, quant, require_zero_point_0)
@@ -66,17 +64,11 @@ def _smaller_than_one(real, what):
     return quant_math.quantize_multiplier(real)
 
 
-def _add_sub_multipliers(s1, s2, so, subtract, left_shift):
-    """CalculateOpDataAdd / CalculateOpDataSub: ADD computes in double, SUB in float32
-    (the same formulas, rounded differently)."""
-    if subtract:
-        f = np.float32
-        twice_max = f(2) * max(f(s1), f(s2))
-        reals = (float(f(s1) / twice_max), float(f(s2) / twice_max),
-                 float(twice_max / (f(1 << left_shift) * f(so))))
-    else:
-        twice_max = 2 * max(s1, s2)
-        reals = (s1 / twice_max, s2 / twice_max, twice_max / ((1 << left_shift) * so))
+def _add_sub_multipliers(s1, s2, so, left_shift):
+    """CalculateOpDataAdd / CalculateOpDataSub, both in double. (The TFLM tree computes SUB's
+    in float32; the tflite_micro package, the reference, in double, which int16 tells apart.)"""
+    twice_max = 2 * max(s1, s2)
+    reals = (s1 / twice_max, s2 / twice_max, twice_max / ((1 << left_shift) * so))
     names = ("input 1", "input 2", "output")
     return [_smaller_than_one(r, n) for r, n in zip(reals, names)]
 
@@ -85,7 +77,7 @@ def _lower_add_sub(graph, op, names, subtract):
     x1, x2, y, dtype = _operands(graph, op)
     (s1, zp1), (s2, zp2), (so, zpo) = quant(x1), quant(x2), quant(y)
     left_shift = 20 if dtype == "int8" else 15  # int16 << 15 still fits int32
-    (m1, sh1), (m2, sh2), (mo, sho) = _add_sub_multipliers(s1, s2, so, subtract, left_shift)
+    (m1, sh1), (m2, sh2), (mo, sho) = _add_sub_multipliers(s1, s2, so, left_shift)
     act_min, act_max = fused_activation_range(op, y)
     return call_with_params(op, names, f"nn_{'sub' if subtract else 'add'}_{SUFFIX[dtype]}", "nn_add_params", {
         "broadcast": _broadcast_init(x1, x2, y),
