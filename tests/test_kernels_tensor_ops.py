@@ -272,8 +272,8 @@ def test_gather(tmp_path_factory, case):
     _check(tmp_path_factory, [("GATHER", "GatherOptions", opts, [0, 1], [2])], tensors, "gather")
 
 
-@given(rows=st.integers(5, 9), width=st.integers(1, 4), count=st.integers(1, 6))
 @CASES
+@given(rows=st.integers(5, 9), width=st.integers(1, 4), count=st.integers(1, 6))
 def test_gather_runtime_indices(tmp_path_factory, rows, width, count):
     """Indices computed by the model: int8 inputs requantized to int32 values in [0, 4]
     (QUANTIZE to int32), which pick rows of a constant table."""
