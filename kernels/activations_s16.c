@@ -1,5 +1,6 @@
 /*
- * LOGISTIC and TANH, int16: reference_integer_ops::Logistic / Tanh, TFLite's 16x8 path.
+ * Activations, int16: RELU, RELU6 and LEAKY_RELU (activations_impl.h), RSQRT, and LOGISTIC
+ * and TANH: reference_integer_ops::Logistic / Tanh, TFLite's 16x8 path.
  *
  * The input is rescaled to steps of 1/(3 * 4096) (the code generator folds the input
  * scale into multiplier and shift), then sigmoid(|x|) is interpolated linearly in a
@@ -7,6 +8,15 @@
  * tanh(x) = 2 sigmoid(2x) - 1 reads the same table at twice the rate.
  */
 #include "nn_kernels.h"
+#include "nn_requantize.h"
+
+#define NN_RELU nn_relu_s16
+#define NN_RELU6 nn_relu6_s16
+#define NN_LEAKY_RELU nn_leaky_relu_s16
+#define NN_T int16_t
+#define NN_T_MIN INT16_MIN
+#define NN_T_MAX INT16_MAX
+#include "activations_impl.h"
 
 /* sigmoid(i / 24) in Q0.16 (65536 = 1), TFLite's sigmoid_table_uint16. */
 static const uint16_t sigmoid_table[256] = {
@@ -72,5 +82,60 @@ void nn_tanh_s16(const nn_sigmoid_s16_params *p, const int16_t *input, int16_t *
         /* 2 sigmoid(2x) - 1, odd in x; rounded to Q0.15. */
         const int32_t y = x >= 0 ? s - (1 << 23) + (1 << 7) : -s + (1 << 23) + (1 << 7) - 1;
         output[i] = (int16_t)(y >> 8);
+    }
+}
+
+/* GetInvSqrtQuantizedMultiplierExp(x, kReverseShift) for x > 0: 1/sqrt(x) as a multiplier and a
+ * shift, by five gemmlowp Newton-Raphson steps in Q3.28 from x normalized to [2^27, 2^29). */
+static void inv_sqrt_multiplier_exp(int32_t x, int32_t *multiplier, int32_t *shift)
+{
+    if (x <= 1) {
+        *multiplier = INT32_MAX;
+        *shift = 0;
+        return;
+    }
+    int32_t right_shift = 11;
+    while (x >= (1 << 29)) {
+        x /= 4;
+        ++right_shift;
+    }
+    const int left_shift_bit_pairs = (nn_count_leading_zeros((uint32_t)x) - 1) / 2 - 1;
+    right_shift -= left_shift_bit_pairs;
+    x <<= 2 * left_shift_bit_pairs;
+    const int32_t half_x = nn_rounding_divide_by_pot(x >> 1, 1);
+    const int32_t half_three = (1 << 28) + (1 << 27);
+    int32_t y = 1 << 28;
+    for (int i = 0; i < 5; ++i) {
+        const int32_t y3 = nn_saturating_shift_left(
+            nn_saturating_rounding_doubling_high_mul(nn_saturating_rounding_doubling_high_mul(y, y), y), 6);
+        const int32_t step = (int32_t)((uint32_t)nn_saturating_rounding_doubling_high_mul(half_three, y) -
+                                       (uint32_t)nn_saturating_rounding_doubling_high_mul(half_x, y3));
+        y = nn_saturating_shift_left(step, 3);
+    }
+    y = nn_saturating_rounding_doubling_high_mul(y, 1518500250); /* times sqrt(2) / 2 */
+    if (right_shift < 0) {
+        y = (int32_t)((uint32_t)y << -right_shift);
+        right_shift = 0;
+    }
+    *multiplier = y;
+    *shift = -right_shift;
+}
+
+/* RSQRT, int16 (symmetric): RsqrtEvalQuantized. 0 gives the maximum; so does a negative
+ * input, for which TFLite Micro fails the invoke. */
+void nn_rsqrt_s16(const nn_rsqrt_params *p, const int16_t *input, int16_t *output)
+{
+    for (int32_t i = 0; i < p->size; ++i) {
+        const int32_t x = input[i] - p->input_zero_point;
+        if (x <= 0) {
+            output[i] = INT16_MAX;
+            continue;
+        }
+        int32_t inv_sqrt, inv_sqrt_shift;
+        inv_sqrt_multiplier_exp(x, &inv_sqrt, &inv_sqrt_shift);
+        /* kShift = 20 keeps 1/sqrt(x) an integer between the two rescalings. */
+        const int32_t scaled = nn_requantize(1, inv_sqrt, inv_sqrt_shift + 20);
+        const int32_t y = nn_requantize(scaled, p->multiplier, p->shift - 20) + p->output_zero_point;
+        output[i] = (int16_t)nn_clamp(y, INT16_MIN, INT16_MAX);
     }
 }

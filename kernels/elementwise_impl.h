@@ -1,10 +1,12 @@
 /*
- * ADD, SUB and MUL with broadcasting: reference_integer_ops::Add / Mul and
- * reference_ops::Sub with their BroadcastBinaryOpSimple loops, written once for
- * int8 and int16 and instantiated by elementwise_s8.c and elementwise_s16.c,
+ * Binary element-wise operators with broadcasting: ADD, SUB and MUL
+ * (reference_integer_ops::Add / Mul and reference_ops::Sub), SQUARED_DIFFERENCE,
+ * MAXIMUM, MINIMUM and PRELU, with TFLite's BroadcastBinaryOpSimple loops, written
+ * once for int8 and int16 and instantiated by elementwise_s8.c and elementwise_s16.c,
  * which define
- *   NN_ADD, NN_SUB, NN_MUL  the kernels' names
- *   NN_T                    the element type
+ *   NN_ADD, NN_SUB, NN_MUL, NN_SQUARED_DIFFERENCE,
+ *   NN_MAXIMUM, NN_MINIMUM, NN_PRELU        the kernels' names
+ *   NN_T                                    the element type
  *
  * The output is written in order; nn_broadcast (built at generation time)
  * says how far each input moves per output step in each of up to four
@@ -81,6 +83,66 @@ void NN_MUL(const nn_mul_params *p, const NN_T *input1, const NN_T *input2, NN_T
         const int32_t product = (input1[w.offset1] + p->input1_offset) * (input2[w.offset2] + p->input2_offset);
         const int32_t y = nn_requantize(product, p->output_multiplier, p->output_shift) + p->output_offset;
         output[i] = (NN_T)nn_clamp(y, p->act_min, p->act_max);
+        walk_next(&p->broadcast, &w);
+    }
+}
+
+/* SQUARED_DIFFERENCE: both inputs rescaled as for SUB, the difference squared, then rescaled
+ * to the output. The left shift (7 for int8, 0 for int16) keeps the square in int32. */
+void NN_SQUARED_DIFFERENCE(const nn_add_params *p, const NN_T *input1, const NN_T *input2, NN_T *output)
+{
+    const int32_t size = walk_size(&p->broadcast);
+    walk w = {{0}, 0, 0};
+    for (int32_t i = 0; i < size; ++i) {
+        const int32_t x1 = rescale_input(input1[w.offset1], p->input1_offset, p->left_shift,
+                                         p->input1_multiplier, p->input1_shift);
+        const int32_t x2 = rescale_input(input2[w.offset2], p->input2_offset, p->left_shift,
+                                         p->input2_multiplier, p->input2_shift);
+        const int32_t diff = x1 - x2;
+        const int32_t y = nn_requantize(diff * diff, p->output_multiplier, p->output_shift) + p->output_offset;
+        output[i] = (NN_T)nn_clamp(y, p->act_min, p->act_max);
+        walk_next(&p->broadcast, &w);
+    }
+}
+
+/* MAXIMUM and MINIMUM compare the raw values: TFLite requantizes nothing. */
+void NN_MAXIMUM(const nn_broadcast *b, const NN_T *input1, const NN_T *input2, NN_T *output)
+{
+    const int32_t size = walk_size(b);
+    walk w = {{0}, 0, 0};
+    for (int32_t i = 0; i < size; ++i) {
+        const NN_T x1 = input1[w.offset1], x2 = input2[w.offset2];
+        output[i] = x1 > x2 ? x1 : x2;
+        walk_next(b, &w);
+    }
+}
+
+void NN_MINIMUM(const nn_broadcast *b, const NN_T *input1, const NN_T *input2, NN_T *output)
+{
+    const int32_t size = walk_size(b);
+    walk w = {{0}, 0, 0};
+    for (int32_t i = 0; i < size; ++i) {
+        const NN_T x1 = input1[w.offset1], x2 = input2[w.offset2];
+        output[i] = x1 < x2 ? x1 : x2;
+        walk_next(b, &w);
+    }
+}
+
+/* PRELU: reference_ops::BroadcastPrelu4DSlow. Inputs at or above the zero point are
+ * rescaled to the output, the others multiplied by alpha (int8 for both types) first. */
+void NN_PRELU(const nn_prelu_params *p, const NN_T *input, const int8_t *alpha, NN_T *output)
+{
+    const int32_t size = walk_size(&p->broadcast);
+    walk w = {{0}, 0, 0};
+    for (int32_t i = 0; i < size; ++i) {
+        const int32_t x = input[w.offset1] + p->input_offset;
+        int32_t y;
+        if (x >= 0) {
+            y = nn_requantize(x, p->identity_multiplier, p->identity_shift);
+        } else {
+            y = nn_requantize(x * (alpha[w.offset2] + p->alpha_offset), p->alpha_multiplier, p->alpha_shift);
+        }
+        output[i] = (NN_T)nn_clamp(y + p->output_offset, NN_T_MIN, NN_T_MAX);
         walk_next(&p->broadcast, &w);
     }
 }

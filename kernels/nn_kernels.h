@@ -87,7 +87,8 @@ typedef struct {
 void nn_avg_pool_s8(const nn_pool_params *p, const int8_t *input, int8_t *output);
 void nn_max_pool_s8(const nn_pool_params *p, const int8_t *input, int8_t *output);
 
-/* ---- Tensor operators: SOFTMAX, MEAN, CONCATENATION, PAD, STRIDED_SLICE, TRANSPOSE ---- */
+/* ---- Tensor operators: SOFTMAX, MEAN, CONCATENATION, PACK, SPLIT, SPLIT_V, UNPACK, GATHER,
+ *      PAD, STRIDED_SLICE, TRANSPOSE ---- */
 
 #define NN_MAX_DIMS 5
 
@@ -109,6 +110,8 @@ typedef struct {
 } nn_softmax_params;
 
 void nn_softmax_s8(const nn_softmax_params *p, const int8_t *input, int8_t *output);
+/* SOFTMAX of int8 inputs to int16 outputs (scale 1/65536, zero point -32768). */
+void nn_softmax_s8_s16(const nn_softmax_params *p, const int8_t *input, int16_t *output);
 
 /* MEAN: the view lists the kept axes, then the reduced ones; every `count` elements
  * read in view order make one output. */
@@ -122,8 +125,8 @@ typedef struct {
 
 void nn_mean_s8(const nn_mean_params *p, const int8_t *input, int8_t *output);
 
-/* CONCATENATION of inputs quantized like the output: each of the `outer` output rows
- * is one row of every input in turn, copy_size[i] elements from input i. */
+/* CONCATENATION and PACK: each of the `outer` output rows is one row of every input in
+ * turn, copy_size[i] elements from input i. No requantization. */
 typedef struct {
     int32_t inputs;
     int32_t outer;
@@ -131,6 +134,28 @@ typedef struct {
 } nn_concat_params;
 
 void nn_concat_s8(const nn_concat_params *p, const int8_t *const *inputs, int8_t *output);
+
+/* SPLIT, SPLIT_V and UNPACK, the reverse: each of the `outer` input rows is cut into
+ * copy_size[i] elements for output i, in turn; a NULL output (one nothing reads) is skipped. */
+typedef struct {
+    int32_t outputs;
+    int32_t outer;
+    const int32_t *copy_size;
+} nn_split_params;
+
+void nn_split_s8(const nn_split_params *p, const int8_t *input, int8_t *const *outputs);
+
+/* GATHER: the input is [batches][outer][axis_size][inner]; for each batch and outer row, the
+ * `inner` elements at each of the batch's `indices` indices are copied out in turn. */
+typedef struct {
+    int32_t batches, outer;
+    int32_t axis_size;
+    int32_t indices;  /* indices per batch */
+    int32_t inner;
+} nn_gather_rows_params;
+
+void nn_gather_rows_s8(const nn_gather_rows_params *p, const int8_t *input, const int32_t *indices,
+                       int8_t *output);
 
 /* PAD and PADV2: the output is filled with pad_value, then the input is written, in
  * order, to the view of the output where it lands. */
@@ -192,7 +217,8 @@ typedef struct {
 
 void nn_batch_to_space_s8(const nn_batch_to_space_params *p, const int8_t *input, int8_t *output);
 
-/* ---- Element-wise operators: ADD, SUB, MUL; activations; QUANTIZE, DEQUANTIZE ---- */
+/* ---- Element-wise operators: ADD, SUB, MUL, SQUARED_DIFFERENCE, MAXIMUM, MINIMUM, PRELU;
+ *      activations and RSQRT; QUANTIZE, DEQUANTIZE ---- */
 
 #define NN_BROADCAST_LOOPS 4
 
@@ -222,6 +248,27 @@ typedef struct {
 void nn_add_s8(const nn_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 void nn_sub_s8(const nn_add_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 
+/* SQUARED_DIFFERENCE: both inputs rescaled as for SUB (left_shift 7 for int8, 0 for int16),
+ * the difference squared and requantized to the output; act_min/act_max are the type's range. */
+void nn_squared_difference_s8(const nn_add_params *p, const int8_t *input1, const int8_t *input2,
+                              int8_t *output);
+
+/* MAXIMUM and MINIMUM of the raw values (TFLite requantizes nothing). */
+void nn_maximum_s8(const nn_broadcast *b, const int8_t *input1, const int8_t *input2, int8_t *output);
+void nn_minimum_s8(const nn_broadcast *b, const int8_t *input1, const int8_t *input2, int8_t *output);
+
+/* PRELU: the input's elements at or above its zero point rescaled to the output, the others
+ * multiplied by their alpha (int8, broadcast as input 2) and rescaled. */
+typedef struct {
+    nn_broadcast broadcast;
+    int32_t input_offset, alpha_offset;  /* -zero points */
+    int32_t output_offset;               /* output zero point */
+    int32_t identity_multiplier, identity_shift;
+    int32_t alpha_multiplier, alpha_shift;
+} nn_prelu_params;
+
+void nn_prelu_s8(const nn_prelu_params *p, const int8_t *input, const int8_t *alpha, int8_t *output);
+
 /* MUL: output = requant((in1 + input1_offset) * (in2 + input2_offset)) + output_offset. */
 typedef struct {
     nn_broadcast broadcast;
@@ -232,7 +279,7 @@ typedef struct {
 
 void nn_mul_s8(const nn_mul_params *p, const int8_t *input1, const int8_t *input2, int8_t *output);
 
-/* LOGISTIC, TANH and HARD_SWISH: output = table[input + 128]. */
+/* LOGISTIC, TANH, HARD_SWISH and RSQRT: output = table[input + 128]. */
 typedef struct {
     int32_t size;
     const int8_t *table;
@@ -278,9 +325,14 @@ typedef struct {
 
 void nn_quantize_s8(const nn_quantize_params *p, const int8_t *input, int8_t *output);
 void nn_quantize_s8_s16(const nn_quantize_params *p, const int8_t *input, int16_t *output);
+void nn_quantize_s8_s32(const nn_quantize_params *p, const int8_t *input, int32_t *output);
 void nn_quantize_s16_s8(const nn_quantize_params *p, const int16_t *input, int8_t *output);
+void nn_quantize_s16(const nn_quantize_params *p, const int16_t *input, int16_t *output);
+void nn_quantize_s16_s32(const nn_quantize_params *p, const int16_t *input, int32_t *output);
+void nn_quantize_s32_s8(const nn_quantize_params *p, const int32_t *input, int8_t *output);
+void nn_quantize_s32_s16(const nn_quantize_params *p, const int32_t *input, int16_t *output);
 
-/* QUANTIZE from float32 and DEQUANTIZE to float32, with the int8 side's scale and zero point. */
+/* QUANTIZE from float32 and DEQUANTIZE to float32, with the integer side's scale and zero point. */
 typedef struct {
     int32_t size;
     float scale;
@@ -288,7 +340,9 @@ typedef struct {
 } nn_float_quant_params;
 
 void nn_quantize_f32_s8(const nn_float_quant_params *p, const float *input, int8_t *output);
+void nn_quantize_f32_s16(const nn_float_quant_params *p, const float *input, int16_t *output);
 void nn_dequantize_s8_f32(const nn_float_quant_params *p, const int8_t *input, float *output);
+void nn_dequantize_s16_f32(const nn_float_quant_params *p, const int16_t *input, float *output);
 
 /* ---- 16x8: int16 activations, int8 weights, int64 bias; the int8 kernels' parameters ---- */
 
@@ -300,6 +354,11 @@ void nn_fully_connected_s16(const nn_fc_params *p, const int16_t *input, const i
                             const int64_t *bias, int16_t *output);
 void nn_transpose_conv_s16(const nn_transpose_conv_params *p, const int16_t *input,
                            const int8_t *filter, const int64_t *bias, int16_t *output);
+/* With an int32 bias TFLite Micro's CONV_2D and FULLY_CONNECTED accumulate in int32. */
+void nn_conv2d_s16_acc32(const nn_conv_params *p, const int16_t *input, const int8_t *filter,
+                         const int32_t *bias, int16_t *output);
+void nn_fully_connected_s16_acc32(const nn_fc_params *p, const int16_t *input, const int8_t *filter,
+                                  const int32_t *bias, int16_t *output);
 
 void nn_avg_pool_s16(const nn_pool_params *p, const int16_t *input, int16_t *output);
 void nn_max_pool_s16(const nn_pool_params *p, const int16_t *input, int16_t *output);
@@ -308,10 +367,18 @@ void nn_add_s16(const nn_add_params *p, const int16_t *input1, const int16_t *in
 void nn_sub_s16(const nn_add_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
 void nn_mul_s16(const nn_mul_params *p, const int16_t *input1, const int16_t *input2, int16_t *output);
 
+void nn_squared_difference_s16(const nn_add_params *p, const int16_t *input1, const int16_t *input2,
+                               int16_t *output);
+void nn_maximum_s16(const nn_broadcast *b, const int16_t *input1, const int16_t *input2, int16_t *output);
+void nn_minimum_s16(const nn_broadcast *b, const int16_t *input1, const int16_t *input2, int16_t *output);
+void nn_prelu_s16(const nn_prelu_params *p, const int16_t *input, const int8_t *alpha, int16_t *output);
+
 void nn_mean_s16(const nn_mean_params *p, const int16_t *input, int16_t *output);
 void nn_pad_s16(const nn_pad_params *p, const int16_t *input, int16_t *output);
 void nn_gather_s16(const nn_view *input_view, const int16_t *input, int16_t *output);
 void nn_resize_nearest_s16(const nn_resize_nearest_params *p, const int16_t *input, int16_t *output);
+void nn_concat_s16(const nn_concat_params *p, const int16_t *const *inputs, int16_t *output);
+void nn_split_s16(const nn_split_params *p, const int16_t *input, int16_t *const *outputs);
 
 /* LOGISTIC and TANH, int16 (output scale 2^-15): the input times input_multiplier, rounded
  * right by input_right_shift (TFLite's input_left_shift), indexes a sigmoid table. */
@@ -333,6 +400,20 @@ typedef struct {
 } nn_softmax_s16_params;
 
 void nn_softmax_s16(const nn_softmax_s16_params *p, const int16_t *input, int16_t *output);
+
+void nn_relu_s16(const nn_relu_params *p, const int16_t *input, int16_t *output);
+void nn_relu6_s16(const nn_relu6_params *p, const int16_t *input, int16_t *output);
+void nn_leaky_relu_s16(const nn_leaky_relu_params *p, const int16_t *input, int16_t *output);
+
+/* RSQRT, int16: 1/sqrt(input - input_zero_point), computed as TFLite does, rescaled to the
+ * output (multiplier and shift of 1 / (sqrt(input scale) * output scale)). */
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point, output_zero_point;
+    int32_t multiplier, shift;
+} nn_rsqrt_params;
+
+void nn_rsqrt_s16(const nn_rsqrt_params *p, const int16_t *input, int16_t *output);
 
 #ifdef __cplusplus
 }

@@ -46,6 +46,19 @@ static inline int32_t nn_requantize64(int64_t x, int32_t multiplier, int32_t shi
     return (int32_t)((x * reduced + ((int64_t)1 << (total_shift - 1))) >> total_shift);
 }
 
+/* gemmlowp SaturatingRoundingMultiplyByPOT<exponent> for exponent > 0. */
+static inline int32_t nn_saturating_shift_left(int32_t x, int exponent)
+{
+    const int32_t threshold = (int32_t)((1u << (31 - exponent)) - 1);
+    if (x > threshold) {
+        return INT32_MAX;
+    }
+    if (x < -threshold) {
+        return INT32_MIN;
+    }
+    return (int32_t)((uint32_t)x << exponent);
+}
+
 static inline int nn_count_leading_zeros(uint32_t x)
 {
     int n = 0;

@@ -1,5 +1,5 @@
 /*
- * SOFTMAX, int8 in and out: reference_ops::Softmax, TFLite Micro's int8 path.
+ * SOFTMAX, int8 in, int8 or int16 out: reference_ops::Softmax, TFLite Micro's int8 path.
  *
  * exp() and 1/x are gemmlowp's fixed-point approximations (fixedpoint.h),
  * transcribed step by step: every rounding must be the same for bit-exactness.
@@ -8,19 +8,6 @@
 #include "nn_requantize.h"
 
 #define SRDHM nn_saturating_rounding_doubling_high_mul
-
-/* gemmlowp SaturatingRoundingMultiplyByPOT<exponent> for exponent > 0. */
-static int32_t saturating_shift_left(int32_t x, int exponent)
-{
-    const int32_t threshold = (int32_t)((1u << (31 - exponent)) - 1);
-    if (x > threshold) {
-        return INT32_MAX;
-    }
-    if (x < -threshold) {
-        return INT32_MIN;
-    }
-    return (int32_t)((uint32_t)x << exponent);
-}
 
 /* exp(a) for a in [-1/4, 0), Q0.31: Taylor expansion around -1/8. */
 static int32_t exp_on_interval_between_negative_one_quarter_and_0_excl(int32_t a)
@@ -46,7 +33,7 @@ static int32_t exp_on_negative_values(int32_t a)
     const int32_t one_quarter = 1 << 24;
     const int32_t a_mod_quarter_minus_one_quarter = (a & (one_quarter - 1)) - one_quarter;
     int32_t result = exp_on_interval_between_negative_one_quarter_and_0_excl(
-        saturating_shift_left(a_mod_quarter_minus_one_quarter, 5));
+        nn_saturating_shift_left(a_mod_quarter_minus_one_quarter, 5));
     const int32_t remainder = a_mod_quarter_minus_one_quarter - a;
     for (int k = 0; k < 7; ++k) {
         if (remainder & (1 << (24 + k))) {
@@ -65,9 +52,9 @@ static int32_t one_over_one_plus_x_for_x_in_0_1(int32_t a)
     int32_t x = 1515870810 + SRDHM(half_denominator, -1010580540); /* Q2.29: 48/17 - 32/17 d */
     for (int i = 0; i < 3; ++i) {
         const int32_t one_minus_half_denominator_times_x = (1 << 29) - SRDHM(half_denominator, x);
-        x += saturating_shift_left(SRDHM(x, one_minus_half_denominator_times_x), 2);
+        x += nn_saturating_shift_left(SRDHM(x, one_minus_half_denominator_times_x), 2);
     }
-    return saturating_shift_left(x, 1);
+    return nn_saturating_shift_left(x, 1);
 }
 
 static int32_t scaled_diff(const nn_softmax_params *p, int32_t diff)
@@ -76,11 +63,14 @@ static int32_t scaled_diff(const nn_softmax_params *p, int32_t diff)
     return nn_requantize(diff, p->input_multiplier, p->input_left_shift);
 }
 
-void nn_softmax_s8(const nn_softmax_params *p, const int8_t *input, int8_t *output)
+/* Softmax of each row into int8 (output_bits 8) or int16 (16) outputs, whose scales are
+ * 2^-output_bits and zero points the type's minimum. */
+static void softmax(const nn_softmax_params *p, const int8_t *input, void *output, int output_bits)
 {
+    const int32_t output_min = output_bits == 8 ? INT8_MIN : INT16_MIN;
+    const int32_t output_max = output_bits == 8 ? INT8_MAX : INT16_MAX;
     for (int32_t i = 0; i < p->outer; ++i) {
         const int8_t *x = input + i * p->depth;
-        int8_t *y = output + i * p->depth;
         int32_t max_in_row = INT8_MIN;
         for (int32_t c = 0; c < p->depth; ++c) {
             max_in_row = x[c] > max_in_row ? x[c] : max_in_row;
@@ -99,16 +89,32 @@ void nn_softmax_s8(const nn_softmax_params *p, const int8_t *input, int8_t *outp
         const int32_t shifted_sum_minus_one =
             (int32_t)(((uint32_t)sum_of_exps << headroom_plus_one) - (1u << 31));
         const int32_t shifted_scale = one_over_one_plus_x_for_x_in_0_1(shifted_sum_minus_one);
-        /* TFLM checks exponent <= 31; beyond it (a sum of at least 512) every output is 0. */
-        const int exponent = num_bits_over_unit + 31 - 8;
+        /* TFLM checks exponent <= 31; beyond it (int8 outputs of a sum of at least 512) every
+         * output is the minimum. */
+        const int exponent = num_bits_over_unit + 31 - output_bits;
         for (int32_t c = 0; c < p->depth; ++c) {
             const int32_t diff = x[c] - max_in_row;
-            int32_t out = INT8_MIN;
+            int32_t out = output_min;
             if (diff >= p->diff_min && exponent <= 31) {
                 const int32_t exp_in_0 = exp_on_negative_values(scaled_diff(p, diff));
-                out = nn_rounding_divide_by_pot(SRDHM(shifted_scale, exp_in_0), exponent) + INT8_MIN;
+                out = nn_rounding_divide_by_pot(SRDHM(shifted_scale, exp_in_0), exponent) + output_min;
             }
-            y[c] = (int8_t)nn_clamp(out, INT8_MIN, INT8_MAX);
+            out = nn_clamp(out, output_min, output_max);
+            if (output_bits == 8) {
+                ((int8_t *)output)[i * p->depth + c] = (int8_t)out;
+            } else {
+                ((int16_t *)output)[i * p->depth + c] = (int16_t)out;
+            }
         }
     }
+}
+
+void nn_softmax_s8(const nn_softmax_params *p, const int8_t *input, int8_t *output)
+{
+    softmax(p, input, output, 8);
+}
+
+void nn_softmax_s8_s16(const nn_softmax_params *p, const int8_t *input, int16_t *output)
+{
+    softmax(p, input, output, 16);
 }

@@ -1,9 +1,9 @@
 /*
- * MEAN (reference_ops::QuantizedMeanOrSum), PAD/PADV2, STRIDED_SLICE and TRANSPOSE,
- * written once for int8 and int16 and instantiated by tensor_ops_s8.c and
- * tensor_ops_s16.c, which define
- *   NN_GATHER, NN_PAD, NN_MEAN  the kernels' names
- *   NN_T, NN_T_MIN, NN_T_MAX    the element type and its range
+ * MEAN (reference_ops::QuantizedMeanOrSum), PAD/PADV2, STRIDED_SLICE, TRANSPOSE,
+ * CONCATENATION and PACK (NN_CONCAT), SPLIT, SPLIT_V and UNPACK (NN_SPLIT), written once
+ * for int8 and int16 and instantiated by tensor_ops_s8.c and tensor_ops_s16.c, which define
+ *   NN_GATHER, NN_PAD, NN_MEAN, NN_CONCAT, NN_SPLIT  the kernels' names
+ *   NN_T, NN_T_MIN, NN_T_MAX                         the element type and its range
  *
  * The code generator describes each operator's data movement as a strided view
  * (nn_view, with adjacent axes merged where they are contiguous), so one loop
@@ -77,4 +77,26 @@ void NN_MEAN(const nn_mean_params *p, const NN_T *input, NN_T *output)
             summed = 0;
         }
     } while (next_row(v, index, &pos));
+}
+
+void NN_CONCAT(const nn_concat_params *p, const NN_T *const *inputs, NN_T *output)
+{
+    for (int32_t o = 0; o < p->outer; ++o) {
+        for (int32_t i = 0; i < p->inputs; ++i) {
+            memcpy(output, inputs[i] + o * p->copy_size[i], (size_t)p->copy_size[i] * sizeof(NN_T));
+            output += p->copy_size[i];
+        }
+    }
+}
+
+void NN_SPLIT(const nn_split_params *p, const NN_T *input, NN_T *const *outputs)
+{
+    for (int32_t o = 0; o < p->outer; ++o) {
+        for (int32_t i = 0; i < p->outputs; ++i) {
+            if (outputs[i]) {
+                memcpy(outputs[i] + o * p->copy_size[i], input, (size_t)p->copy_size[i] * sizeof(NN_T));
+            }
+            input += p->copy_size[i];
+        }
+    }
 }

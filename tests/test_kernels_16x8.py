@@ -5,6 +5,9 @@ each single-operator model is compiled with sanitizers and fed random int16
 inputs over the whole range, and must match the reference byte for byte.
 int16 LOGISTIC and TANH are checked on all 65536 inputs. Zero points are 0, as
 16x8 quantization makes them, except where TFLite's int16 kernels honour others.
+The model builders of the int8 tests are reused with int16 tensors where the
+operator is the same; an operator that TFLite Micro runs on int8 only is refused
+with one clear error.
 """
 
 import shutil
@@ -20,7 +23,8 @@ from nnbuild.errors import UserError
 from nnbuild.reference import reference_outputs
 from nnbuild.tflite_model import parse_tflite
 from test_kernels import _out_size
-from test_kernels_elementwise import broadcast_shapes
+from test_kernels_elementwise import binary_model, broadcast_shapes, prelu_cases, prelu_model
+from test_kernels_tensor_ops import pack_cases, pack_model, slice_cases, split_cases, split_model
 from tflite_builder import T, build_model, options
 
 
@@ -51,9 +55,12 @@ def _weights(rng, shape, channels, per_channel):
     return rng.integers(-127, 128, shape).astype(np.int8), scale
 
 
-def _bias(rng, n, in_scale, w_scale):
-    return T((n,), dtype="int64", data=rng.integers(-2**24, 2**24, n).astype(np.int64),
+def _bias(rng, n, in_scale, w_scale, dtype="int64"):
+    return T((n,), dtype=dtype, data=rng.integers(-2**24, 2**24, n).astype(dtype),
              scale=list(in_scale * np.atleast_1d(w_scale)))
+
+
+INT64, INT32 = 4, 2  # schema TensorType, as quantizedBiasType names them
 
 
 conv_case = st.fixed_dictionaries({
@@ -65,7 +72,9 @@ conv_case = st.fixed_dictionaries({
 })
 
 
-def _conv_model(c, depthwise):
+def _conv_model(c, depthwise, bias_dtype="int64"):
+    """bias_dtype int32: TFLM's int16 CONV_2D accumulates in int32 (an omitted bias says so
+    with quantizedBiasType)."""
     rng = np.random.default_rng(c["seed"])
     oh = _out_size(c["padding"], c["h"], c["kh"], c["sh"], c["dh"])
     ow = _out_size(c["padding"], c["w"], c["kw"], c["sw"], c["dw"])
@@ -76,7 +85,7 @@ def _conv_model(c, depthwise):
     w, w_scale = _weights(rng, wshape, cout, c["per_channel"])
     tensors = [T((1, c["h"], c["w"], c["cin"]), dtype="int16", scale=c["in_scale"]),
                T(wshape, data=w, scale=w_scale, quantized_dimension=3 if depthwise else 0),
-               _bias(rng, cout, c["in_scale"], w_scale),
+               _bias(rng, cout, c["in_scale"], w_scale, bias_dtype),
                T((1, oh, ow, cout), dtype="int16", scale=c["out_scale"])]
     common = dict(padding=c["padding"], strideH=c["sh"], strideW=c["sw"], dilationHFactor=c["dh"],
                   dilationWFactor=c["dw"], fusedActivationFunction=c["act"])
@@ -86,7 +95,8 @@ def _conv_model(c, depthwise):
         op = ("DEPTHWISE_CONV_2D", "DepthwiseConv2DOptions",
               options("DepthwiseConv2DOptions", depthMultiplier=c["multiplier"], **common), inputs, [3])
     else:
-        op = ("CONV_2D", "Conv2DOptions", options("Conv2DOptions", quantizedBiasType=4, **common), inputs, [3])
+        bias_type = INT32 if bias_dtype == "int32" else INT64
+        op = ("CONV_2D", "Conv2DOptions", options("Conv2DOptions", quantizedBiasType=bias_type, **common), inputs, [3])
     return build_model([op], tensors, [0], [3])
 
 
@@ -96,6 +106,14 @@ def test_conv_2d(tmp_path_factory, c):
     model = _conv_model(c, depthwise=False)
     if model is not None:
         assert_bit_exact(model, str(tmp_path_factory.mktemp("conv16")))
+
+
+@_cases(5)
+@given(c=conv_case)
+def test_conv_2d_int32_bias(tmp_path_factory, c):
+    model = _conv_model(c, depthwise=False, bias_dtype="int32")
+    if model is not None:
+        assert_bit_exact(model, str(tmp_path_factory.mktemp("conv16_acc32")))
 
 
 @_cases(6)
@@ -109,16 +127,18 @@ def test_depthwise_conv_2d(tmp_path_factory, c):
 @_cases(8)
 @given(batches=st.integers(1, 3), depth=st.integers(1, 40), units=st.integers(1, 12), act=ACTIVATIONS,
        in_scale=SCALE, in_zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT, per_channel=st.booleans(),
-       bias=st.booleans(), seed=st.integers(0, 2**16))
+       bias=st.booleans(), bias_dtype=st.sampled_from(["int64", "int64", "int32"]), seed=st.integers(0, 2**16))
 def test_fully_connected(tmp_path_factory, batches, depth, units, act, in_scale, in_zp, out_scale, out_zp,
-                         per_channel, bias, seed):
+                         per_channel, bias, bias_dtype, seed):
+    """An int32 bias (or quantizedBiasType int32) makes TFLM accumulate in int32."""
     rng = np.random.default_rng(seed)
     w, w_scale = _weights(rng, (units, depth), units, per_channel)
     tensors = [T((batches, depth), dtype="int16", scale=in_scale, zero_point=in_zp),
-               T((units, depth), data=w, scale=w_scale), _bias(rng, units, in_scale, w_scale),
+               T((units, depth), data=w, scale=w_scale), _bias(rng, units, in_scale, w_scale, bias_dtype),
                T((batches, units), dtype="int16", scale=out_scale, zero_point=out_zp)]
-    op = ("FULLY_CONNECTED", "FullyConnectedOptions",
-          options("FullyConnectedOptions", fusedActivationFunction=act), [0, 1, 2] if bias else [0, 1, -1], [3])
+    opts = options("FullyConnectedOptions", fusedActivationFunction=act,
+                   quantizedBiasType=INT32 if bias_dtype == "int32" else INT64)
+    op = ("FULLY_CONNECTED", "FullyConnectedOptions", opts, [0, 1, 2] if bias else [0, 1, -1], [3])
     _check(tmp_path_factory, [op], tensors, "fc16")
 
 
@@ -198,13 +218,21 @@ def sigmoid_scales(test):
     return given(scale=st.floats(1e-5, 2.6))(test)
 
 
+EVERY_INPUT = np.arange(-32768, 32768, dtype=np.int16)
+
+
+def _bit_exact_on(tmp_path_factory, model, values, name):
+    """The model, whose input is [1, len(values)], fed `values` once: equal to TFLM."""
+    inputs = values.reshape(1, 1, -1)
+    expected = reference_outputs(model, inputs)
+    command, _ = build_runner(model, str(tmp_path_factory.mktemp(name)))
+    np.testing.assert_array_equal(run_runner(command, inputs, expected.shape[1:], expected.dtype), expected)
+
+
 def _every_input(tmp_path_factory, kind, scale):
     tensors = [T((1, 65536), dtype="int16", scale=scale), T((1, 65536), dtype="int16", scale=2**-15)]
     model = build_model([(kind, None, None, [0], [1])], tensors, [0], [1])
-    inputs = np.arange(-32768, 32768, dtype=np.int16).reshape(1, 1, 65536)
-    expected = reference_outputs(model, inputs)
-    command, _ = build_runner(model, str(tmp_path_factory.mktemp(kind)))
-    np.testing.assert_array_equal(run_runner(command, inputs, expected.shape[1:], expected.dtype), expected)
+    _bit_exact_on(tmp_path_factory, model, EVERY_INPUT, kind)
 
 
 @_cases(4)
@@ -284,6 +312,176 @@ def test_transpose_and_reshape(tmp_path_factory, shape, data):
     _check(tmp_path_factory, ops, tensors, "transpose16")
 
 
+SHAPE = st.lists(st.integers(1, 8), min_size=0, max_size=4).map(tuple).filter(lambda s: np.prod(s) <= 256)
+
+
+def _unary(kind, shape, in_q, out_q, options_type=None, opts=None):
+    tensors = [T(shape, dtype="int16", scale=in_q[0], zero_point=in_q[1]),
+               T(shape, dtype="int16", scale=out_q[0], zero_point=out_q[1])]
+    return build_model([(kind, options_type, opts, [0], [1])], tensors, [0], [1])
+
+
+# The unary int16 activations see every input: a multiplier off in its last bit (TFLM's
+# rescalings are computed in double) shows on a few of the 65536 values only.
+
+@_cases(3)
+@given(scale=SCALE, out_scale=SCALE)
+def test_relu_on_every_input(tmp_path_factory, scale, out_scale):
+    model = _unary("RELU", (1, 65536), (scale, 0), (out_scale, 0))
+    _bit_exact_on(tmp_path_factory, model, EVERY_INPUT, "relu16")
+
+
+@_cases(3)
+@given(scale=st.floats(1e-4, 0.5), zp=ZERO_POINT, out_scale=SCALE)
+def test_relu6_on_every_input(tmp_path_factory, scale, zp, out_scale):
+    """Clamped to the input's own 0 and 6, zero point included."""
+    model = _unary("RELU6", (1, 65536), (scale, zp), (out_scale, zp))
+    _bit_exact_on(tmp_path_factory, model, EVERY_INPUT, "relu6_16")
+
+
+@_cases(5)
+@given(scale=SCALE, zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT, alpha=st.floats(-1.5, 1.5))
+def test_leaky_relu_on_every_input(tmp_path_factory, scale, zp, out_scale, out_zp, alpha):
+    """The ECG model's LEAKY_RELU, 16x8."""
+    model = _unary("LEAKY_RELU", (1, 65536), (scale, zp), (out_scale, out_zp), "LeakyReluOptions",
+                   options("LeakyReluOptions", alpha=alpha))
+    _bit_exact_on(tmp_path_factory, model, EVERY_INPUT, "leaky_relu16")
+
+
+@_cases(4)
+@given(kind=st.sampled_from(["ADD", "SUB"]), scales=st.lists(SCALE, min_size=3, max_size=3),
+       zero_points=st.lists(ZERO_POINT, min_size=3, max_size=3), seed=st.integers(0, 2**16))
+def test_add_sub_on_every_input(tmp_path_factory, kind, scales, zero_points, seed):
+    """Every input value against a random constant operand."""
+    other = np.random.default_rng(seed).integers(-32768, 32768, (1, 65536)).astype(np.int16)
+    tensors = [T((1, 65536), dtype="int16", scale=scales[0], zero_point=zero_points[0]),
+               T((1, 65536), dtype="int16", scale=scales[1], zero_point=zero_points[1], data=other),
+               T((1, 65536), dtype="int16", scale=scales[2], zero_point=zero_points[2])]
+    opts = kind.capitalize() + "Options"
+    model = build_model([(kind, opts, options(opts), [0, 1], [2])], tensors, [0], [2])
+    _bit_exact_on(tmp_path_factory, model, EVERY_INPUT, kind.lower() + "16")
+
+
+@_cases(4)
+@given(c=binary_case)
+def test_squared_difference(tmp_path_factory, c):
+    c = {**c, "zp1": 0, "zp2": 0, "out_zp": 0}
+    model = binary_model("SQUARED_DIFFERENCE", c, "int16")
+    assert_bit_exact(model, str(tmp_path_factory.mktemp("squared_difference16")))
+
+
+@_cases(4)
+@given(c=binary_case, kind=st.sampled_from(["MAXIMUM", "MINIMUM"]))
+def test_maximum_minimum(tmp_path_factory, c, kind):
+    assert_bit_exact(binary_model(kind, c, "int16"), str(tmp_path_factory.mktemp(kind.lower() + "16")))
+
+
+@_cases(4)
+@given(c=prelu_cases("int16", ZERO_POINT, SCALE))
+def test_prelu(tmp_path_factory, c):
+    """int16 input and output, int8 alpha."""
+    assert_bit_exact(prelu_model(c), str(tmp_path_factory.mktemp("prelu16")))
+
+
+@_cases(4)
+@given(c=split_cases("int16"))
+def test_split(tmp_path_factory, c):
+    assert_bit_exact(split_model(c), str(tmp_path_factory.mktemp("split16")))
+
+
+@_cases(4)
+@given(c=pack_cases("int16"))
+def test_pack_unpack(tmp_path_factory, c):
+    assert_bit_exact(pack_model(c), str(tmp_path_factory.mktemp("pack16")))
+
+
+@_cases(3)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=4).map(tuple), axis_seed=st.integers(0, 7),
+       sizes=st.lists(st.integers(1, 3), min_size=1, max_size=3), scales=st.lists(SCALE, min_size=4, max_size=4))
+def test_concatenation(tmp_path_factory, shape, axis_seed, sizes, scales):
+    """Scales may differ (TFLM requires zero points of 0, and copies raw values)."""
+    rank = len(shape)
+    axis = axis_seed % (2 * rank) - rank
+    tensors = [T(shape, dtype="int16", scale=scales[0])]
+    rng = np.random.default_rng(axis_seed)
+    for i, size in enumerate(sizes):
+        part = shape[:axis % rank] + (size,) + shape[axis % rank + 1:]
+        tensors.append(T(part, dtype="int16", scale=scales[i + 1],
+                         data=rng.integers(-32768, 32768, part).astype(np.int16)))
+    out_shape = shape[:axis % rank] + (shape[axis % rank] + sum(sizes),) + shape[axis % rank + 1:]
+    tensors.append(T(out_shape, dtype="int16", scale=scales[-1]))
+    op = ("CONCATENATION", "ConcatenationOptions", options("ConcatenationOptions", axis=axis),
+          list(range(len(tensors) - 1)), [len(tensors) - 1])
+    _check(tmp_path_factory, [op], tensors, "concat16")
+
+
+@_cases(4)
+@given(case=slice_cases())
+def test_strided_slice(tmp_path_factory, case):
+    shape, axis_draws, (begin_mask, end_mask, shrink_mask) = case
+    begin, end, strides = (list(v) for v in zip(*axis_draws))
+    index = []
+    for d, n in enumerate(shape):
+        if shrink_mask & (1 << d):
+            if not -n <= begin[d] < n:
+                return
+            strides[d] = 1
+            index.append(begin[d])
+        else:
+            index.append(slice(None if begin_mask & (1 << d) else begin[d],
+                               None if end_mask & (1 << d) else end[d], strides[d]))
+    out_shape = np.empty(shape)[tuple(index)].shape
+    if 0 in out_shape:
+        return
+    tensors = [T(shape, dtype="int16", scale=0.001), _int32(begin), _int32(end), _int32(strides),
+               T(out_shape, dtype="int16", scale=0.001)]
+    opts = options("StridedSliceOptions", beginMask=begin_mask, endMask=end_mask, shrinkAxisMask=shrink_mask)
+    _check(tmp_path_factory, [("STRIDED_SLICE", "StridedSliceOptions", opts, [0, 1, 2, 3], [4])], tensors, "slice16")
+
+
+@_cases(3)
+@given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, mid_scale=st.floats(1e-5, 1.0), mid_zp=st.integers(-10**6, 10**6),
+       out_scale=SCALE, out_zp=ZERO_POINT)
+def test_quantize(tmp_path_factory, shape, scale, zp, mid_scale, mid_zp, out_scale, out_zp):
+    """int16 -> int32 -> int16 -> int16: three requantizations."""
+    tensors = [T(shape, dtype="int16", scale=scale, zero_point=zp),
+               T(shape, dtype="int32", scale=mid_scale, zero_point=mid_zp),
+               T(shape, dtype="int16", scale=scale * 2, zero_point=-zp),
+               T(shape, dtype="int16", scale=out_scale, zero_point=out_zp)]
+    ops = [("QUANTIZE", None, None, [0], [1]), ("QUANTIZE", None, None, [1], [2]), ("QUANTIZE", None, None, [2], [3])]
+    _check(tmp_path_factory, ops, tensors, "quantize16")
+
+
+@_cases(2)
+@given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT)
+def test_dequantize_quantize_float(tmp_path_factory, shape, scale, zp, out_scale, out_zp):
+    """int16 -> DEQUANTIZE -> float32 -> QUANTIZE -> int16."""
+    tensors = [T(shape, dtype="int16", scale=scale, zero_point=zp), T(shape, dtype="float32"),
+               T(shape, dtype="int16", scale=out_scale, zero_point=out_zp)]
+    ops = [("DEQUANTIZE", None, None, [0], [1]), ("QUANTIZE", None, None, [1], [2])]
+    _check(tmp_path_factory, ops, tensors, "dequantize16")
+
+
+@_cases(3)
+@given(shape=st.lists(st.integers(1, 4), min_size=0, max_size=2).map(tuple), depth=st.integers(1, 300),
+       scale=st.floats(0.002, 0.9), zp=st.integers(-128, 127), beta=st.sampled_from([1.0, 0.5, 2.0]))
+def test_softmax_int8_to_int16(tmp_path_factory, shape, depth, scale, zp, beta):
+    tensors = [T(shape + (depth,), scale=scale, zero_point=zp),
+               T(shape + (depth,), dtype="int16", scale=1 / 65536, zero_point=-32768)]
+    op = ("SOFTMAX", "SoftmaxOptions", options("SoftmaxOptions", beta=beta), [0], [1])
+    _check(tmp_path_factory, [op], tensors, "softmax8_16")
+
+
+@_cases(4)
+@given(scale=st.floats(1e-5, 0.01), out_scale=st.floats(1e-4, 0.1))
+@example(scale=2**-10, out_scale=2**-8)
+def test_rsqrt_on_every_input(tmp_path_factory, scale, out_scale):
+    """Every valid int16 input, 0 to 32767 (TFLM fails the invoke on a negative one)."""
+    tensors = [T((1, 32768), dtype="int16", scale=scale), T((1, 32768), dtype="int16", scale=out_scale)]
+    model = build_model([("RSQRT", None, None, [0], [1])], tensors, [0], [1])
+    _bit_exact_on(tmp_path_factory, model, EVERY_INPUT[32768:], "rsqrt16")
+
+
 def _conv_with(input_zp=0, bias_dtype="int64"):
     rng = np.random.default_rng(0)
     tensors = [T((1, 4, 4, 2), dtype="int16", scale=0.001, zero_point=input_zp),
@@ -294,13 +492,36 @@ def _conv_with(input_zp=0, bias_dtype="int64"):
     return build_model([op], tensors, [0], [3])
 
 
+def _depthwise_with_int32_bias():
+    tensors = [T((1, 4, 4, 2), dtype="int16", scale=0.001),
+               T((1, 1, 1, 2), data=np.ones((1, 1, 1, 2), np.int8), scale=0.01),
+               T((2,), dtype="int32", data=np.zeros(2, np.int32), scale=1e-5),
+               T((1, 4, 4, 2), dtype="int16", scale=0.002)]
+    opts = options("DepthwiseConv2DOptions", padding=0, strideH=1, strideW=1, depthMultiplier=1)
+    return build_model([("DEPTHWISE_CONV_2D", "DepthwiseConv2DOptions", opts, [0, 1, 2], [3])], tensors, [0], [3])
+
+
+def _int16_op(kind, extra_inputs=(), options_type=None, opts=None):
+    tensors = [T((1, 8), dtype="int16", scale=0.001), *extra_inputs, T((1, 8), dtype="int16", scale=0.002)]
+    op = (kind, options_type, opts, list(range(len(tensors) - 1)), [len(tensors) - 1])
+    return build_model([op], tensors, [0], [len(tensors) - 1])
+
+
 @pytest.mark.parametrize("model, message", [
     (_conv_with(input_zp=5), "zero point 5"),
-    (_conv_with(bias_dtype="int32"), "int64 expected"),
-])
+    (_depthwise_with_int32_bias(), "int64 expected"),
+    (_int16_op("HARD_SWISH"), "runs on int16 tensors.*HARD_SWISH is supported for int8 activations"),
+    (build_model([("GATHER", "GatherOptions", options("GatherOptions", axis=1), [0, 1], [2])],
+                 [T((1, 8), dtype="int16", scale=0.001), T((2,), dtype="int32", data=np.array([1, 2], np.int32)),
+                  T((1, 2), dtype="int16", scale=0.001)], [0], [2]), "GATHER is supported for int8 activations"),
+    (_int16_op("SQUARED_DIFFERENCE",
+               [T((1, 8), dtype="int16", scale=0.001, zero_point=5, data=np.ones((1, 8), np.int16))]), "zero point 5"),
+    (_int16_op("PRELU", [T((8,), dtype="int16", scale=0.001, data=np.ones(8, np.int16))]), "int8 alpha"),
+], ids=["conv_zero_point", "depthwise_int32_bias", "hard_swish", "gather", "squared_difference_zero_point",
+        "prelu_int16_alpha"])
 def test_unsupported_16x8_is_one_clear_error(model, message):
-    """What TFLite Micro would compute differently (an int32 accumulator) or ignore
-    (a zero point) is refused at build time, not miscompiled."""
+    """What TFLite Micro would ignore (a zero point) or read as another type (an int32 bias),
+    or has no int16 kernel for, is refused at build time, not miscompiled."""
     with pytest.raises(UserError, match=message):
         generate_aot(parse_tflite(model, "<test model>"), "m", "<test model>")
 

@@ -2,16 +2,17 @@
 
 As in test_kernels.py, hypothesis draws shapes (with broadcasting), scales,
 zero points and activations; each case is compiled with sanitizers and must
-match TFLM byte for byte. The tables behind LOGISTIC, TANH and HARD_SWISH are
-also checked against TFLM on all 256 inputs, for many more quantizations than
-it would be quick to compile.
+match TFLM byte for byte. The tables behind LOGISTIC, TANH, HARD_SWISH and RSQRT
+are also checked against TFLM on all 256 inputs, for many more quantizations
+than it would be quick to compile. test_kernels_16x8.py reuses the model
+builders here for int16.
 """
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aot_harness import assert_bit_exact
+from aot_harness import assert_bit_exact, build_runner, run_runner
 from nnbuild.aot_ops import activations
 from nnbuild.reference import reference_outputs
 from tflite_builder import T, build_model, options
@@ -87,6 +88,65 @@ def test_mul(tmp_path_factory, c):
     assert_bit_exact(_binary_model("MUL", c), str(tmp_path_factory.mktemp("mul")))
 
 
+OPTIONS = {"SQUARED_DIFFERENCE": None, "MAXIMUM": None, "MINIMUM": None}
+
+
+def binary_model(kind, c, dtype="int8", act=True):
+    """`kind` on one model input and one constant operand, in either order, of type `dtype`."""
+    shape1, shape2, out_shape = c["shapes"]
+    info = np.iinfo(dtype)
+    operands = [T(shape1, dtype=dtype, scale=c["scale1"], zero_point=c["zp1"]),
+                T(shape2, dtype=dtype, scale=c["scale2"], zero_point=c["zp2"])]
+    constant = 1 if c["input_first"] else 0
+    operands[constant].data = np.random.default_rng(c["seed"]).integers(
+        info.min, info.max + 1, operands[constant].shape).astype(dtype)
+    tensors = operands + [T(out_shape, dtype=dtype, scale=c["out_scale"], zero_point=c["out_zp"])]
+    opts = kind.capitalize() + "Options"
+    op = (kind, None, None, [0, 1], [2]) if kind in OPTIONS else \
+        (kind, opts, options(opts, fusedActivationFunction=c["act"] if act else 0), [0, 1], [2])
+    return build_model([op], tensors, [1 - constant], [2])
+
+
+@_cases(5)
+@given(c=binary_case)
+def test_squared_difference(tmp_path_factory, c):
+    assert_bit_exact(binary_model("SQUARED_DIFFERENCE", c), str(tmp_path_factory.mktemp("squared_difference")))
+
+
+@_cases(5)
+@given(c=binary_case, kind=st.sampled_from(["MAXIMUM", "MINIMUM"]))
+def test_maximum_minimum(tmp_path_factory, c, kind):
+    """Raw values compared: the operands' quantizations do not matter to TFLM, nor to us."""
+    assert_bit_exact(binary_model(kind, c), str(tmp_path_factory.mktemp(kind.lower())))
+
+
+@st.composite
+def prelu_cases(draw, dtype="int8", zero_point=ZERO_POINT, scale=SCALE):
+    """An input shape and an alpha shape that broadcasts against it (alpha per channel, per
+    position, or one), with quantizations."""
+    shape = draw(st.lists(st.integers(1, 5), min_size=1, max_size=4).map(tuple))
+    kept = shape[len(shape) - draw(st.integers(0, len(shape))):]
+    alpha_shape = tuple(d if draw(st.booleans()) else 1 for d in kept)
+    return {"shape": shape, "alpha_shape": alpha_shape, "dtype": dtype,
+            "in_q": (draw(scale), draw(zero_point)), "alpha_q": (draw(st.floats(0.001, 0.05)), draw(ZERO_POINT)),
+            "out_q": (draw(scale), draw(zero_point)), "seed": draw(st.integers(0, 2**16))}
+
+
+def prelu_model(c):
+    """PRELU with a constant int8 alpha, as converters write it."""
+    alpha = np.random.default_rng(c["seed"]).integers(-128, 128, c["alpha_shape"]).astype(np.int8)
+    tensors = [T(c["shape"], dtype=c["dtype"], scale=c["in_q"][0], zero_point=c["in_q"][1]),
+               T(c["alpha_shape"], data=alpha, scale=c["alpha_q"][0], zero_point=c["alpha_q"][1]),
+               T(c["shape"], dtype=c["dtype"], scale=c["out_q"][0], zero_point=c["out_q"][1])]
+    return build_model([("PRELU", None, None, [0, 1], [2])], tensors, [0], [2])
+
+
+@_cases(5)
+@given(c=prelu_cases())
+def test_prelu(tmp_path_factory, c):
+    assert_bit_exact(prelu_model(c), str(tmp_path_factory.mktemp("prelu")))
+
+
 @_cases(2)
 @given(h=st.integers(1, 6), w=st.integers(1, 6), c=st.integers(1, 8), scale=SCALE, zp=ZERO_POINT,
        out_scale=SCALE, out_zp=ZERO_POINT, gate_first=st.booleans())
@@ -151,6 +211,17 @@ def test_leaky_relu(tmp_path_factory, shape, scale, zp, out_scale, out_zp, alpha
     assert_bit_exact(model, str(tmp_path_factory.mktemp("leaky_relu")), vectors=_vectors(shape))
 
 
+@_cases(3)
+@given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT, seed=st.integers(0, 2**16))
+def test_rsqrt(tmp_path_factory, shape, scale, zp, out_scale, out_zp, seed):
+    """Inputs at or above the zero point: TFLM fails the invoke on a negative one."""
+    model = _unary_model("RSQRT", shape, (scale, zp), (out_scale, out_zp))
+    inputs = np.random.default_rng(seed).integers(zp, 128, (_vectors(shape), *shape)).astype(np.int8)
+    expected = reference_outputs(model, inputs)
+    command, _ = build_runner(model, str(tmp_path_factory.mktemp("rsqrt")))
+    np.testing.assert_array_equal(run_runner(command, inputs, expected.shape[1:], expected.dtype), expected)
+
+
 @_cases(2)
 @given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT)
 def test_quantize_int8(tmp_path_factory, shape, scale, zp, out_scale, out_zp):
@@ -171,6 +242,18 @@ def test_quantize_int8_int16(tmp_path_factory, shape, scale, zp, mid_scale, mid_
 
 
 @_cases(2)
+@given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, mid_scale=st.floats(1e-4, 1.0),
+       mid_zp=st.integers(-10**6, 10**6), out_scale=SCALE, out_zp=ZERO_POINT)
+def test_quantize_int8_int32(tmp_path_factory, shape, scale, zp, mid_scale, mid_zp, out_scale, out_zp):
+    """int8 -> int32 -> int8."""
+    tensors = [T(shape, scale=scale, zero_point=zp), T(shape, dtype="int32", scale=mid_scale, zero_point=mid_zp),
+               T(shape, scale=out_scale, zero_point=out_zp)]
+    ops = [("QUANTIZE", None, None, [0], [1]), ("QUANTIZE", None, None, [1], [2])]
+    model = build_model(ops, tensors, [0], [2])
+    assert_bit_exact(model, str(tmp_path_factory.mktemp("quantize32")), vectors=_vectors(shape))
+
+
+@_cases(2)
 @given(shape=SHAPE, scale=SCALE, zp=ZERO_POINT, out_scale=SCALE, out_zp=ZERO_POINT)
 def test_dequantize_quantize_float(tmp_path_factory, shape, scale, zp, out_scale, out_zp):
     """int8 -> DEQUANTIZE -> float32 -> QUANTIZE -> int8: both float conversions."""
@@ -182,8 +265,9 @@ def test_dequantize_quantize_float(tmp_path_factory, shape, scale, zp, out_scale
 
 
 def test_tables_match_tflm_on_every_input():
-    """The LOGISTIC, TANH and HARD_SWISH tables, against TFLM fed all 256 int8 values,
-    for input scales from 1e-5 to 10 and every zero point region."""
+    """The LOGISTIC, TANH, HARD_SWISH and RSQRT tables, against TFLM fed all 256 int8 values
+    (RSQRT: those at or above the zero point), for input scales from 1e-5 to 10 and every
+    zero point region."""
     rng = np.random.default_rng(7)
     every_input = np.arange(-128, 128, dtype=np.int8).reshape(1, 1, 256)
 
@@ -197,3 +281,7 @@ def test_tables_match_tflm_on_every_input():
         assert activations.logistic_table(*in_q) == tflm("LOGISTIC", in_q, (1 / 256, -128)), in_q
         assert activations.tanh_table(*in_q) == tflm("TANH", in_q, (1 / 128, 0)), in_q
         assert activations.hard_swish_table(*in_q, *out_q) == tflm("HARD_SWISH", in_q, out_q), (in_q, out_q)
+        valid = np.arange(in_q[1], 128, dtype=np.int8).reshape(1, 1, -1)
+        rsqrt = _unary_model("RSQRT", valid.shape[1:], in_q, out_q)
+        assert activations.rsqrt_table(*in_q, *out_q)[in_q[1] + 128:] == \
+            list(reference_outputs(rsqrt, valid).reshape(-1)), (in_q, out_q)

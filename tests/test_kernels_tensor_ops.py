@@ -1,16 +1,24 @@
 """The tensor operators' aot kernels against the TFLite Micro interpreter: SOFTMAX,
-MEAN, CONCATENATION, PAD/PADV2, STRIDED_SLICE and TRANSPOSE.
+MEAN, CONCATENATION, PACK, UNPACK, SPLIT, SPLIT_V, GATHER, PAD/PADV2, STRIDED_SLICE
+and TRANSPOSE.
 
 hypothesis draws shapes, axes, slices, paddings, scales and zero points; each
-single-operator model is compiled for the host with sanitizers and must match
-the reference byte for byte (aot_harness.assert_bit_exact).
+model is compiled for the host with sanitizers and must match the reference byte
+for byte (aot_harness.assert_bit_exact). The operators with several outputs are
+followed by a CONCATENATION or PACK that joins every output they write, in
+another order, or by nothing (the model's output is one of theirs, the others
+unread). test_kernels_16x8.py reuses the model builders here for int16.
 """
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from aot_harness import assert_bit_exact
+from nnbuild.aot_codegen import generate_aot
+from nnbuild.errors import UserError
+from nnbuild.tflite_model import parse_tflite
 from tflite_builder import T, build_model, options
 
 CASES = settings(max_examples=12, deadline=None, derandomize=True,
@@ -155,3 +163,147 @@ def test_transpose(tmp_path_factory, shape, data, scale, zp):
                T(tuple(shape[a] for a in perm), scale=scale, zero_point=zp)]
     _check(tmp_path_factory, [("TRANSPOSE", "TransposeOptions", options("TransposeOptions"), [0, 1], [2])],
            tensors, "transpose")
+
+
+@st.composite
+def split_cases(draw, dtype="int8"):
+    """A shape, an axis (negative or not), how it is cut (sizes along the axis), and whether
+    a CONCATENATION joins every part (in reverse) or the model's output is one part."""
+    shape = draw(shapes(4, 4))
+    rank = len(shape)
+    axis = draw(st.integers(-rank, rank - 1))
+    parts = draw(st.lists(st.integers(1, 3), min_size=1, max_size=4))
+    return {"shape": shape, "axis": axis, "parts": parts, "dtype": dtype, "join": draw(st.booleans()),
+            "equal": draw(st.booleans()), "output": draw(st.integers(0, 3)), "scale": draw(SCALE)}
+
+
+def split_model(c):
+    """SPLIT (equal parts) or SPLIT_V, then a CONCATENATION of its outputs in reverse order,
+    or one of its outputs as the model's output."""
+    dtype, axis = c["dtype"], c["axis"] % len(c["shape"])
+    parts = [c["parts"][0]] * len(c["parts"]) if c["equal"] else c["parts"]
+    shape = c["shape"][:axis] + (sum(parts),) + c["shape"][axis + 1:]
+
+    def q(shape):
+        return T(shape, dtype=dtype, scale=c["scale"], zero_point=0 if dtype == "int16" else 5)
+
+    tensors = [q(shape), T((), dtype="int32", data=np.array(c["axis"], np.int32))]
+    outputs = []
+    for n in parts:
+        tensors.append(q(shape[:axis] + (n,) + shape[axis + 1:]))
+        outputs.append(len(tensors) - 1)
+    if c["equal"]:
+        ops = [("SPLIT", "SplitOptions", options("SplitOptions", numSplits=len(parts)), [1, 0], outputs)]
+    else:
+        tensors.append(_int32(parts))
+        ops = [("SPLIT_V", "SplitVOptions", options("SplitVOptions", numSplits=len(parts)),
+                [0, len(tensors) - 1, 1], outputs)]
+    if not c["join"]:
+        return build_model(ops, tensors, [0], [outputs[c["output"] % len(outputs)]])
+    tensors.append(q(shape))
+    ops.append(("CONCATENATION", "ConcatenationOptions", options("ConcatenationOptions", axis=c["axis"]),
+                outputs[::-1], [len(tensors) - 1]))
+    return build_model(ops, tensors, [0], [len(tensors) - 1])
+
+
+@CASES
+@given(c=split_cases())
+def test_split(tmp_path_factory, c):
+    assert_bit_exact(split_model(c), str(tmp_path_factory.mktemp("split")))
+
+
+@st.composite
+def pack_cases(draw, dtype="int8"):
+    """A shape, an axis to unpack along, and where PACK puts the slices back."""
+    shape = draw(shapes(3, 4))
+    rank = len(shape)
+    return {"shape": shape, "dtype": dtype, "unpack_axis": draw(st.integers(-rank, rank - 1)),
+            "pack_axis": draw(st.integers(-rank, rank - 1)), "reverse": draw(st.booleans()),
+            "scale": draw(SCALE), "zp": 0 if dtype == "int16" else draw(ZERO_POINT)}
+
+
+def pack_model(c):
+    """UNPACK along one axis, then PACK of the slices, maybe reversed, along another."""
+    dtype, shape = c["dtype"], c["shape"]
+    axis = c["unpack_axis"] % len(shape)
+    count = shape[axis]
+    piece = shape[:axis] + shape[axis + 1:]
+    pack_axis = c["pack_axis"] % len(shape)
+    packed = piece[:pack_axis] + (count,) + piece[pack_axis:]
+
+    def q(shape):
+        return T(shape, dtype=dtype, scale=c["scale"], zero_point=c["zp"])
+
+    tensors = [q(shape)] + [q(piece) for _ in range(count)] + [q(packed)]
+    pieces = list(range(1, count + 1))
+    order = pieces[::-1] if c["reverse"] else pieces
+    ops = [("UNPACK", "UnpackOptions", options("UnpackOptions", num=count, axis=c["unpack_axis"]), [0], pieces),
+           ("PACK", "PackOptions", options("PackOptions", valuesCount=count, axis=c["pack_axis"]), order,
+            [count + 1])]
+    return build_model(ops, tensors, [0], [count + 1])
+
+
+@CASES
+@given(c=pack_cases())
+def test_pack_unpack(tmp_path_factory, c):
+    assert_bit_exact(pack_model(c), str(tmp_path_factory.mktemp("pack")))
+
+
+@st.composite
+def gather_cases(draw):
+    shape = draw(shapes(4, 5))
+    rank = len(shape)
+    axis = draw(st.integers(0, rank - 1))
+    batch_dims = draw(st.integers(0, axis))
+    index_shape = shape[:batch_dims] + tuple(draw(st.lists(st.integers(1, 4), min_size=0, max_size=2)))
+    return shape, axis, batch_dims, index_shape, draw(st.integers(0, 2**16)), draw(st.booleans())
+
+
+@CASES
+@given(case=gather_cases())
+def test_gather(tmp_path_factory, case):
+    """Constant indices, with batch dimensions, along any axis (given negative or not)."""
+    shape, axis, batch_dims, index_shape, seed, negative_axis = case
+    indices = np.random.default_rng(seed).integers(0, shape[axis], index_shape).astype(np.int32)
+    out_shape = shape[:axis] + index_shape[batch_dims:] + shape[axis + 1:]
+    tensors = [T(shape, scale=0.05, zero_point=-7), T(index_shape, dtype="int32", data=indices),
+               T(out_shape, scale=0.05, zero_point=-7)]
+    opts = options("GatherOptions", axis=axis - len(shape) if negative_axis else axis, batchDims=batch_dims)
+    _check(tmp_path_factory, [("GATHER", "GatherOptions", opts, [0, 1], [2])], tensors, "gather")
+
+
+@CASES
+@given(rows=st.integers(5, 9), width=st.integers(1, 4), count=st.integers(1, 6))
+def test_gather_runtime_indices(tmp_path_factory, rows, width, count):
+    """Indices computed by the model: int8 inputs requantized to int32 values in [0, 4]
+    (QUANTIZE to int32), which pick rows of a constant table."""
+    table = np.arange(rows * width, dtype=np.int8).reshape(rows, width)
+    tensors = [T((count,), scale=1.0, zero_point=-128), T((count,), dtype="int32", scale=64.0, zero_point=0),
+               T((rows, width), data=table, scale=0.1), T((count, width), scale=0.1)]
+    ops = [("QUANTIZE", None, None, [0], [1]),
+           ("GATHER", "GatherOptions", options("GatherOptions", axis=0), [2, 1], [3])]
+    _check(tmp_path_factory, ops, tensors, "gather_runtime")
+
+
+def _gather_model(indices, index_dtype="int32"):
+    tensors = [T((2, 5), scale=0.1), T((len(indices),), dtype=index_dtype, data=np.array(indices, index_dtype)),
+               T((2, len(indices)), scale=0.1)]
+    return build_model([("GATHER", "GatherOptions", options("GatherOptions", axis=1), [0, 1], [2])],
+                       tensors, [0], [2])
+
+
+def _pack_model(values_count):
+    tensors = [T((3,), scale=0.1), T((3,), scale=0.1, data=np.zeros(3, np.int8)), T((2, 3), scale=0.1)]
+    opts = options("PackOptions", valuesCount=values_count, axis=0)
+    return build_model([("PACK", "PackOptions", opts, [0, 1], [2])], tensors, [0], [2])
+
+
+@pytest.mark.parametrize("model, message", [
+    (_gather_model([1, 5]), r"indices \[1, 5\] outside \[0, 5\)"),
+    (_gather_model([1, 2], "int64"), "indices of type int64"),
+    (_pack_model(3), "values_count 3 with 2 inputs"),
+], ids=["gather_index_out_of_range", "gather_int64_indices", "pack_values_count"])
+def test_refused_with_a_reason(model, message):
+    """What TFLite Micro rejects, or would read outside a tensor for, stops the build."""
+    with pytest.raises(UserError, match=message):
+        generate_aot(parse_tflite(model, "<test model>"), "m", "<test model>")

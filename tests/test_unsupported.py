@@ -41,6 +41,16 @@ def test_operator_without_kernel(repo):
     assert "CONV_2D" in error and "runtime=tflm" in error
 
 
+def test_operator_without_kernel_for_its_types(repo):
+    """An operator the aot runtime has, on types it has no kernel for: the error says which it takes."""
+    model = build_model([("HARD_SWISH", None, None, [0], [1])],
+                        [T((1, 4), dtype="int16", scale=0.001, name="x"),
+                         T((1, 4), dtype="int16", scale=0.001, name="swished")], [0], [1])
+    error = _build(repo, "hard_swish16_net", model)
+    assert "node 0 (HARD_SWISH, output 'swished') runs on int16 tensors" in error
+    assert "HARD_SWISH is supported for int8 activations" in error and "runtime=tflm" in error
+
+
 def test_float_model(repo):
     model = build_model([("RELU", None, None, [0], [1])],
                         [T((1, 4), dtype="float32"), T((1, 4), dtype="float32")], [0], [1])

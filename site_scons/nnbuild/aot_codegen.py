@@ -67,8 +67,16 @@ def check_model(graph):
             raise UserError(f"{graph.path}: model input/output tensor '{t.name}' has type "
                             f"{t.dtype}; the aot runtime takes {', '.join(IO_TYPES)}.")
     for op in graph.operators:
-        if op.opcode not in aot_ops.LOWERINGS:
+        lowering = aot_ops.LOWERINGS.get(op.opcode)
+        if lowering is None:
             raise _unsupported(graph, op, f"operator {op.opcode}")
+        signature = lowering.signature(graph, op)
+        if signature not in lowering.types:
+            what = f"converts {signature}" if lowering.converts else f"runs on {signature} tensors"
+            raise UserError(
+                f"{graph.path}: {graph.node_name(op)} {what}, for which the aot runtime "
+                f"has no kernel: {lowering.supported(op.opcode)}. Build this model with "
+                "runtime=tflm, or quantize it so that the operator gets a supported type.")
 
 
 def _weights(graph, used):

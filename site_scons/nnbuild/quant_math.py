@@ -222,6 +222,30 @@ def gemmlowp_tanh(a, integer_bits):
     return wrap(-t) if a < 0 else t
 
 
+def inv_sqrt_multiplier_exp(value):
+    """GetInvSqrtQuantizedMultiplierExp(value, kReverseShift): 1/sqrt(value) of an int32 value > 0
+    as (multiplier, shift), by gemmlowp Newton-Raphson iterations in Q3.28."""
+    if value <= 1:
+        return (1 << 31) - 1, 0
+    shift = 11
+    while value >= 1 << 29:
+        value //= 4
+        shift += 1
+    left_shift_bit_pairs = (32 - value.bit_length() - 1) // 2 - 1  # CountLeadingZeros - 1, in pairs
+    shift -= left_shift_bit_pairs
+    value <<= 2 * left_shift_bit_pairs
+    half_input = rounding_divide_by_pot(value >> 1, 1)
+    half_three = (1 << 28) + (1 << 27)  # 1.5 in Q3.28
+    x = 1 << 28                         # 1.0
+    for _ in range(5):
+        x3 = saturating_rounding_multiply_by_pot(_fp_mul(_fp_mul(x, x), x), 6)  # Rescale<3> of Q9.22
+        x = saturating_rounding_multiply_by_pot(wrap(_fp_mul(half_three, x) - _fp_mul(half_input, x3)), 3)
+    x = _fp_mul(x, 1518500250)  # sqrt(2) / 2 in Q0.31
+    if shift < 0:
+        x, shift = wrap(x << -shift), 0
+    return x, -shift
+
+
 # 16x8 (int16 activations): build-time constants of TFLite Micro's int16 kernels.
 
 def checked_log2(x):

@@ -4,15 +4,17 @@ Each lowering takes the graph, the operator and a `names` helper (C expressions
 for tensors), and returns a LoweredOp: the static parameter declarations and
 the one call that runs the operator. All quantization constants are computed
 at build time. One module per operator family; LOWERINGS maps every supported
-TFLite operator name to its lowering.
+TFLite operator name to its Lowering, which also declares the tensor types its
+kernels take.
 """
 
-from nnbuild.aot_ops import (activations, conv, elementwise, fully_connected, pooling, reshape, resize, softmax,
-                             space_batch, tensor_ops)
-from nnbuild.aot_ops.common import LoweredOp, Unsupported  # noqa: F401  (the package's API)
+from nnbuild.aot_ops import (activations, conv, copy_ops, elementwise, fully_connected, pooling, quantize, reshape,
+                             resize, softmax, space_batch, tensor_ops)
+from nnbuild.aot_ops.common import Lowering, LoweredOp, Unsupported  # noqa: F401  (the package's API)
 from nnbuild.aot_ops.reshape import ALIAS_OPS  # noqa: F401
 
 LOWERINGS = {}
-for _family in (activations, conv, elementwise, fully_connected, pooling, reshape, resize, softmax, space_batch,
+for _family in (activations, conv, copy_ops, elementwise, fully_connected, pooling, quantize, reshape, resize,
+                softmax, space_batch,
                 tensor_ops):
     LOWERINGS.update(_family.LOWERINGS)

@@ -1,11 +1,14 @@
-"""Activations, QUANTIZE and DEQUANTIZE, as TFLite Micro's reference kernels compute them.
+"""Activations and RSQRT, as TFLite Micro's reference kernels compute them.
 
-RELU, RELU6 and LEAKY_RELU get small kernels. LOGISTIC, TANH and HARD_SWISH map
-each of the 256 int8 inputs through a chain of fixed-point steps that depends
-only on the quantization: that chain is evaluated here, step by step as TFLM's
-integer code does it (gemmlowp for LOGISTIC and TANH, reference_ops::HardSwish),
-into a 256-entry table that the kernel indexes. int16 LOGISTIC and TANH (16x8) run
-TFLite's own int16 kernels, which interpolate in a fixed sigmoid table.
+RELU, RELU6 and LEAKY_RELU get small kernels, int8 and int16. LOGISTIC, TANH,
+HARD_SWISH and RSQRT map each of the 256 int8 inputs through a chain of
+fixed-point steps that depends only on the quantization: that chain is evaluated
+here, step by step as TFLM's integer code does it (gemmlowp for LOGISTIC and TANH,
+reference_ops::HardSwish, GetInvSqrtQuantizedMultiplierExp for RSQRT), into a
+256-entry table that the kernel indexes. int16 LOGISTIC and TANH (16x8) run
+TFLite's own int16 kernels, which interpolate in a fixed sigmoid table; int16
+RSQRT computes TFLite's Newton-Raphson 1/sqrt in the kernel. TFLite Micro has no
+int16 HARD_SWISH.
 """
 
 import math
@@ -13,7 +16,8 @@ import math
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import Unsupported, c_const_array, call_with_params, quant, require_zero_point_0
+from nnbuild.aot_ops.common import (INT8, SUFFIX, Lowering, Unsupported, activation_dtype, c_const_array,
+                                    call_with_params, quant, require_zero_point_0)
 from nnbuild.quant_math import multiply_by_quantized_multiplier, rounding_divide_by_pot, wrap
 
 F32 = np.float32
@@ -112,6 +116,35 @@ def hard_swish_table(input_scale, input_zero_point, output_scale, output_zero_po
     return table
 
 
+def _rsqrt_multiplier(input_scale, output_scale):
+    """SetRsqrtOutputMultiplier: std::sqrt of a float is a float, times the output scale in float.
+    The kernel applies it with a shift 20 lower, which must stay within TFLite's range."""
+    multiplier, shift = quant_math.quantize_multiplier(
+        1.0 / float(F32(np.sqrt(F32(input_scale))) * F32(output_scale)))
+    if shift - 20 < -31:
+        raise Unsupported(f"input scale {input_scale} and output scale {output_scale}, whose rescaling "
+                          "1 / (sqrt(input scale) * output scale) is below 2^-11")
+    return multiplier, shift
+
+
+def rsqrt_table(input_scale, input_zero_point, output_scale, output_zero_point):
+    """PrepareAbsRsqrt and RsqrtEvalQuantized (int8). An input below the zero point is a
+    negative number, for which TFLite Micro fails the invoke; its entry is 127, as for 0."""
+    multiplier, shift = _rsqrt_multiplier(input_scale, output_scale)
+    table = []
+    for value in range(-128, 128):
+        x = value - input_zero_point
+        if x <= 0:
+            table.append(127)
+            continue
+        inv_sqrt, inv_sqrt_shift = quant_math.inv_sqrt_multiplier_exp(x)
+        # kShift = 20 keeps 1/sqrt(x) an integer between the two rescalings.
+        data = multiply_by_quantized_multiplier(1, inv_sqrt, inv_sqrt_shift + 20)
+        y = multiply_by_quantized_multiplier(data, multiplier, shift - 20) + output_zero_point
+        table.append(min(max(y, -128), 127))
+    return table
+
+
 def _lower_table(graph, op, names, table):
     x, y = _unary(graph, op)
     p = names.op_prefix(op)
@@ -154,72 +187,66 @@ def lower_hard_swish(graph, op, names):
     return _lower_table(graph, op, names, hard_swish_table(*quant(x), *quant(y)))
 
 
+def lower_rsqrt(graph, op, names):
+    """int8: a table; int16 (symmetric, as TFLite requires) computes 1/sqrt in the kernel."""
+    if graph.tensors[op.inputs[0]].dtype == "int8":
+        x, y = _unary(graph, op)
+        return _lower_table(graph, op, names, rsqrt_table(*quant(x), *quant(y)))
+    x, y = _unary(graph, op, ("int16", "int16"))
+    require_zero_point_0([x, y], "TFLite's int16 RSQRT requires 0")
+    multiplier, shift = _rsqrt_multiplier(quant(x)[0], quant(y)[0])
+    return call_with_params(op, names, "nn_rsqrt_s16", "nn_rsqrt_params", {
+        "size": _size(x), "input_zero_point": 0, "output_zero_point": 0, "multiplier": multiplier, "shift": shift,
+    }, [x, y])
+
+
 # ---- piecewise linear activations -------------------------------------------------
 
+def _same_type(graph, op):
+    """Input, output and their one type, int8 or int16."""
+    x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+    return x, y, activation_dtype(graph, op, [x.index, y.index])
+
+
 def lower_relu(graph, op, names):
-    x, y = _unary(graph, op)
+    x, y, dtype = _same_type(graph, op)
+    if dtype == "int16":
+        require_zero_point_0([x, y], "TFLite's int16 RELU requires 0")
     (in_scale, in_zp), (out_scale, out_zp) = quant(x), quant(y)
-    # CalculateReluOpData: the scale ratio is a float division.
-    multiplier, shift = quant_math.quantize_multiplier(float(F32(in_scale) / F32(out_scale)))
+    # CalculateReluOpData: the scale ratio in double. (The TFLM tree divides in float; the
+    # tflite_micro package, the reference, in double, which int16 inputs tell apart.)
+    multiplier, shift = quant_math.quantize_multiplier(in_scale / out_scale)
+    qmin, qmax = quant_math.QRANGE[dtype]
     fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
-              "multiplier": multiplier, "shift": shift, "act_min": max(-128, out_zp), "act_max": 127}
-    return call_with_params(op, names, "nn_relu_s8", "nn_relu_params", fields, [x, y])
+              "multiplier": multiplier, "shift": shift, "act_min": max(qmin, out_zp), "act_max": qmax}
+    return call_with_params(op, names, f"nn_relu_{SUFFIX[dtype]}", "nn_relu_params", fields, [x, y])
 
 
 def lower_relu6(graph, op, names):
-    x, y = _unary(graph, op)
+    x, y, dtype = _same_type(graph, op)
     in_scale, in_zp = quant(x)
     # Relu6Prepare: FloatToQuantizedType(6.0f, input scale, input zero point).
-    six = min(max(in_zp + int(quant_math.tflite_round(float(F32(6.0) / F32(in_scale)))), -128), 127)
-    return call_with_params(op, names, "nn_relu6_s8", "nn_relu6_params",
+    qmin, qmax = quant_math.QRANGE[dtype]
+    six = min(max(in_zp + int(quant_math.tflite_round(float(F32(6.0) / F32(in_scale)))), qmin), qmax)
+    return call_with_params(op, names, f"nn_relu6_{SUFFIX[dtype]}", "nn_relu6_params",
                             {"size": _size(x), "lower": in_zp, "upper": six}, [x, y])
 
 
 def lower_leaky_relu(graph, op, names):
-    x, y = _unary(graph, op)
+    x, y, dtype = _same_type(graph, op)
     (in_scale, in_zp), (out_scale, out_zp) = quant(x), quant(y)
-    alpha = F32(op.option("alpha", 0.0))
-    # CalculateOpDataLeakyRelu: both scale ratios in float32.
-    alpha_m, alpha_shift = quant_math.quantize_multiplier(float(F32(in_scale) * alpha / F32(out_scale)))
-    identity_m, identity_shift = quant_math.quantize_multiplier(float(F32(in_scale) / F32(out_scale)))
+    alpha = float(F32(op.option("alpha", 0.0)))
+    # CalculateOpDataLeakyRelu: both scale ratios in double, as for RELU.
+    alpha_m, alpha_shift = quant_math.quantize_multiplier(in_scale * alpha / out_scale)
+    identity_m, identity_shift = quant_math.quantize_multiplier(in_scale / out_scale)
     fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
               "identity_multiplier": identity_m, "identity_shift": identity_shift,
               "alpha_multiplier": abs(alpha_m), "alpha_shift": alpha_shift, "alpha_negative": int(alpha_m < 0)}
-    return call_with_params(op, names, "nn_leaky_relu_s8", "nn_leaky_relu_params", fields, [x, y])
-
-
-# ---- QUANTIZE and DEQUANTIZE -------------------------------------------------------
-
-_REQUANTIZE_KERNELS = {("int8", "int8"): "nn_quantize_s8", ("int8", "int16"): "nn_quantize_s8_s16",
-                       ("int16", "int8"): "nn_quantize_s16_s8"}
-
-
-def lower_quantize(graph, op, names):
-    x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-    out_scale, out_zp = quant(y)
-    if (x.dtype, y.dtype) == ("float32", "int8"):
-        fields = {"size": _size(x), "scale": "%.9ef" % out_scale, "zero_point": out_zp}
-        return call_with_params(op, names, "nn_quantize_f32_s8", "nn_float_quant_params", fields, [x, y])
-    kernel = _REQUANTIZE_KERNELS.get((x.dtype, y.dtype))
-    if kernel is None:
-        raise Unsupported(f"a quantization from {x.dtype} to {y.dtype} (the aot kernels requantize "
-                          "int8 to int8, int8 to int16 and int16 to int8, and quantize float32 to int8)")
-    in_scale, in_zp = quant(x)
-    multiplier, shift = quant_math.quantize_multiplier(in_scale / out_scale)  # in double
-    fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
-              "multiplier": multiplier, "shift": shift}
-    return call_with_params(op, names, kernel, "nn_quantize_params", fields, [x, y])
-
-
-def lower_dequantize(graph, op, names):
-    x, y = _unary(graph, op, ("int8", "float32"))
-    scale, zero_point = quant(x)
-    fields = {"size": _size(x), "scale": "%.9ef" % scale, "zero_point": zero_point}
-    return call_with_params(op, names, "nn_dequantize_s8_f32", "nn_float_quant_params", fields, [x, y])
+    return call_with_params(op, names, f"nn_leaky_relu_{SUFFIX[dtype]}", "nn_leaky_relu_params", fields, [x, y])
 
 
 LOWERINGS = {
-    "LOGISTIC": lower_logistic, "TANH": lower_tanh, "HARD_SWISH": lower_hard_swish,
-    "RELU": lower_relu, "RELU6": lower_relu6, "LEAKY_RELU": lower_leaky_relu,
-    "QUANTIZE": lower_quantize, "DEQUANTIZE": lower_dequantize,
+    "LOGISTIC": Lowering(lower_logistic), "TANH": Lowering(lower_tanh),
+    "HARD_SWISH": Lowering(lower_hard_swish, INT8), "RSQRT": Lowering(lower_rsqrt),
+    "RELU": Lowering(lower_relu), "RELU6": Lowering(lower_relu6), "LEAKY_RELU": Lowering(lower_leaky_relu),
 }

@@ -1,6 +1,8 @@
-"""What every operator lowering shares: the result type and small C-emitting helpers."""
+"""What every operator lowering shares: the result type, the declaration of what each lowering
+supports, and small C-emitting helpers."""
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from nnbuild import quant_math
 
@@ -13,6 +15,38 @@ class LoweredOp:
 
 class Unsupported(Exception):
     """The operator, or this use of it, has no aot kernel; the message says what is missing."""
+
+
+BOTH = ("int8", "int16")  # int8 and 16x8 (int16 activations) kernels
+INT8 = ("int8",)          # TFLite Micro has no int16 kernel for the operator either
+
+
+@dataclass(frozen=True)
+class Lowering:
+    """A lowering and the tensor types its kernels take: the one place that says which.
+
+    `types` lists the types of the op's data input (input `data_input`), or, for an op that
+    converts (`converts`), "<input type> to <output type>" pairs. Code generation checks them
+    before lowering, and says them when a model's types are not among them."""
+    lower: Callable
+    types: tuple = BOTH
+    data_input: int = 0
+    converts: bool = False
+
+    def __call__(self, graph, op, names):
+        return self.lower(graph, op, names)
+
+    def signature(self, graph, op):
+        """What `types` lists, for this op: its data type, or its conversion."""
+        x = graph.tensors[op.inputs[self.data_input]]
+        return f"{x.dtype} to {graph.tensors[op.outputs[0]].dtype}" if self.converts else x.dtype
+
+    def supported(self, opcode):
+        """A sentence saying which types the aot runtime runs the operator on."""
+        listed = ", ".join(self.types[:-1]) + (" and " if len(self.types) > 1 else "") + self.types[-1]
+        if self.converts:
+            return f"{opcode} is supported from {listed}"
+        return f"{opcode} is supported for {listed} activations"
 
 
 def shape4(shape):
@@ -71,13 +105,6 @@ def call_with_params(op, names, kernel, params_type, fields, tensors, extra_decl
                      call=kernel_call(kernel, f"&{p}_params", *args))
 
 
-def require_int8(graph, op, indices):
-    for i in indices:
-        t = graph.tensors[i]
-        if t.dtype != "int8":
-            raise Unsupported(f"tensor '{t.name}' of type {t.dtype} (the aot kernels take int8)")
-
-
 SUFFIX = {"int8": "s8", "int16": "s16"}  # kernel name suffix per activation type
 
 
@@ -121,26 +148,40 @@ def optional_input(graph, op, position):
 INT32_BIAS = 2  # schema TensorType.INT32, as quantizedBiasType names it
 
 
-def check_bias(op, b, dtype):
-    """The bias type TFLite Micro's kernel reads: int32 for int8, int64 for 16x8. (Its other
-    16x8 variant, chosen by an int32 bias or quantizedBiasType, accumulates in int32.)"""
-    expected = "int32" if dtype == "int8" else "int64"
-    if b is not None and b.dtype != expected:
-        raise Unsupported(f"bias '{b.name}' of type {b.dtype} ({expected} expected)")
-    if b is None and dtype == "int16" and op.option("quantizedBiasType", 0) == INT32_BIAS:
-        raise Unsupported("an int32 quantized bias type (the aot kernels accumulate 16x8 in int64)")
+def accumulator(op, b, dtype, int32_16x8_variant):
+    """The type TFLite Micro's kernel accumulates in, and reads the bias as: int32 for int8; for
+    16x8 int64, or int32 in the kernels that have that variant (`int32_16x8_variant`), chosen
+    by an int32 bias or, without a bias, by quantizedBiasType."""
+    if dtype == "int8":
+        if b is not None and b.dtype != "int32":
+            raise Unsupported(f"bias '{b.name}' of type {b.dtype} (int32 expected)")
+        return "int32"
+    if b is not None and b.dtype not in ("int32", "int64"):
+        raise Unsupported(f"bias '{b.name}' of type {b.dtype} (int64 or int32 expected)")
+    if not int32_16x8_variant:
+        if b is not None and b.dtype != "int64":
+            raise Unsupported(f"bias '{b.name}' of type {b.dtype} (int64 expected: TFLite Micro's "
+                              f"int16 {op.opcode} reads int64 biases)")
+        return "int64"
+    wants_int32 = b.dtype == "int32" if b is not None else op.option("quantizedBiasType", 0) == INT32_BIAS
+    return "int32" if wants_int32 else "int64"
 
 
-def weighted_operands(graph, op):
+def weighted_operands(graph, op, int32_16x8_variant):
     """Input, int8 weights, optional bias (None) and output of a convolution or fully connected
-    op, and its activation type."""
+    op, its activation type and its accumulator type."""
     x, w = graph.tensors[op.inputs[0]], graph.tensors[op.inputs[1]]
     b = optional_input(graph, op, 2)
     y = graph.tensors[op.outputs[0]]
     dtype = activation_dtype(graph, op, [x.index, y.index])
-    require_int8(graph, op, [w.index])
-    check_bias(op, b, dtype)
-    return x, w, b, y, dtype
+    if w.dtype != "int8":
+        raise Unsupported(f"weights '{w.name}' of type {w.dtype} (the aot kernels take int8 weights)")
+    return x, w, b, y, dtype, accumulator(op, b, dtype, int32_16x8_variant)
+
+
+def weighted_kernel(family, dtype, acc):
+    """nn_<family>_s8, nn_<family>_s16 (int64 accumulator) or nn_<family>_s16_acc32."""
+    return f"nn_{family}_{SUFFIX[dtype]}" + ("_acc32" if dtype == "int16" and acc == "int32" else "")
 
 
 def check_int64_requantization(shifts):

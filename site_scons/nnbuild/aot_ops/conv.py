@@ -1,16 +1,19 @@
 """CONV_2D, DEPTHWISE_CONV_2D and TRANSPOSE_CONV: integer_ops::ConvPerChannel /
 DepthwiseConvPerChannel / TransposeConv, int8 or 16x8 (int16 activations, int8 weights, int64
-bias accumulated in int64)."""
+bias accumulated in int64; CONV_2D also with an int32 bias, accumulated in int32, as TFLite
+Micro does)."""
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, LoweredOp, Unsupported, activation_dtype, c_const_array, c_struct,
+from nnbuild.aot_ops.common import (SUFFIX, Lowering, LoweredOp, Unsupported, activation_dtype, c_const_array, c_struct,
                                     call_with_params, check_int64_requantization, fused_activation_range,
-                                    kernel_call, optional_input, quant, require_int8, require_zero_point_0, shape4,
+                                    kernel_call, optional_input, quant, require_zero_point_0, shape4,
+                                    weighted_kernel,
                                     weighted_operands)
 
 
 def _lower_conv(graph, op, names, depthwise):
-    x, w, b, y, dtype = weighted_operands(graph, op)
+    # TFLite Micro's int16 DEPTHWISE_CONV_2D has no int32-bias variant.
+    x, w, b, y, dtype, acc = weighted_operands(graph, op, int32_16x8_variant=not depthwise)
     if dtype == "int16":
         require_zero_point_0([x, y], "TFLite's int16 convolutions ignore zero points")
     if len(x.shape) != 4:
@@ -26,12 +29,12 @@ def _lower_conv(graph, op, names, depthwise):
     out_scale, out_zp = quant(y)
     channels = y.shape[3]
     mults, shifts = quant_math.per_channel_multipliers(in_scale, w.scale, out_scale, channels)
-    if dtype == "int16":
+    if acc == "int64":
         check_int64_requantization(shifts)
     act_min, act_max = fused_activation_range(op, y)
     p = names.op_prefix(op)
     arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
-    kernel = f"nn_depthwise_conv2d_{SUFFIX[dtype]}" if depthwise else f"nn_conv2d_{SUFFIX[dtype]}"
+    kernel = weighted_kernel("depthwise_conv2d" if depthwise else "conv2d", dtype, acc)
     return call_with_params(op, names, kernel, "nn_conv_params", {
         "input": shape4(x.shape), "filter": shape4(w.shape), "output": shape4(y.shape),
         "stride_h": stride_h, "stride_w": stride_w, "dilation_h": dil_h, "dilation_w": dil_w,
@@ -69,7 +72,8 @@ def lower_transpose_conv(graph, op, names):
     w, x, y = graph.tensors[op.inputs[1]], graph.tensors[op.inputs[2]], graph.tensors[op.outputs[0]]
     b = optional_input(graph, op, 3)
     dtype = activation_dtype(graph, op, [x.index, y.index])
-    require_int8(graph, op, [w.index])
+    if w.dtype != "int8":
+        raise Unsupported(f"filter '{w.name}' of type {w.dtype} (the aot kernels take int8 weights)")
     if dtype == "int16":
         require_zero_point_0([x, y], "TFLite's int16 TRANSPOSE_CONV ignores zero points")
     if not len(x.shape) == len(w.shape) == len(y.shape) == 4:
@@ -105,5 +109,5 @@ def lower_transpose_conv(graph, op, names):
                                                    names.tensor(x), names.tensor(w), bias, names.tensor(y)))
 
 
-LOWERINGS = {"CONV_2D": lower_conv_2d, "DEPTHWISE_CONV_2D": lower_depthwise_conv_2d,
-             "TRANSPOSE_CONV": lower_transpose_conv}
+LOWERINGS = {"CONV_2D": Lowering(lower_conv_2d), "DEPTHWISE_CONV_2D": Lowering(lower_depthwise_conv_2d),
+             "TRANSPOSE_CONV": Lowering(lower_transpose_conv, data_input=2)}

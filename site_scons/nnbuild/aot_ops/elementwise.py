@@ -1,13 +1,14 @@
-"""ADD, SUB and MUL with broadcasting: integer_ops::Add / Mul and reference_ops::Sub, int8 or int16.
+"""Binary element-wise operators with broadcasting, int8 or int16: ADD, SUB and MUL
+(integer_ops::Add / Mul and reference_ops::Sub), SQUARED_DIFFERENCE, MAXIMUM and
+MINIMUM, and PRELU (an int8 alpha tensor broadcast against the input).
 
 TFLite Micro runs int16 ADD and SUB through the same general rescaling as int8
 (with a left shift of 15 instead of 20), never through the power-of-two-scale
-int16 Add of TFLite; int16 MUL is int8's MUL on symmetric tensors."""
-
-import numpy as np
+int16 Add of TFLite; int16 MUL is int8's MUL on symmetric tensors. MAXIMUM and
+MINIMUM compare raw values and requantize nothing, as TFLite Micro does."""
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, Unsupported, activation_dtype, c_array, call_with_params,
+from nnbuild.aot_ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, c_array, call_with_params,
                                     fused_activation_range, quant, require_zero_point_0)
 
 LOOPS = 4  # NN_BROADCAST_LOOPS
@@ -63,17 +64,11 @@ def _smaller_than_one(real, what):
     return quant_math.quantize_multiplier(real)
 
 
-def _add_sub_multipliers(s1, s2, so, subtract, left_shift):
-    """CalculateOpDataAdd / CalculateOpDataSub: ADD computes in double, SUB in float32
-    (the same formulas, rounded differently)."""
-    if subtract:
-        f = np.float32
-        twice_max = f(2) * max(f(s1), f(s2))
-        reals = (float(f(s1) / twice_max), float(f(s2) / twice_max),
-                 float(twice_max / (f(1 << left_shift) * f(so))))
-    else:
-        twice_max = 2 * max(s1, s2)
-        reals = (s1 / twice_max, s2 / twice_max, twice_max / ((1 << left_shift) * so))
+def _add_sub_multipliers(s1, s2, so, left_shift):
+    """CalculateOpDataAdd / CalculateOpDataSub, both in double. (The TFLM tree computes SUB's
+    in float32; the tflite_micro package, the reference, in double, which int16 tells apart.)"""
+    twice_max = 2 * max(s1, s2)
+    reals = (s1 / twice_max, s2 / twice_max, twice_max / ((1 << left_shift) * so))
     names = ("input 1", "input 2", "output")
     return [_smaller_than_one(r, n) for r, n in zip(reals, names)]
 
@@ -82,7 +77,7 @@ def _lower_add_sub(graph, op, names, subtract):
     x1, x2, y, dtype = _operands(graph, op)
     (s1, zp1), (s2, zp2), (so, zpo) = quant(x1), quant(x2), quant(y)
     left_shift = 20 if dtype == "int8" else 15  # int16 << 15 still fits int32
-    (m1, sh1), (m2, sh2), (mo, sho) = _add_sub_multipliers(s1, s2, so, subtract, left_shift)
+    (m1, sh1), (m2, sh2), (mo, sho) = _add_sub_multipliers(s1, s2, so, left_shift)
     act_min, act_max = fused_activation_range(op, y)
     return call_with_params(op, names, f"nn_{'sub' if subtract else 'add'}_{SUFFIX[dtype]}", "nn_add_params", {
         "broadcast": _broadcast_init(x1, x2, y),
@@ -114,4 +109,62 @@ def lower_mul(graph, op, names):
     }, [x1, x2, y])
 
 
-LOWERINGS = {"ADD": lower_add, "SUB": lower_sub, "MUL": lower_mul}
+def _lower_max_min(graph, op, names, kind):
+    x1, x2, y, dtype = _operands(graph, op)
+    extents, strides1, strides2 = zip(*broadcast_loops(x1.shape, x2.shape, y.shape))
+    return call_with_params(op, names, f"nn_{kind}_{SUFFIX[dtype]}", "nn_broadcast", {
+        "shape": c_array(extents), "stride1": c_array(strides1), "stride2": c_array(strides2),
+    }, [x1, x2, y])
+
+
+def lower_maximum(graph, op, names):
+    return _lower_max_min(graph, op, names, "maximum")
+
+
+def lower_minimum(graph, op, names):
+    return _lower_max_min(graph, op, names, "minimum")
+
+
+def lower_squared_difference(graph, op, names):
+    """SquaredDifferencePrepare: ADD's rescaling (in double) with a left shift of 7 for int8
+    (255^2 * 2^14 fits int32) and 0 for int16, then the square rescaled to the output."""
+    x1, x2, y, dtype = _operands(graph, op)
+    if dtype == "int16":
+        require_zero_point_0([x1, x2, y], "TFLite's int16 SQUARED_DIFFERENCE requires 0")
+    (s1, zp1), (s2, zp2), (so, zpo) = quant(x1), quant(x2), quant(y)
+    left_shift = 7 if dtype == "int8" else 0
+    twice_max = 2 * max(s1, s2)
+    (m1, sh1), (m2, sh2) = (_smaller_than_one(s / twice_max, what) for s, what in ((s1, "input 1"), (s2, "input 2")))
+    # (1 << 2 * left_shift) * output scale is a float product, exact.
+    mo, sho = quant_math.quantize_multiplier(twice_max * twice_max / ((1 << 2 * left_shift) * so))
+    qmin, qmax = quant_math.QRANGE[dtype]
+    return call_with_params(op, names, f"nn_squared_difference_{SUFFIX[dtype]}", "nn_add_params", {
+        "broadcast": _broadcast_init(x1, x2, y),
+        "input1_offset": -zp1, "input2_offset": -zp2, "output_offset": zpo, "left_shift": left_shift,
+        "input1_multiplier": m1, "input1_shift": sh1, "input2_multiplier": m2, "input2_shift": sh2,
+        "output_multiplier": mo, "output_shift": sho, "act_min": qmin, "act_max": qmax,
+    }, [x1, x2, y])
+
+
+def lower_prelu(graph, op, names):
+    """CalculatePreluParams: input / output and input * alpha / output scales, in double."""
+    x, alpha, y = (graph.tensors[i] for i in (op.inputs[0], op.inputs[1], op.outputs[0]))
+    dtype = activation_dtype(graph, op, [x.index, y.index])
+    if alpha.dtype != "int8":
+        raise Unsupported(f"alpha '{alpha.name}' of type {alpha.dtype} (TFLite Micro's PRELU takes an int8 alpha)")
+    (s_in, zp_in), (s_alpha, zp_alpha), (s_out, zp_out) = quant(x), quant(alpha), quant(y)
+    m1, sh1 = quant_math.quantize_multiplier(s_in / s_out)
+    m2, sh2 = quant_math.quantize_multiplier(s_in * s_alpha / s_out)
+    return call_with_params(op, names, f"nn_prelu_{SUFFIX[dtype]}", "nn_prelu_params", {
+        "broadcast": _broadcast_init(x, alpha, y),
+        "input_offset": -zp_in, "alpha_offset": -zp_alpha, "output_offset": zp_out,
+        "identity_multiplier": m1, "identity_shift": sh1, "alpha_multiplier": m2, "alpha_shift": sh2,
+    }, [x, alpha, y])
+
+
+LOWERINGS = {
+    "ADD": Lowering(lower_add), "SUB": Lowering(lower_sub), "MUL": Lowering(lower_mul),
+    "SQUARED_DIFFERENCE": Lowering(lower_squared_difference),
+    "MAXIMUM": Lowering(lower_maximum), "MINIMUM": Lowering(lower_minimum),
+    "PRELU": Lowering(lower_prelu),
+}

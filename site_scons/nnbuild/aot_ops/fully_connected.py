@@ -1,15 +1,16 @@
 """FULLY_CONNECTED: integer_ops::FullyConnected and FullyConnectedPerChannel, int8 or 16x8
-(int16 activations, int8 weights, int64 bias accumulated in int64)."""
+(int16 activations, int8 weights, int64 bias accumulated in int64, or an int32 bias
+accumulated in int32)."""
 
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, Unsupported, c_const_array, call_with_params, check_int64_requantization,
-                                    fused_activation_range, quant, weighted_operands)
+from nnbuild.aot_ops.common import (Lowering, Unsupported, c_const_array, call_with_params, check_int64_requantization,
+                                    fused_activation_range, quant, weighted_kernel, weighted_operands)
 
 
 def lower_fully_connected(graph, op, names):
-    x, w, b, y, dtype = weighted_operands(graph, op)
+    x, w, b, y, dtype, acc = weighted_operands(graph, op, int32_16x8_variant=True)
     if op.option("weightsFormat", 0) != 0:
         raise Unsupported("shuffled weights format")
     if not w.is_constant:
@@ -24,16 +25,16 @@ def lower_fully_connected(graph, op, names):
     else:
         m, s = quant_math.per_tensor_multiplier(in_scale, w.scale[0], out_scale)
         mults, shifts = [m], [s]
-    if dtype == "int16":
+    if acc == "int64":
         check_int64_requantization(shifts)
     act_min, act_max = fused_activation_range(op, y)
     p = names.op_prefix(op)
     arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
-    return call_with_params(op, names, f"nn_fully_connected_{SUFFIX[dtype]}", "nn_fc_params", {
+    return call_with_params(op, names, weighted_kernel("fully_connected", dtype, acc), "nn_fc_params", {
         "batches": batches, "accum_depth": accum_depth, "output_depth": out_depth,
         "input_offset": -in_zp, "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
         "per_channel": int(per_channel), "multiplier": f"{p}_multiplier", "shift": f"{p}_shift",
     }, [x, w, b, y], arrays)
 
 
-LOWERINGS = {"FULLY_CONNECTED": lower_fully_connected}
+LOWERINGS = {"FULLY_CONNECTED": Lowering(lower_fully_connected)}

@@ -1,8 +1,8 @@
 """AVERAGE_POOL_2D and MAX_POOL_2D: integer_ops::AveragePool / MaxPool, int8 or int16."""
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, Unsupported, activation_dtype, call_with_params, fused_activation_range,
-                                    shape4)
+from nnbuild.aot_ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, call_with_params,
+                                    fused_activation_range, shape4)
 
 
 def _lower_pool(graph, op, names, kind):
@@ -30,4 +30,4 @@ def lower_max_pool_2d(graph, op, names):
     return _lower_pool(graph, op, names, "max_pool")
 
 
-LOWERINGS = {"AVERAGE_POOL_2D": lower_average_pool_2d, "MAX_POOL_2D": lower_max_pool_2d}
+LOWERINGS = {"AVERAGE_POOL_2D": Lowering(lower_average_pool_2d), "MAX_POOL_2D": Lowering(lower_max_pool_2d)}

@@ -1,6 +1,6 @@
 """Operators that only reinterpret a shape: their output aliases the input's memory."""
 
-from nnbuild.aot_ops.common import LoweredOp
+from nnbuild.aot_ops.common import Lowering, LoweredOp
 
 ALIAS_OPS = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
 
@@ -9,4 +9,5 @@ def lower_alias(graph, op, names):
     return LoweredOp()
 
 
-LOWERINGS = {name: lower_alias for name in ALIAS_OPS}
+# Any type: no kernel reads the data. (float32 appears between DEQUANTIZE and QUANTIZE.)
+LOWERINGS = {name: Lowering(lower_alias, ("int8", "int16", "int32", "float32")) for name in ALIAS_OPS}

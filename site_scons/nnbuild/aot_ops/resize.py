@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from nnbuild.aot_ops.common import (SUFFIX, Unsupported, activation_dtype, c_const_array, call_with_params,
-                                    require_int8, shape4)
+from nnbuild.aot_ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, c_const_array, call_with_params,
+                                    shape4)
 from nnbuild.quant_math import tflite_round
 
 INT32_MAX = 2**31 - 1
@@ -80,7 +80,7 @@ def lower_resize_nearest_neighbor(graph, op, names):
 
 def lower_resize_bilinear(graph, op, names):
     x, y = _operands(graph, op)
-    require_int8(graph, op, [x.index, y.index])  # TFLite Micro: "requires float or int8"
+    activation_dtype(graph, op, [x.index, y.index])  # int8 only (its Lowering): TFLite Micro "requires float or int8"
     align, half = op.option("alignCorners", False), op.option("halfPixelCenters", False)
     if align and half:
         raise Unsupported("align_corners and half_pixel_centers together (TFLite Micro rejects them)")
@@ -94,4 +94,5 @@ def lower_resize_bilinear(graph, op, names):
     }, [x, y])
 
 
-LOWERINGS = {"RESIZE_BILINEAR": lower_resize_bilinear, "RESIZE_NEAREST_NEIGHBOR": lower_resize_nearest_neighbor}
+LOWERINGS = {"RESIZE_BILINEAR": Lowering(lower_resize_bilinear, ("int8",)),
+             "RESIZE_NEAREST_NEIGHBOR": Lowering(lower_resize_nearest_neighbor)}

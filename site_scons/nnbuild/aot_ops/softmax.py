@@ -1,11 +1,16 @@
-"""SOFTMAX: reference_ops::Softmax, int8 in and out (TFLite Micro's gemmlowp fixed-point path),
-and reference_ops::SoftmaxInt16, int16 in and out (tables of exp and 1 / (1 + x))."""
+"""SOFTMAX: reference_ops::Softmax, int8 in and int8 or int16 out (TFLite Micro's gemmlowp
+fixed-point path), and reference_ops::SoftmaxInt16, int16 in and out (tables of exp and
+1 / (1 + x))."""
 
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (Unsupported, c_const_array, call_with_params, quant, require_int8,
+from nnbuild.aot_ops.common import (Lowering, Unsupported, c_const_array, call_with_params, quant,
                                     require_zero_point_0)
+
+# The output quantization TFLM's Prepare insists on (the kernels hardcode it): int8 (zero
+# point, scale, tolerance) for an int8 input.
+_INT8_INPUT_OUTPUTS = {"int8": (-128, 1 / 256, 0.0), "int16": (-32768, 1 / 65536, 0.001 / 65536)}
 
 
 def _rows(x):
@@ -40,13 +45,16 @@ def lower_softmax(graph, op, names):
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     if (x.dtype, y.dtype) == ("int16", "int16"):
         return _lower_softmax_s16(graph, op, names, x, y)
-    require_int8(graph, op, [x.index, y.index])
+    if (x.dtype, y.dtype) not in (("int8", "int8"), ("int8", "int16")):
+        raise Unsupported(f"input type {x.dtype} and output type {y.dtype} (TFLite Micro's SOFTMAX takes "
+                          "int8 to int8, int8 to int16 and int16 to int16)")
     outer, depth = _rows(x)
     out_scale, out_zp = quant(y)
-    # TFLM's Prepare insists on this output quantization (the kernel hardcodes it).
-    if np.float32(out_scale) != np.float32(1 / 256) or out_zp != -128:
-        raise Unsupported(f"output scale {out_scale} and zero point {out_zp} "
-                          "(int8 softmax outputs have scale 1/256 and zero point -128)")
+    zero_point, scale, tolerance = _INT8_INPUT_OUTPUTS[y.dtype]
+    f = np.float32
+    if abs(f(out_scale) - f(scale)) > f(tolerance) or out_zp != zero_point:
+        raise Unsupported(f"output scale {out_scale} and zero point {out_zp} (softmax's {y.dtype} outputs "
+                          f"of an int8 input have scale 1/{round(1 / scale)} and zero point {zero_point})")
     # The sum of exponentials is a Q12.19 fixed-point number: 4096 equal inputs overflow it.
     if depth >= 4096:
         raise Unsupported(f"a softmax over {depth} values (at most 4095: TFLite's fixed-point "
@@ -54,10 +62,11 @@ def lower_softmax(graph, op, names):
     multiplier, left_shift, diff_min = quant_math.softmax_input_params(op.option("beta", 1.0), quant(x)[0])
     if left_shift < 0:
         raise Unsupported("beta * input scale below 2^-26")
-    return call_with_params(op, names, "nn_softmax_s8", "nn_softmax_params", {
+    kernel = "nn_softmax_s8" if y.dtype == "int8" else "nn_softmax_s8_s16"
+    return call_with_params(op, names, kernel, "nn_softmax_params", {
         "outer": outer, "depth": depth, "input_multiplier": multiplier,
         "input_left_shift": left_shift, "diff_min": diff_min,
     }, [x, y])
 
 
-LOWERINGS = {"SOFTMAX": lower_softmax}
+LOWERINGS = {"SOFTMAX": Lowering(lower_softmax)}

@@ -9,7 +9,7 @@ output zero point, the real 0.0 that TensorFlow and TFLite pad with.
 
 import numpy as np
 
-from nnbuild.aot_ops.common import Unsupported, activation_dtype, c_array, call_with_params, quant
+from nnbuild.aot_ops.common import Lowering, Unsupported, activation_dtype, c_array, call_with_params, quant
 
 
 def _nhwc(shape):
@@ -21,9 +21,7 @@ def _operands(graph, op, what):
     """Input, output, block shape [bh, bw] and [[top, bottom], [left, right]] of `what` (paddings
     or crops), a 3-D tensor's as block width 1 and no left or right."""
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-    dtype = activation_dtype(graph, op, [x.index, y.index])
-    if dtype != "int8":
-        raise Unsupported(f"tensor '{x.name}' of type {dtype} (TFLite Micro's {op.opcode} takes int8)")
+    activation_dtype(graph, op, [x.index, y.index])  # int8 (its Lowering): TFLite Micro has no int16 kernels
     if len(x.shape) not in (3, 4) or len(y.shape) != len(x.shape):
         raise Unsupported(f"input of shape {list(x.shape)} and output of shape {list(y.shape)} "
                           "(TFLite Micro takes 3-D or 4-D tensors of one rank)")
@@ -75,4 +73,5 @@ def lower_batch_to_space_nd(graph, op, names):
     }, [x, y])
 
 
-LOWERINGS = {"BATCH_TO_SPACE_ND": lower_batch_to_space_nd, "SPACE_TO_BATCH_ND": lower_space_to_batch_nd}
+LOWERINGS = {"BATCH_TO_SPACE_ND": Lowering(lower_batch_to_space_nd, ("int8",)),
+             "SPACE_TO_BATCH_ND": Lowering(lower_space_to_batch_nd, ("int8",))}

@@ -1,5 +1,4 @@
-"""MEAN, CONCATENATION, PAD, PADV2, STRIDED_SLICE and TRANSPOSE on int8 tensors;
-MEAN, PAD, PADV2 and TRANSPOSE on int16 tensors too.
+"""MEAN, PAD, PADV2, STRIDED_SLICE and TRANSPOSE on int8 and int16 tensors.
 
 Everything but MEAN's requantization only moves data: the index arithmetic
 (permutations, slice bounds, paddings, axes) is resolved here, at build time,
@@ -9,8 +8,8 @@ into strided views (nn_view) that the kernels walk.
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, LoweredOp, Unsupported, activation_dtype, c_array, c_const_array,
-                                    c_struct, call_with_params, kernel_call, optional_input, quant, require_int8)
+from nnbuild.aot_ops.common import (SUFFIX, Lowering, LoweredOp, Unsupported, activation_dtype, c_array,
+                                    call_with_params, kernel_call, optional_input, quant)
 
 MAX_DIMS = 5  # NN_MAX_DIMS; TFLM's PAD, STRIDED_SLICE and TRANSPOSE stop at 5-D (or 4-D) too
 
@@ -115,7 +114,7 @@ def _slice_axis(size, begin, end, stride, begin_masked, end_masked, shrink):
 
 def lower_strided_slice(graph, op, names):
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
-    require_int8(graph, op, [x.index, y.index])
+    activation_dtype(graph, op, [x.index, y.index])
     _require_rank(x, 4)  # StridedSlicePrepare's limit
     _require_nonempty(y)
     if op.option("ellipsisMask", 0) or op.option("newAxisMask", 0):
@@ -173,37 +172,6 @@ def _lower_pad(graph, op, names):
     }, [x, y])
 
 
-def lower_concatenation(graph, op, names):
-    inputs = [graph.tensors[i] for i in op.inputs]
-    y = graph.tensors[op.outputs[0]]
-    require_int8(graph, op, [*op.inputs, y.index])
-    if op.option("fusedActivationFunction", 0) != 0:
-        raise Unsupported("a fused activation (TFLite Micro allows none)")
-    if len(inputs) > 10:
-        raise Unsupported(f"{len(inputs)} inputs (TFLite Micro takes at most 10)")
-    # TFLM's Prepare rejects int8 inputs whose scale or zero point differs from the
-    # output's, so there is no reference requantization to match.
-    _require_same_quantization(inputs, y, "TFLite Micro requires equal scales and zero points")
-    rank = len(y.shape)
-    axis = op.option("axis", 0)
-    axis = axis + rank if axis < 0 else axis
-    if not 0 <= axis < rank or any(len(t.shape) != rank for t in inputs):
-        raise Unsupported(f"axis {op.option('axis', 0)} for inputs of shapes {[list(t.shape) for t in inputs]}")
-    if sum(t.shape[axis] for t in inputs) != y.shape[axis]:
-        raise Unsupported(f"output shape {list(y.shape)} that is not its inputs' concatenation")
-    inner = _size(y.shape[axis + 1:])
-    copy_sizes = [t.shape[axis] * inner for t in inputs]
-    p = names.op_prefix(op)
-    decls = [
-        c_const_array("int32_t", f"{p}_copy_size", copy_sizes),
-        c_const_array("int8_t *const", f"{p}_inputs", [names.tensor(t) for t in inputs]),
-        c_struct("nn_concat_params", f"{p}_params",
-                 {"inputs": len(inputs), "outer": _size(y.shape[:axis]), "copy_size": f"{p}_copy_size"}),
-    ]
-    return LoweredOp(decls=decls,
-                     call=kernel_call("nn_concat_s8", f"&{p}_params", f"{p}_inputs", names.tensor(y)))
-
-
 def lower_mean(graph, op, names):
     x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
     dtype = activation_dtype(graph, op, [x.index, y.index])
@@ -235,10 +203,9 @@ def lower_mean(graph, op, names):
 
 
 LOWERINGS = {
-    "CONCATENATION": lower_concatenation,
-    "MEAN": lower_mean,
-    "PAD": _lower_pad,
-    "PADV2": _lower_pad,
-    "STRIDED_SLICE": lower_strided_slice,
-    "TRANSPOSE": lower_transpose,
+    "MEAN": Lowering(lower_mean),
+    "PAD": Lowering(_lower_pad),
+    "PADV2": Lowering(_lower_pad),
+    "STRIDED_SLICE": Lowering(lower_strided_slice),
+    "TRANSPOSE": Lowering(lower_transpose),
 }
