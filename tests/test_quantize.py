@@ -59,7 +59,7 @@ def test_int8_accuracy_close_to_float(ecm_int8):
     # first 100 are all AF and a constant answer would score 1.0).
     x, y = evaluation["x"][::6], evaluation["y"][::6]
     float_acc = quantize.accuracy(quantize.run_float_onnx(ONNX, x), y)
-    raw, dequantized = quantize.run_tflite_micro(data, quantize.to_tflite_layout(x, info))
+    raw, dequantized = quantize.run_quantized(data, quantize.to_tflite_layout(x, info))
     int8_acc = quantize.accuracy(dequantized, y)
     assert raw.dtype == np.int8 and raw.shape == (100, 2)
     # Naive int8 lost ~15 points on this model (TF's calibrator records the

@@ -62,8 +62,8 @@ class Judge:
 
     def measure(self, data, info):
         """Top-1 agreement with float, output SQNR and (if labelled) accuracy of one quantized model."""
-        with self.conversion.timings(f"running {info['mode']} in TFLite Micro"):
-            _, logits = quantize.run_tflite_micro(data, quantize.to_tflite_layout(self.x, info))
+        with self.conversion.timings(f"running {info['mode']}"):
+            _, logits = quantize.run_quantized(data, quantize.to_tflite_layout(self.x, info))
         logits = logits.reshape(self.float_logits.shape)
         result = {"agreement": float(np.mean(np.argmax(logits, -1) == np.argmax(self.float_logits, -1))),
                   "sqnr_db": output_sqnr_db(self.float_logits, logits)}
@@ -158,7 +158,7 @@ def check_not_broken(onnx_path, mode, metrics, layers):
 def format_candidates(evaluation):
     """A short table: accuracy, agreement with float and output SQNR of the float model and each candidate."""
     rows = [("float (onnxruntime)", evaluation["float"].get("accuracy"), None, None)]
-    rows += [(f"{mode} (TFLite Micro)", m.get("accuracy"), m.get("agreement"), m.get("sqnr_db"))
+    rows += [(f"{mode} (TFLite)", m.get("accuracy"), m.get("agreement"), m.get("sqnr_db"))
              for mode, m in evaluation.items() if mode in MODES]
     lines = [f"{'model':<22} {'accuracy':>8} {'agrees':>7} {'SQNR dB':>8}"]
     for name, acc, agree, sqnr in rows:
