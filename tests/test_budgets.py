@@ -14,7 +14,7 @@ from nnbuild.targets import load_target
 
 @pytest.mark.unit
 @pytest.mark.parametrize("text, value", [("65536", 65536), ("64K", 65536), ("64KiB", 65536),
-                                         ("1M", 1 << 20), (" 2 kb ", 2048)])
+                                         ("1M", 1 << 20), (" 2 kb ", 2048), ("2G", 2 << 30)])
 def test_parse_bytes(text, value):
     assert budgets.parse_bytes(text, "flash_budget") == value
 
@@ -31,8 +31,8 @@ def test_tightest_budget_wins_and_says_where_it_came_from():
     result = budgets.effective_budgets(target, {"budget": {"flash": "256K"}}, {"ram_budget": "64K"})
     assert result["flash"] == {"bytes": 256 * 1024, "from": "the model's model.toml"}
     assert result["ram"] == {"bytes": 64 * 1024, "from": "ram_budget=64K"}
-    loose = budgets.effective_budgets(target, {}, {"flash_budget": "4M"})
-    assert loose["flash"] == {"bytes": 512 * 1024, "from": "target cortex-m55"}
+    loose = budgets.effective_budgets(target, {}, {"flash_budget": "8M"})
+    assert loose["flash"] == {"bytes": 6656 * 1024, "from": "target cortex-m55"}
 
 
 def test_over_budget_fails_the_build_and_keeps_the_report(tmp_path):

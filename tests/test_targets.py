@@ -46,12 +46,19 @@ def _verify(repo, target, model="af_detection"):
 
 
 def test_cortex_m55_image_fits_its_memories(repo):
-    """The bare-metal image: a raw binary of flash only, the budgets of the target file checked."""
+    """The bare-metal image: a raw binary of flash only, the budgets of the target file checked,
+    a small model's weights beside the code in the ITCM and its arena in the DTCM."""
     out = os.path.join(repo, "build", "cortex-m55", "aot", "af_detection")
     with open(os.path.join(out, "size.json")) as f:
         size = json.load(f)
-    assert size["flash"]["budget"] == size["ram"]["budget"] == 512 * 1024
+    assert size["flash"]["budget"] == size["ram"]["budget"] == 6656 * 1024
     assert size["flash"]["total"] <= size["flash"]["budget"] and size["ram"]["total"] <= size["ram"]["budget"]
+    regions = size["regions"]
+    assert regions["itcm"]["used"] == size["flash"]["total"] and regions["itcm"]["length"] == 512 * 1024
+    assert regions["dtcm"]["used"] == size["ram"]["total"]
+    assert regions["sram"]["used"] == regions["isram"]["used"] == 0
+    with open(os.path.join(out, "link.ld")) as f:
+        assert "model weights (11392 B)\n * in itcm, tensor arena (7496 B) in dtcm" in f.read()
     # The raw image is the flash contents (the vectors compiled in for verification are not in it).
     assert os.path.getsize(os.path.join(out, "firmware.bin")) <= size["flash"]["total"]
     assert ".test_vectors" not in size["flash"]["sections"]

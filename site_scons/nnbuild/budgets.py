@@ -4,11 +4,12 @@ import re
 
 from nnbuild.errors import UserError
 
-_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20}
+_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+          "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30}
 
 
 def parse_bytes(text, what):
-    """'64K', '1M', '65536', '512KiB' -> bytes; UserError naming `what` otherwise."""
+    """'64K', '1M', '2G', '65536', '512KiB' -> bytes; UserError naming `what` otherwise."""
     match = re.fullmatch(r"\s*(\d+)\s*([a-zA-Z]*)\s*", str(text))
     if not match or match.group(2).lower() not in _UNITS:
         raise UserError(f"{what}={text}: expected a size such as 65536, 64K or 1M.")

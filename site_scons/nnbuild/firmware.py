@@ -3,7 +3,7 @@
 import os
 from dataclasses import dataclass, field
 
-from nnbuild import budgets, datasets, executorch_build, export
+from nnbuild import budgets, datasets, executorch_build, export, memory_map
 from nnbuild.model_toml import DEFAULT_MIN_SQNR_DB, DEFAULT_TOLERANCE
 from nnbuild.pytorch_model import pytorch_source
 from nnbuild.runner import runner_context
@@ -100,12 +100,15 @@ def _toolchain_env(env, opts, target):
     return tenv, toolchain
 
 
-def _baremetal_sources(tenv, target, model, out, opts):
-    """Startup code, linker script and compiled-in test vectors of a bare-metal image."""
-    context = {"target": target.name, "memory": target.memory, "stack": target.stack, "heap": target.heap}
-    settings = settings_node(tenv, context)
-    startup = tenv.RenderTemplate(f"{out}/startup.c", ["#templates/baremetal/startup.c.j2", settings])
-    script = tenv.RenderTemplate(f"{out}/link.ld", ["#templates/baremetal/link.ld.j2", settings])
+def _baremetal_sources(tenv, target, model, out, opts, memory_info):
+    """Startup code, linker script and compiled-in test vectors of a bare-metal image;
+    `memory_info` is the runtime's memory json (arena, weights)."""
+    context = {"target": target.name, "stack": target.stack, "heap": target.heap,
+               "regions": [vars(r) for r in memory_map.regions(target.memory, target.path)]}
+    startup = tenv.RenderTemplate(f"{out}/startup.c", ["#templates/baremetal/startup.c.j2",
+                                                       settings_node(tenv, {"target": target.name})])
+    script = tenv.LinkerScript(f"{out}/link.ld", ["#templates/baremetal/link.ld.j2", memory_info, model.tflite,
+                                                  settings_node(tenv, context)])
     vector_settings = settings_node(tenv, {"vectors": opts["vectors"], "data": model.data_file})
     vectors = tenv.TestVectors(f"{out}/test_vectors.h", [model.tflite, vector_settings] +
                                [s for s in (model.quant_report, model.data_file) if s is not None])
@@ -140,7 +143,7 @@ def build_firmware(env, opts, target, model):
     components = {str(runner_o[0]): "runner", **model_components}
     baremetal = target.family == "baremetal"
     if baremetal:
-        startup_o, script, vectors = _baremetal_sources(tenv, target, model, out, opts)
+        startup_o, script, vectors = _baremetal_sources(tenv, target, model, out, opts, arena_info)
         tenv.Depends(runner_o, vectors)
         objects.append(startup_o)
         components[str(startup_o[0])] = "startup"
@@ -154,7 +157,8 @@ def build_firmware(env, opts, target, model):
 
     size_settings = {"components": components, "arena_symbol": f"{model.name}_arena",
                      "budget": budgets.effective_budgets(target, model.config, opts),
-                     "title": f"{model.name} on {target.name}", "diff": opts["size_diff"]}
+                     "title": f"{model.name} on {target.name}", "diff": opts["size_diff"],
+                     "regions": [vars(r) for r in memory_map.regions(target.memory, target.path)]}
     size_json, *_ = tenv.SizeReport(f"{out}/size.json", [elf, map_file, arena_info,
                                                            settings_node(tenv, size_settings)])
     outputs = [elf, deployable, size_json]

@@ -94,7 +94,8 @@ _GNU_OUTPUT = re.compile(r"([.\w][^\s(]*)(?:\s+0x([0-9a-f]+)\s+0x([0-9a-f]+).*)?
 _GNU_INPUT = re.compile(r" ([.\w][^\s(]*)(?:\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(.+))?$")
 _GNU_WRAPPED = re.compile(r"\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)(?:\s+(.+))?$")
 _GNU_SYMBOL = re.compile(r"\s+0x([0-9a-f]+)\s+([^\s=]+)$")
-_GNU_OWN_SECTION = re.compile(r"\.(?:text|rodata|data|bss|tdata|tbss)\.(.+)")
+# -fdata-sections' `.bss.name`, or nnbuild's own `.bss.nn_arena.name` / `.rodata.nn_weights.name`
+_GNU_OWN_SECTION = re.compile(r"\.(?:text|rodata|data|bss|tdata|tbss)\.(?:nn_arena\.|nn_weights\.)?(.+)")
 
 
 def _parse_gnu_map(lines):
@@ -263,6 +264,33 @@ def analyze_size(elf_path, map_path, classify, arena_symbol=None, exclude_sectio
     return report
 
 
+def region_usage(elf_path, regions, exclude_sections=(".test_vectors",)):
+    """{region name: {"used": B, "length": B}}: the bytes each memory region holds, by the
+    addresses of the ELF's sections (a .data's load image counts where it is loaded from too).
+    `regions` are memory_map.Region-like dicts with name, origin, length."""
+    usage = {r["name"]: {"used": 0, "length": r["length"]} for r in regions}
+
+    def add(address, size):
+        for r in regions:
+            if r["origin"] <= address < r["origin"] + r["length"]:
+                usage[r["name"]]["used"] += size
+                return
+
+    with open(elf_path, "rb") as f:
+        elf = ELFFile(f)
+        loads = [seg for seg in elf.iter_segments() if seg["p_type"] == "PT_LOAD"]
+        for section in elf.iter_sections():
+            if not section["sh_flags"] & SH_FLAGS.SHF_ALLOC or not section["sh_size"] \
+                    or section.name in exclude_sections:
+                continue
+            add(section["sh_addr"], section["sh_size"])
+            if section["sh_type"] != "SHT_NOBITS":
+                for seg in loads:
+                    if seg.section_in_segment(section) and seg["p_paddr"] != seg["p_vaddr"]:
+                        add(section["sh_addr"] - seg["p_vaddr"] + seg["p_paddr"], section["sh_size"])
+    return usage
+
+
 def _check_adds_up(report):
     """The components must split each total (the ELF's section sizes) exactly."""
     for mem in ("flash", "ram"):
@@ -292,6 +320,10 @@ def format_size_table(report):
         lines.append(f"{'budget':<{width}}  {budgets[0]:>10}  {'':7}  {budgets[1]:>10}")
     if report["arena"]["bytes"] is not None:
         lines.append(f"arena: {report['arena']['bytes']} bytes of RAM")
+    if report.get("regions"):
+        lines += ["", f"{'memory region':<14}  {'used B':>10}  {'length B':>10}  {'used %':>7}"]
+        lines += [f"{name:<14}  {r['used']:>10}  {r['length']:>10}  {100 * r['used'] / r['length']:6.1f}%"
+                  for name, r in report["regions"].items()]
     return "\n".join(lines) + "\n"
 
 
@@ -318,6 +350,8 @@ def size_step(targets, sources, settings):
                               components.get(archive) or toolchain_component(input_file))
 
     report = analyze_size(elf, map_path, classify, arena_symbol=settings.get("arena_symbol"))
+    if settings.get("regions"):
+        report["regions"] = region_usage(elf, settings["regions"])
     with open(sources[2]) as f:
         planned = json.load(f)["arena"]
     report["arena"].update(planned)

@@ -41,6 +41,9 @@ def summary_lines(result):
     if size:
         arena = size["arena"]
         lines.append(f"  flash {_used(size['flash'])}, RAM {_used(size['ram'])}")
+        if size.get("regions"):
+            lines.append("  memory: " + ", ".join(f"{name} {_kib(r['used'])} / {_kib(r['length'])}"
+                                                  for name, r in size["regions"].items() if r["used"]))
         if size.get("shared_libraries"):
             libraries = size["shared_libraries"]
             lines.append(f"  plus shared libraries loaded at run time: {_kib(sum(libraries.values()))} "

@@ -4,6 +4,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 
+from nnbuild import memory_map
 from nnbuild.errors import UserError
 
 TARGET_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "targets"))
@@ -30,7 +31,7 @@ class Target:
     emulator: list = field(default_factory=list)   # command prefix that runs a binary; [] = native
     toolchains: dict = field(default_factory=dict)  # name -> Toolchain, from the [zig] / [gnu] sections
     budget: dict = field(default_factory=dict)     # {"flash": bytes, "ram": bytes}
-    memory: dict = field(default_factory=dict)     # bare metal: {"flash"/"ram"/"test": {"origin", "length"}}
+    memory: dict = field(default_factory=dict)     # bare metal: {region: {"origin", "length", "holds"}}
     stack: int = 0                                 # bare metal: stack bytes
     heap: int = 0                                  # bare metal: heap bytes (C library only)
     path: str = ""
@@ -79,4 +80,6 @@ def load_target(name, directory=TARGET_DIR):
     if target.family not in FAMILIES:
         raise UserError(f"{path}: family '{target.family}' is not one of {', '.join(FAMILIES)}.")
     target.toolchain_for(target.toolchain)
+    if target.family == "baremetal":
+        memory_map.regions(target.memory, path)  # a clear error now, not at link time
     return target
