@@ -1,7 +1,11 @@
 """The memory planner: offsets never overlap live tensors, and the arena stays near the lower bound."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import shared_file
 from nnbuild import aot_ops
@@ -52,5 +56,48 @@ def test_mlperf_models_within_5_percent_of_the_lower_bound(name):
     graph = load_tflite(shared_file("models", f"{name}.tflite"))
     aliases = [(op.outputs[0], op.inputs[0]) for op in graph.operators if op.opcode in aot_ops.ALIAS_OPS]
     plan = plan_arena(graph, aliases)
+    _check_no_overlap(plan)
+    assert plan.lower_bound <= plan.size <= plan.lower_bound * 1.05
+
+
+@st.composite
+def branching_graphs(draw):
+    """Graphs of the shapes that fragment memory: splits into branches, concatenations of
+    branches, channel shuffles (two copies in a row), and plain layers growing or shrinking."""
+    tensors, ops = [], []
+
+    def new(size):
+        tensors.append(SimpleNamespace(index=len(tensors), is_constant=False, nbytes=size))
+        return len(tensors) - 1
+
+    live = [new(draw(st.integers(16, 4096)))]
+    for _ in range(draw(st.integers(4, 40))):
+        kind = draw(st.sampled_from(["layer", "split", "concat", "shuffle"]))
+        source = draw(st.sampled_from(live[-3:]))
+        size = tensors[source].nbytes
+        if kind == "split":
+            outputs = [new(max(8, size // 3)) for _ in range(draw(st.integers(2, 4)))]
+            ops.append(SimpleNamespace(inputs=[source], outputs=outputs))
+            live += outputs
+        elif kind == "concat" and len(live) > 1:
+            inputs = draw(st.lists(st.sampled_from(live[-4:]), min_size=2, max_size=3, unique=True))
+            ops.append(SimpleNamespace(inputs=inputs, outputs=[new(sum(tensors[i].nbytes for i in inputs))]))
+            live.append(ops[-1].outputs[0])
+        elif kind == "shuffle":
+            first = new(size)
+            ops += [SimpleNamespace(inputs=[source], outputs=[first]),
+                    SimpleNamespace(inputs=[first], outputs=[new(size)])]
+            live.append(ops[-1].outputs[0])
+        else:
+            ops.append(SimpleNamespace(inputs=[source], outputs=[new(max(8, size * draw(st.sampled_from([1, 2])) //
+                                                                         draw(st.sampled_from([1, 2]))))]))
+            live.append(ops[-1].outputs[0])
+    return SimpleNamespace(tensors=tensors, operators=ops, inputs=[live[0]], outputs=[live[-1]])
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(graph=branching_graphs())
+def test_split_concat_and_shuffle_graphs_within_5_percent_of_the_lower_bound(graph):
+    plan = plan_arena(graph)
     _check_no_overlap(plan)
     assert plan.lower_bound <= plan.size <= plan.lower_bound * 1.05
