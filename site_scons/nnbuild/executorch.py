@@ -15,7 +15,6 @@ and a build that does not use this runtime should not pay for them.
 """
 
 import hashlib
-import importlib.util
 import json
 import os
 import subprocess

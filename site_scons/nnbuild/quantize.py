@@ -208,12 +208,13 @@ def run_quantized(tflite, x):
             tflite = f.read()
     (in_scale, in_zp, in_dtype, in_shape), (out_scale, out_zp) = io_quantization(tflite)
     x = _as_samples(x, in_shape, "input samples for the .tflite model")
-    raw = _integer_outputs(tflite, quantize_input(x, in_scale, in_zp, in_dtype))
+    raw = _integer_outputs(tflite, x, lambda sample: quantize_input(sample, in_scale, in_zp, in_dtype))
     return raw, dequantize(raw, out_scale, out_zp)
 
 
-def _integer_outputs(tflite, inputs):
-    """The output tensor of TFLite's interpreter (its builtin kernels, no delegate) per input."""
+def _integer_outputs(tflite, samples, quantized):
+    """The output tensor of TFLite's interpreter (its builtin kernels, no delegate) per sample,
+    each quantized as it goes in (a batch of 224x224 images in float64 would take gigabytes)."""
     tf = _import_tf()
     with warnings.catch_warnings():  # its deprecation notice; TF 2.19 is pinned
         warnings.simplefilter("ignore")
@@ -223,8 +224,8 @@ def _integer_outputs(tflite, inputs):
     interp.allocate_tensors()
     (inp,), (out,) = interp.get_input_details(), interp.get_output_details()
     outputs = []
-    for sample in inputs:
-        interp.set_tensor(inp["index"], sample[None])
+    for sample in samples:
+        interp.set_tensor(inp["index"], quantized(sample)[None])
         interp.invoke()
         outputs.append(interp.get_tensor(out["index"])[0].copy())
     return np.stack(outputs)

@@ -1,0 +1,45 @@
+"""The vision models the field deploys, from their PyTorch folders in models/ (random
+weights, random calibration): each quantizes without falling back to 16x8 for nothing,
+builds, and verifies bit-exact with TFLite Micro on its boards under emulation."""
+
+import json
+import os
+
+import pytest
+
+from conftest import copy_project, scons
+
+pytestmark = pytest.mark.slow
+
+# model -> the boards it is deployed to
+BOARDS = {
+    "mobilenet_v2": ["rpi4", "milkv-duo"],
+    "mobilenet_v2_035": ["rpi4", "milkv-duo", "cortex-m55"],
+    "resnet18": ["rpi4", "milkv-duo"],
+    "pplcnet_x025": ["rpi4", "milkv-duo", "cortex-m55"],
+    "yolo_fastest": ["rpi4", "milkv-duo"],
+}
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    return copy_project(str(tmp_path_factory.mktemp("vision")))
+
+
+@pytest.mark.parametrize("model", sorted(BOARDS))
+def test_model_builds_and_verifies_bit_exact_on_its_boards(repo, model):
+    proc = scons(repo, f"target={','.join(BOARDS[model])}", f"model={model}", "vectors=2")
+    with open(os.path.join(repo, "build", "models", model, "quant_report.json")) as f:
+        report = json.load(f)
+    assert report["mode"] == "int8", report["reason"]            # judged by output SQNR, not top-1
+    assert report["evaluation"]["int8"]["sqnr_db"] >= 20
+    assert report["calibration"]["source"] == ["random", ""]
+    assert "calibrated on seeded random inputs" in proc.stdout
+    for board in BOARDS[model]:
+        out = os.path.join(repo, "build", board, "aot", model)
+        with open(os.path.join(out, "verify.json")) as f:
+            verify = json.load(f)
+        assert verify["bit_exact"] and verify["vectors"] == 2, (board, verify)
+        with open(os.path.join(out, "size.json")) as f:
+            size = json.load(f)
+        assert size["arena"]["bytes"] <= 1.05 * size["arena"]["lower_bound"], (board, size["arena"])
