@@ -9,7 +9,7 @@ the two taking turns so that a machine's drift hits both. Printed per model: wal
 seconds and the peak resident memory of the largest process (scons, its step, the
 converters it runs), each as baseline, this and this/baseline, whether the two
 .tflite files are byte for byte the same, and where this checkout's time went
-(quant_report.json "seconds").
+(build/models/<m>/quantize/seconds.json).
 
 Defaults: the models of models/ that have a model.toml, baseline none (this checkout alone).
 """
@@ -63,8 +63,8 @@ def quantize_once(repo, model):
 
 def stage_seconds(repo, model):
     try:
-        with open(os.path.join(repo, "build", "models", model, "quant_report.json")) as f:
-            return json.load(f).get("seconds", {})
+        with open(os.path.join(repo, "build", "models", model, "quantize", "seconds.json")) as f:
+            return json.load(f)
     except OSError:
         return {}
 

@@ -45,9 +45,10 @@ def quantize_step(targets, sources, settings):
     precision.check_not_broken(onnx_path, chosen, candidates[chosen], layers)
     report["layers"] = [{k: (v if np.isfinite(v) else str(v)) if isinstance(v, float) else v
                          for k, v in layer.items()} for layer in layers]
-    report["seconds"] = timings.seconds
     quantize.write_tflite(data, tflite_path)
     write_atomically(report_path, json.dumps(report, indent=2) + "\n")
+    # Timings vary run to run, so they are a log beside the work files, not part of the report.
+    write_atomically(os.path.join(work_dir, "seconds.json"), json.dumps(timings.seconds, indent=2) + "\n")
     if settings["calibration"][0] == "random":
         say("calibrated on seeded random inputs (calibration=random): no data, so the ranges are a guess")
     for repair in info["repairs"]:
