@@ -2,12 +2,15 @@
 
 The choice is exercised on a stand-in for the conversion (the real conversion and
 accuracy measurements are covered end to end in test_build and test_quantize):
-what is tested here is the decision and its stated reason.
+what is tested here is the decision and its stated reason, and the refusal of a
+quantized model that is broken.
 """
 
+import numpy as np
 import pytest
 
 from nnbuild import precision
+from nnbuild.errors import UserError
 
 pytestmark = pytest.mark.unit
 
@@ -65,3 +68,26 @@ def test_explicit_mode_is_obeyed(mode):
     judge = _Judge({"float": 0.9, "int8": 0.5, "int16x8": 0.9})
     chosen, _, _, candidates, reason = precision.choose(mode, judge)
     assert chosen == mode and list(candidates) == [mode] and "asked for" in reason
+
+
+def _layer(index, scale, sqnr_db):
+    return {"index": index, "op": "CONV_2D", "tensor": f"t{index}", "scale": scale, "sqnr_db": sqnr_db}
+
+
+def test_a_broken_model_names_the_first_broken_layer():
+    layers = [_layer(0, 0.02, 40.0), _layer(1, 1.3e36, 0.0), _layer(2, 0.05, 0.0)]
+    outputs = np.arange(6, dtype=np.float32).reshape(2, 3)
+    with pytest.raises(UserError, match=r"breaks at op 1 \(CONV_2D, tensor 't1': scale 1.3e\+36"):
+        precision.check_not_broken("m.onnx", "int8", {"sqnr_db": 0.0, "agreement": 0.1}, layers, outputs)
+
+
+def test_a_model_whose_output_ignores_its_input_is_named_a_placeholder():
+    constant = np.full((4, 1000), 0.001, np.float32)  # a uniform softmax, whatever the input
+    with pytest.raises(UserError, match="same output for all 4 samples.*placeholders"):
+        precision.check_not_broken("light.onnx", "int8", {"sqnr_db": 0.0, "agreement": 1.0},
+                                   [_layer(0, 0.05, 0.0)], constant)
+
+
+def test_a_sound_model_passes():
+    precision.check_not_broken("m.onnx", "int8", {"sqnr_db": 30.0, "agreement": 0.99},
+                               [_layer(0, 0.02, 35.0)], np.eye(3, dtype=np.float32))

@@ -42,7 +42,7 @@ def quantize_step(targets, sources, settings):
     with timings("per-layer error"), native_output_to(os.path.join(work_dir, "layer_error.log")):
         layers = layer_error.layer_errors(conversion.float_tflite(), data,
                                           quantize.to_tflite_layout(judge.x, info))
-    precision.check_not_broken(onnx_path, chosen, candidates[chosen], layers)
+    precision.check_not_broken(onnx_path, chosen, candidates[chosen], layers, judge.float_logits)
     report["layers"] = [{k: (v if np.isfinite(v) else str(v)) if isinstance(v, float) else v
                          for k, v in layer.items()} for layer in layers]
     quantize.write_tflite(data, tflite_path)

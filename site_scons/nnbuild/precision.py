@@ -138,13 +138,20 @@ def choose(mode, judge, tolerance=DEFAULT_TOLERANCE):
             f"{said}: {verdict} {judge.limit(tolerance)}, so {chosen} (on {judge.what})")
 
 
-def check_not_broken(onnx_path, mode, metrics, layers):
+def check_not_broken(onnx_path, mode, metrics, layers, float_outputs):
     """UserError if the quantized model is beyond reason: an absurd scale, or an output that
     is mostly noise. Names the first layer (in graph order) where it breaks."""
     absurd = [r for r in layers if not (0 < r["scale"] < ABSURD_SCALE)]
     broken = [r for r in layers if r["sqnr_db"] < BROKEN_SQNR_DB]
     if not absurd and metrics["sqnr_db"] >= BROKEN_SQNR_DB:
         return
+    if len(float_outputs) > 1 and np.ptp(float_outputs, axis=0).max() == 0:
+        # Nothing to keep: placeholder weights (ONNX's "light" test models are constants).
+        raise UserError(
+            f"{onnx_path}: the float model gives the same output for all {len(float_outputs)} samples, "
+            f"whatever the input, and the {mode} model cannot represent that output (SQNR "
+            f"{metrics['sqnr_db']:.1f} dB). Its weights look like placeholders (constants, as in ONNX's "
+            "'light' test models) rather than a trained model; build the trained model.")
     first = min(absurd or broken or layers, key=lambda r: r["index"])
     raise UserError(
         f"{onnx_path}: the {mode} model does not compute what the float model computes (output SQNR "

@@ -2,14 +2,20 @@
 
 import contextlib
 import os
+import sys
+import threading
 import time
+
+from nnbuild.native_output import user_stdout
 
 STAGE_FILE = "NNBUILD_STAGE_FILE"  # set by nnbuild.isolated_step for a step in a child process
 
 
 def say(line):
-    """One indented line under the step's `[label] source` line."""
-    print(f"    {line}", flush=True)
+    """One indented line under the step's `[label] source` line; to the user's terminal even
+    while native output goes to a log (progress inside the TFLite converter)."""
+    sys.stdout.flush()
+    os.write(user_stdout(), f"    {line}\n".encode())
 
 
 def stage(text):
@@ -51,16 +57,31 @@ class Ticker:
 
 
 class Timings:
-    """Seconds spent per stage of a step, for its report: `with timings("onnx2tf"): ...`."""
+    """Seconds spent per stage of a step, for its report: `with timings("onnx2tf"): ...`.
+    A stage still running after `interval` seconds says so, and again every `interval`,
+    so that minutes inside one library call (onnx2tf on a large model) are not silent."""
 
-    def __init__(self):
-        self.seconds = {}
+    def __init__(self, interval=30.0):
+        self.seconds, self.interval = {}, interval
 
     @contextlib.contextmanager
     def __call__(self, name):
         stage(name)
         start = time.monotonic()
+        finished = threading.Event()
+
+        def heartbeat():
+            while not finished.wait(self.interval):
+                say(f"{name}: {time.monotonic() - start:.0f} s so far")
+
+        beating = threading.Thread(target=heartbeat, daemon=True)
+        beating.start()
         try:
             yield
         finally:
-            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.monotonic() - start, 2)
+            finished.set()
+            beating.join()
+            elapsed = time.monotonic() - start
+            if elapsed >= self.interval:
+                say(f"{name}: done in {elapsed:.0f} s")
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + elapsed, 2)
