@@ -113,7 +113,7 @@ def count(target, model_dir, repeat=0):
     elf = os.path.join(model_dir, "firmware.elf")
     function = os.path.basename(os.path.normpath(model_dir)) + "_invoke"
     if board.family == "linux":
-        args = ["-n", str(repeat), os.path.join(model_dir, "vectors.bin")]
+        args = [*(["-n", str(repeat)] if repeat else []), os.path.join(model_dir, "vectors.bin")]
     elif repeat:
         raise ValueError(f"{target} runs its compiled-in vectors once each; it cannot repeat")
     else:

@@ -2,8 +2,8 @@
 that are wrong, or that TFLite Micro rejects, built end to end from PyTorch with random
 calibration and verified bit-exact: a padded max pool before a residual add (ResNet and
 ShuffleNet stems), hard-sigmoid gates and hard-swish at opset 13 (PP-LCNet, MobileNetV3),
-a grouped and a dense transposed convolution and a nearest upsample with a concatenation
-(YOLO necks)."""
+a grouped and a dense transposed convolution, a nearest and a bilinear upsample with a
+concatenation (YOLO necks, U-Nets), and an image output (NCHW in ONNX, NHWC in TFLite)."""
 
 import json
 import os
@@ -31,13 +31,15 @@ class Net(nn.Module):
         self.up_grouped = nn.ConvTranspose2d(16, 16, 2, 2, groups=16)
         self.up_dense = nn.ConvTranspose2d(16, 8, 2, 2)
         self.up_nearest = nn.Upsample(scale_factor=2, mode="nearest")
-        self.head = nn.Conv2d(16 + 8 + 16, 6, 1)
+        self.up_bilinear = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+        self.head = nn.Conv2d(16 + 8 + 16 + 16, 6, 1)
 
     def forward(self, x):
         y = self.stem(x)
         y = torch.relu(y + self.block(y))
         y = self.swish(y * self.gate(y))
-        return self.head(torch.cat([self.up_grouped(y), self.up_dense(y), self.up_nearest(y)], 1)).flatten(1)
+        ups = [self.up_grouped(y), self.up_dense(y), self.up_nearest(y), self.up_bilinear(y)]
+        return self.head(torch.cat(ups, 1))  # an NCHW map of 6 channels
 
 
 def example_input():
@@ -90,6 +92,8 @@ def test_the_broken_patterns_are_repaired_and_said(patterns):
 
 def test_the_quantized_model_computes_what_the_float_one_does(patterns):
     _, _, report = patterns
+    assert report["output_perm"] == [0, 3, 1, 2]  # TFLite's NHWC map, compared as ONNX's NCHW
+    assert {"RESIZE_BILINEAR", "RESIZE_NEAREST_NEIGHBOR", "TRANSPOSE_CONV"} <= set(report["ops"])
     assert report["mode"] == "int8"
     assert report["evaluation"]["int8"]["sqnr_db"] > 20
     assert all(layer["scale"] < 1e3 for layer in report["layers"])

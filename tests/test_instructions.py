@@ -68,6 +68,8 @@ def test_linux_counts_are_deterministic_and_match_the_difference_method(project,
     difference = (ten.program - five.program) / 5  # the last vector, start-up and I/O cancelled
     assert difference == pytest.approx(five.per_inference, rel=0.01)
     _assert_sane(repo, five.per_inference)
+    assert instructions.instructions_per_inference(target, model_dir) == pytest.approx(five.per_inference,
+                                                                                       rel=0.01)
 
 
 def test_cortex_m55_counts_its_compiled_in_vectors(project):

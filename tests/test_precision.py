@@ -9,20 +9,25 @@ quantized model that is broken.
 import numpy as np
 import pytest
 
-from nnbuild import precision
+from nnbuild import precision, quantize
 from nnbuild.errors import UserError
 
 pytestmark = pytest.mark.unit
 
 
 class _Conversion:
+    def __init__(self, refused=()):
+        self.refused = refused
+
     def quantize(self, mode):
+        if mode in self.refused:
+            raise quantize.ConverterRejects(f"the TFLite converter could not quantize the model to {mode}")
         return mode.encode(), {"mode": mode}
 
 
 class _Judge(precision.Judge):
-    def __init__(self, accuracies, labelled=True):
-        self.conversion, self.accuracies = _Conversion(), accuracies
+    def __init__(self, accuracies, labelled=True, refused=()):
+        self.conversion, self.accuracies = _Conversion(refused), accuracies
         self.metric, self.min_sqnr_db = "auto", 20.0
         self.y = [0] if labelled else None
         self.what = "test samples"
@@ -63,6 +68,21 @@ def test_tolerance_is_respected():
     assert chosen == "int8"
 
 
+def test_auto_keeps_int8_when_the_converter_cannot_make_16x8():
+    judge = _Judge({"float": 0.9, "int8": 0.8, "int16x8": 0.9}, refused=("int16x8",))
+    chosen, data, _, candidates, reason = precision.choose("auto", judge)
+    assert (chosen, data) == ("int8", b"int8")
+    assert candidates["int16x8"]["by"] == "the TFLite converter"
+    assert "int16x8 rejected by the TFLite converter" in reason
+    table = precision.format_candidates({"float": {"accuracy": 0.9}, **candidates})
+    assert "int16x8 (TFLite)       rejected by the TFLite converter" in table
+
+
+def test_an_explicit_mode_the_converter_cannot_make_is_an_error():
+    with pytest.raises(quantize.ConverterRejects):
+        precision.choose("int16x8", _Judge({"float": 0.9, "int8": 0.8}, refused=("int16x8",)))
+
+
 @pytest.mark.parametrize("mode", ["int8", "int16x8"])
 def test_explicit_mode_is_obeyed(mode):
     judge = _Judge({"float": 0.9, "int8": 0.5, "int16x8": 0.9})
@@ -91,3 +111,11 @@ def test_a_model_whose_output_ignores_its_input_is_named_a_placeholder():
 def test_a_sound_model_passes():
     precision.check_not_broken("m.onnx", "int8", {"sqnr_db": 30.0, "agreement": 0.99},
                                [_layer(0, 0.02, 35.0)], np.eye(3, dtype=np.float32))
+
+
+def test_an_output_that_hardly_depends_on_the_input_is_noticed():
+    rng = np.random.default_rng(0)
+    constant_ish = 0.02 + 1e-9 * rng.standard_normal((20, 1000))
+    assert precision.barely_input_dependent(constant_ish)
+    assert not precision.barely_input_dependent(rng.standard_normal((20, 1000)))
+    assert not precision.barely_input_dependent(constant_ish[:1])  # one sample: nothing to compare

@@ -1,6 +1,7 @@
 """The vision models the field deploys, from their PyTorch folders in models/ (random
-weights, random calibration): each quantizes without falling back to 16x8 for nothing,
-builds, and verifies bit-exact with TFLite Micro on its boards under emulation."""
+weights whose outputs depend on the input, random calibration): each is quantized as the
+judge's output SQNR asks (int8 when it holds, never 16x8 for nothing), builds, and
+verifies bit-exact with TFLite Micro on its boards under emulation."""
 
 import json
 import os
@@ -20,6 +21,10 @@ BOARDS = {
     "yolo_fastest": ["rpi4", "milkv-duo"],
 }
 
+# Residual stages hold the signal: int8 stays within 20 dB (the depthwise models with
+# random weights amplify quantization noise layer by layer, and may need 16x8).
+INT8_HOLDS = {"resnet18"}
+
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
@@ -31,8 +36,16 @@ def test_model_builds_and_verifies_bit_exact_on_its_boards(repo, model):
     proc = scons(repo, f"target={','.join(BOARDS[model])}", f"model={model}", "vectors=2")
     with open(os.path.join(repo, "build", "models", model, "quant_report.json")) as f:
         report = json.load(f)
-    assert report["mode"] == "int8", report["reason"]            # judged by output SQNR, not top-1
-    assert report["evaluation"]["int8"]["sqnr_db"] >= 20
+    measured = {m: c for m, c in report["evaluation"].items() if m in ("int8", "int16x8") and "rejected" not in c}
+    if measured["int8"]["sqnr_db"] >= 20:                          # judged by output SQNR, not top-1
+        assert report["mode"] == "int8" and "int16x8" not in report["evaluation"], report["reason"]
+    else:  # int8 loses: the better of the two, said why
+        assert report["mode"] == max(measured, key=lambda m: measured[m]["sqnr_db"]), report["reason"]
+        assert "int8 is not within 20 dB" in report["reason"]
+    assert measured[report["mode"]]["sqnr_db"] > 3                  # never a broken model
+    if model in INT8_HOLDS:
+        assert report["mode"] == "int8", report["reason"]
+    assert "hardly changes with its input" not in proc.stdout       # weights that make a real test
     assert report["calibration"]["source"] == ["random", ""]
     assert "calibrated on seeded random inputs" in proc.stdout
     for board in BOARDS[model]:

@@ -54,17 +54,24 @@ def build_model(width=1.0, resolution=224, classes=1000):
     last = _divisible(1280 * max(1.0, width))
     layers.append(_conv_bn(cin, last, 1, 1))
     net = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(last, classes))
-    _trained_statistics(net)
+    _live_statistics(net, example_input(width, resolution, classes))
     return net.eval()
 
 
-def _trained_statistics(net):
-    """BatchNorm statistics of a trained network rather than the identity, so that the
-    folded convolutions have realistic per-channel scales and activations stay alive."""
+def _live_statistics(net, example):
+    """BatchNorm statistics measured on random inputs, as training leaves them, and random
+    affine terms: every layer's activations keep their scale and the output depends on the
+    input. (With fixed statistics the signal fades layer by layer under PyTorch's default
+    initialisation, and the network outputs its last bias whatever the input: a model on
+    which no quantization error could show.)"""
     for m in net.modules():
         if isinstance(m, nn.BatchNorm2d):
+            m.reset_running_stats()
+            m.momentum = None  # a cumulative average over the batches below
             with torch.no_grad():
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.2, 0.2)
-                m.running_mean.uniform_(-0.2, 0.2)
-                m.running_var.uniform_(0.5, 1.5)
+    net.train()
+    with torch.no_grad():
+        for _ in range(4):
+            net(torch.randn(8, *example.shape[1:]))

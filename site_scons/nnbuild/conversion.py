@@ -36,6 +36,7 @@ def quantize_step(targets, sources, settings):
     report = {"model": settings["model"], "mode": chosen, "asked": settings["mode"], "reason": reason,
               "calibration": {"source": settings["calibration"], "samples": int(len(calibration))},
               "onnx_input_shape": info["onnx_input_shape"], "input_perm": info["input_perm"],
+              "output_perm": info["output_perm"],
               "ops": info.get("ops", {}), "repairs": info["repairs"],
               "evaluation": {"data": judge.what, "float": judge.float_metrics(), **candidates}}
     # Where the accuracy goes: every quantized tensor against its float counterpart.
@@ -51,6 +52,9 @@ def quantize_step(targets, sources, settings):
     write_atomically(os.path.join(work_dir, "seconds.json"), json.dumps(timings.seconds, indent=2) + "\n")
     if settings["calibration"][0] == "random":
         say("calibrated on seeded random inputs (calibration=random): no data, so the ranges are a guess")
+    if precision.barely_input_dependent(judge.float_logits):
+        say(f"the float model's output hardly changes with its input over {judge.what} (untrained "
+            "weights?): the agreement and SQNR below say little about the quantized model")
     for repair in info["repairs"]:
         say(f"repaired: {repair}")
     say(f"quantize={settings['mode']}: {chosen} ({reason})")

@@ -64,7 +64,7 @@ class Judge:
         """Top-1 agreement with float, output SQNR and (if labelled) accuracy of one quantized model."""
         with self.conversion.timings(f"running {info['mode']}"):
             _, logits = quantize.run_quantized(data, quantize.to_tflite_layout(self.x, info))
-        logits = logits.reshape(self.float_logits.shape)
+        logits = quantize.to_onnx_layout(logits, info).reshape(self.float_logits.shape)
         result = {"agreement": float(np.mean(np.argmax(logits, -1) == np.argmax(self.float_logits, -1))),
                   "sqnr_db": output_sqnr_db(self.float_logits, logits)}
         if self.y is not None:
@@ -108,13 +108,14 @@ def choose(mode, judge, tolerance=DEFAULT_TOLERANCE):
     """Quantize as `mode` asks; returns (chosen mode, tflite bytes, info, candidates, reason)."""
     candidates, results = {}, {}
     for candidate in (("int8", "int16x8") if mode == "auto" else (mode,)):
-        data, info = judge.conversion.quantize(candidate)
         try:
+            data, info = judge.conversion.quantize(candidate)
             candidates[candidate] = judge.measure(data, info)
-        except ReferenceRejects as e:
+        except (quantize.ConverterRejects, ReferenceRejects) as e:
             if mode != "auto":
                 raise
-            candidates[candidate] = {"rejected": str(e)}
+            by = "TFLite Micro" if isinstance(e, ReferenceRejects) else "the TFLite converter"
+            candidates[candidate] = {"rejected": str(e), "by": by}
             continue
         results[candidate] = (data, info)
         if mode == "auto" and judge.acceptable(candidates[candidate], tolerance):
@@ -124,7 +125,7 @@ def choose(mode, judge, tolerance=DEFAULT_TOLERANCE):
     if not results:
         raise ReferenceRejects(" ".join(c["rejected"] for c in candidates.values()))
     measured = {m: candidates[m] for m in results}
-    said = "; ".join(judge.describe(m, measured[m]) if m in measured else f"{m} rejected by TFLite Micro"
+    said = "; ".join(judge.describe(m, measured[m]) if m in measured else f"{m} rejected by {candidates[m]['by']}"
                      for m in candidates)
     if "int8" in measured and judge.acceptable(measured["int8"], tolerance):
         return ("int8", *results["int8"], candidates,
@@ -135,7 +136,8 @@ def choose(mode, judge, tolerance=DEFAULT_TOLERANCE):
             chosen = m
     verdict = "int8 is not within" if "int8" in measured else "int8 cannot run;"
     return (chosen, *results[chosen], candidates,
-            f"{said}: {verdict} {judge.limit(tolerance)}, so {chosen} (on {judge.what})")
+            f"{said}: {verdict} {judge.limit(tolerance)}, so {chosen}, the better one that could be built "
+            f"(on {judge.what})")
 
 
 def check_not_broken(onnx_path, mode, metrics, layers, float_outputs):
@@ -162,16 +164,29 @@ def check_not_broken(onnx_path, mode, metrics, layers, float_outputs):
         "real data; or try quantize=int16x8.")
 
 
+def barely_input_dependent(float_outputs, ratio=1e-3):
+    """Whether the float model's outputs hardly change from sample to sample (placeholder or
+    untrained weights): then top-1 agreement and output SQNR say little about the model."""
+    outputs = np.asarray(float_outputs, np.float64)
+    size = float(np.mean(np.abs(outputs)))
+    return len(outputs) > 1 and size > 0 and float(np.mean(np.std(outputs, axis=0))) < ratio * size
+
+
+def _figure(value):
+    return "-" if value is None else f"{value:.3f}"
+
+
 def format_candidates(evaluation):
     """A short table: accuracy, agreement with float and output SQNR of the float model and each candidate."""
-    rows = [("float (onnxruntime)", evaluation["float"].get("accuracy"), None, None)]
-    rows += [(f"{mode} (TFLite)", m.get("accuracy"), m.get("agreement"), m.get("sqnr_db"))
-             for mode, m in evaluation.items() if mode in MODES]
-    lines = [f"{'model':<22} {'accuracy':>8} {'agrees':>7} {'SQNR dB':>8}"]
-    for name, acc, agree, sqnr in rows:
-        if agree is None and sqnr is None and name != rows[0][0]:
-            lines.append(f"{name:<22} rejected by TFLite Micro")
+    lines = [f"{'model':<22} {'accuracy':>8} {'agrees':>7} {'SQNR dB':>8}",
+             f"{'float (onnxruntime)':<22} {_figure(evaluation['float'].get('accuracy')):>8} {'-':>7} {'-':>8}"]
+    for mode, m in evaluation.items():
+        if mode not in MODES:
             continue
-        lines.append(f"{name:<22} {'-' if acc is None else f'{acc:.3f}':>8} "
-                     f"{'-' if agree is None else f'{agree:.3f}':>7} {'-' if sqnr is None else f'{sqnr:.1f}':>8}")
+        name = f"{mode} (TFLite)"
+        if "rejected" in m:
+            lines.append(f"{name:<22} rejected by {m['by']}")
+            continue
+        lines.append(f"{name:<22} {_figure(m.get('accuracy')):>8} {_figure(m['agreement']):>7} "
+                     f"{m['sqnr_db']:>8.1f}")
     return "\n".join(lines)

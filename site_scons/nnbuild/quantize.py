@@ -41,6 +41,11 @@ MODES = {
 # would make calibration ranges (hence the .tflite bytes) machine-dependent.
 _TF_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
 
+
+class ConverterRejects(UserError):
+    """TFLite's converter cannot quantize the model in the mode asked (an op without a
+    kernel of that type, such as RELU_0_TO_1 in 16x8)."""
+
 def onnx_input_spec(onnx_path):
     """Name, shape, dtype of the ONNX model's single input; a dynamic batch is fixed to 1."""
     model = _load_onnx(onnx_path)
@@ -103,7 +108,8 @@ class Conversion:
         with self.timings("loading TensorFlow and checking the conversion"), \
                 native_output_to(os.path.join(work_dir, "tflite_converter.log")):
             self.tf = _import_tf()
-            self.perm, self.check_diff = _input_perm(self.tf, self.saved_model, onnx_path, self.spec, cal[:1])
+            self.perm, self.output_perm, self.check_diff = _layouts(self.tf, self.saved_model, onnx_path,
+                                                                    self.spec, cal[:1])
         self.calibration = cal.transpose(self.perm)
 
     def quantize(self, mode):
@@ -118,7 +124,7 @@ class Conversion:
         info["repairs"] = repairs
         _check_integer_boundary(info, MODES[mode][1], self.onnx_path)
         info.update(mode=mode, onnx_path=str(self.onnx_path), input_name=self.spec["name"],
-                    onnx_input_shape=self.spec["shape"], input_perm=self.perm,
+                    onnx_input_shape=self.spec["shape"], input_perm=self.perm, output_perm=self.output_perm,
                     calibration_samples=len(self.calibration), float_check_max_abs_diff=self.check_diff)
         return data, info
 
@@ -157,6 +163,14 @@ def to_tflite_layout(x, info):
     """Lay out samples given in the ONNX input layout the way the .tflite input expects."""
     x = _as_samples(x, info["onnx_input_shape"], f"input samples for {info.get('onnx_path', 'the model')}")
     return np.ascontiguousarray(x.transpose(info["input_perm"]))
+
+
+def to_onnx_layout(outputs, info):
+    """Outputs of the .tflite model (one per sample) in the ONNX model's output layout."""
+    outputs = np.asarray(outputs).reshape(-1, *info["tflite_output_shape"][1:])
+    if info["output_perm"] is None:
+        return outputs
+    return np.ascontiguousarray(outputs.transpose(info["output_perm"]))
 
 
 def run_float_onnx(onnx_path, x):
@@ -325,47 +339,59 @@ def _import_tf():
     return tf
 
 
-def _input_perm(tf, saved_model, onnx_path, spec, sample):
-    """The transpose onnx2tf applied to the input (ONNX layout -> TF layout).
+def _axis_orders(shape, wanted, preferred):
+    """The axis orders p (batch first) with [shape[i] for i in p] == wanted, one per distinct
+    way of moving data, `preferred` orders first (equivalent orders, differing only in
+    size-1 axes, are then reported as onnx2tf made them)."""
+    probe = np.arange(math.prod(shape)).reshape(shape)
+    found = {}
+    for perm in [*preferred, *itertools.permutations(range(len(shape)))]:
+        if perm[0] == 0 and [shape[p] for p in perm] == list(wanted):
+            found.setdefault(probe.transpose(perm).tobytes(), list(perm))
+    return list(found.values())
 
-    Read from the SavedModel signature's input shape; when several axis orders
-    give that shape and move data differently (e.g. square images), the one
-    whose output matches onnxruntime on a calibration sample wins. That check
-    also catches a wrong conversion. Returns (perm, max abs output difference).
+
+def _layouts(tf, saved_model, onnx_path, spec, sample):
+    """The transposes onnx2tf applied to the input (ONNX layout -> TF layout) and to the
+    output (TF layout -> ONNX layout: an NCHW image output comes out NHWC).
+
+    Read from the SavedModel signature's shapes; when several axis orders give those
+    shapes and move data differently (e.g. square images), the pair whose output matches
+    onnxruntime on a calibration sample wins. That check also catches a wrong conversion.
+    Returns (input perm, output perm or None when the ranks differ and only a reshape
+    relates them, max abs output difference).
     """
     fn = tf.saved_model.load(saved_model).signatures["serving_default"]
     (name, tensor_spec), = fn.structured_input_signature[1].items()
     tf_shape = [int(d) for d in tensor_spec.shape]
     onnx_shape = spec["shape"]
-    probe = np.arange(math.prod(onnx_shape)).reshape(onnx_shape)
-    candidates = {}  # distinct data layouts -> first perm producing it
     rank = len(onnx_shape)
-    # onnx2tf's own choices first (channels last, or none), so equivalent
-    # orders (differing only in size-1 axes) are reported the way onnx2tf made them.
-    preferred = [(0, *range(2, rank), 1), tuple(range(rank))]
-    for perm in preferred + list(itertools.permutations(range(rank))):
-        if perm[0] == 0 and [onnx_shape[p] for p in perm] == tf_shape:
-            candidates.setdefault(probe.transpose(perm).tobytes(), list(perm))
-    if not candidates:
+    inputs = _axis_orders(onnx_shape, tf_shape, [(0, *range(2, rank), 1), tuple(range(rank))])
+    if not inputs:
         raise UserError(f"{onnx_path}: onnx2tf made an input of shape {tf_shape} that is no "
                         f"axis order of the ONNX input shape {onnx_shape}; nnbuild cannot lay "
                         "out inputs for it. Re-export the model with a plain NCHW/NHWC input.")
     reference = run_float_onnx(onnx_path, sample)
     best = None
-    for perm in candidates.values():
-        got = fn(**{name: tf.constant(sample.transpose(perm).astype(np.float32))})
-        diff = float(np.max(np.abs(next(iter(got.values())).numpy().reshape(reference.shape) - reference)))
-        if best is None or diff < best[1]:
-            best = (perm, diff)
+    for in_perm in inputs:
+        got = next(iter(fn(**{name: tf.constant(sample.transpose(in_perm).astype(np.float32))}).values())).numpy()
+        out_rank = got.ndim
+        outputs = _axis_orders(got.shape, reference.shape, [tuple(range(out_rank)),
+                                                             (0, out_rank - 1, *range(1, out_rank - 1))])
+        for out_perm in outputs or [None]:
+            moved = got.reshape(reference.shape) if out_perm is None else got.transpose(out_perm)
+            diff = float(np.max(np.abs(moved - reference)))
+            if best is None or diff < best[2]:
+                best = (in_perm, out_perm, diff)
     # Float TF vs float ONNX differ by rounding only (~1e-5); a layout or
     # conversion error shows up as differences of the order of the outputs.
-    if best[1] > 1e-2 * max(1.0, float(np.max(np.abs(reference)))):
+    if best[2] > 1e-2 * max(1.0, float(np.max(np.abs(reference)))):
         raise UserError(
             f"{onnx_path}: the TensorFlow model made by onnx2tf does not compute what the "
-            f"ONNX model computes (max output difference {best[1]:.3g} on the first "
+            f"ONNX model computes (max output difference {best[2]:.3g} on the first "
             "calibration sample), so quantizing it would be wrong. Re-export the model "
             "(another opset or simpler ops), or give nnbuild an already quantized .tflite model.")
-    return best[0], best[1]
+    return best
 
 
 def _calibrated(tf, saved_model, cal, ops_set, io_type):
@@ -453,7 +479,7 @@ def _convert(tf, saved_model, cal, mode, onnx_path):
             data = converter.convert()
     except Exception as e:
         lines = [l for l in str(e).splitlines() if "error" in l.lower()] or str(e).splitlines() or [type(e).__name__]
-        raise UserError(
+        raise ConverterRejects(
             f"{onnx_path}: the TFLite converter could not quantize the model to {mode} "
             f"({lines[0].strip()}). Some op has no {mode} kernel; replace it in the model, "
             f"{'try mode int16x8, ' if mode == 'int8' else ''}or give nnbuild an already "
