@@ -11,10 +11,10 @@ inference (benchmarks/instructions.py: callgrind on the host, the qemu plugin on
 cross targets), then each runtime's ratio aot/runtime: below 1 means aot is smaller
 or faster. Every firmware is verified (verify=1) before it is measured.
 
-Defaults: af_detection and the four MLPerf Tiny models in ../shared/models; aot,
-tflm when a TFLM tree is given (tflm= or $TFLM_ROOT), executorch for models with a
-PyTorch source (model.py) on the host, and on cross targets when a tree is given
-(executorch= or $EXECUTORCH_ROOT). A build that fails is reported and skipped.
+Defaults: af_detection and the four MLPerf Tiny models in ../shared/models, and every
+runtime, each where it can build (its `supports`: tflm with a TFLM tree, executorch
+for models with a PyTorch source, on cross targets with an ExecuTorch tree). A build
+that fails is reported and skipped.
 """
 
 import glob
@@ -27,7 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path[:0] = [HERE, os.path.join(ROOT, "site_scons")]
 from instructions import instructions_per_inference  # noqa: E402
+from nnbuild import runtimes  # noqa: E402
 from nnbuild.models import resolve_model  # noqa: E402
+from nnbuild.targets import load_target  # noqa: E402
 
 SHARED_MODELS = os.path.normpath(os.path.join(ROOT, "..", "shared", "models"))
 
@@ -36,28 +38,15 @@ def default_models():
     return ["af_detection", *sorted(glob.glob(os.path.join(SHARED_MODELS, "*.tflite")))]
 
 
-def default_runtimes(options):
-    runtimes = ["aot"]
-    if options.get("tflm") or os.environ.get("TFLM_ROOT"):
-        runtimes.append("tflm")
-    runtimes.append("executorch")  # skipped below for models without model.py
-    return runtimes
-
-
 def applicable(runtime, spec, target, options):
     """Why `runtime` cannot build `spec` for `target` here, or None."""
-    if runtime != "executorch":
-        return None
-    if not spec.folder or not os.path.isfile(os.path.join(spec.folder, "model.py")):
-        return "no PyTorch source (model.py)"
-    if target != "host" and not (options.get("executorch") or os.environ.get("EXECUTORCH_ROOT")):
-        return "no ExecuTorch tree (executorch=PATH)"
-    return None
+    return runtimes.get(runtime).supports(spec, load_target(target), options)
 
 
 def build(model, targets, runtime, options):
     """scons for these targets; None on success, else the build's error line."""
-    passed = {k: v for k, v in options.items() if k in ("tflm", "executorch", "vectors", "tflm_kernels", "quantize")}
+    passable = {"vectors", "quantize", *(name for r in runtimes.all_runtimes() for name in r.options)}
+    passed = {k: v for k, v in options.items() if k in passable}
     args = [f"target={','.join(targets)}", f"model={model}", f"runtime={runtime}", "verify=1",
             *(f"{k}={v}" for k, v in passed.items())]
     proc = subprocess.run([sys.executable, "-m", "SCons", "-Q", *args], cwd=ROOT, capture_output=True, text=True)
@@ -98,11 +87,11 @@ def main(argv):
     options.setdefault("vectors", "20")
     targets = options.get("target", "host,loongarch64").split(",")
     models = options["model"].split(",") if "model" in options else default_models()
-    runtimes = options["runtime"].split(",") if "runtime" in options else default_runtimes(options)
+    names = options["runtime"].split(",") if "runtime" in options else runtimes.NAMES
     for model in models:
         spec = resolve_model(model)
         results = {target: {} for target in targets}
-        for runtime in runtimes:
+        for runtime in names:
             buildable = [t for t in targets if not applicable(runtime, spec, t, options)]
             for target in set(targets) - set(buildable):
                 results[target][runtime] = f"not built: {applicable(runtime, spec, target, options)}"

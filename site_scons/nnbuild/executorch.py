@@ -28,7 +28,6 @@ from nnbuild.files import write_atomically
 from nnbuild.pytorch_model import load_pytorch_model
 from nnbuild.native_output import native_output_to
 from nnbuild.render import render_template
-from nnbuild.summary import verify_verdict
 from nnbuild.verify import emulator_name, parse_outputs, run_firmware
 
 METHOD = "forward"
@@ -248,6 +247,16 @@ def relative_error(got, expected):
     flat_got, flat_exp = got.reshape(len(got), -1), expected.reshape(len(expected), -1)
     scale = np.maximum(np.abs(flat_exp).max(axis=1), np.finfo(np.float32).tiny)
     return np.abs(flat_got.astype(np.float64) - flat_exp).max(axis=1) / scale
+
+
+def verify_verdict(result):
+    """One line on a verification of float outputs (verify.json)."""
+    worst = result["max_relative_error"]
+    accuracy = f", accuracy {result['accuracy']:.3f}" if "accuracy" in result else ""
+    exact = "bit-exact with" if result["bit_exact"] else f"within {worst['executorch']:.1e} of"
+    eager = "float eager PyTorch" if result.get("precision") == "int8" else "eager PyTorch"
+    return (f"{exact} ExecuTorch's runtime, within {worst['eager']:.1e} of {eager} on "
+            f"{result['vectors']} vectors from {result['inputs']} ({result['emulator']}){accuracy}")
 
 
 def verify_step(targets, sources, settings):

@@ -61,9 +61,9 @@ def _model_glue(env, model, tree):
         settings = settings_node(env, {"model": model.name, "tools_dir": f"{BUILD}/tools",
                                        "register_kernels": bool(tree)})
         header, glue, info = env.ExecutorchGlue(f"{folder}/executorch/{model.name}.h",
-                                                [model.program, model.program_json, settings])
+                                                [model.parts["program"], model.parts["program_json"], settings])
         data = env.ModelData(f"{folder}/{model.name}_pte.cc",
-                             [model.program, settings_node(env, {"model": model.name, "runtime": COMPONENT})])[0]
+                             [model.parts["program"], settings_node(env, {"model": model.name, "runtime": COMPONENT})])[0]
         return header, glue, data, info
     return _once(("glue", model.name, tree), declare)
 
@@ -142,7 +142,7 @@ def _kernel_library(lenv, model, root, out):
     gen = f"{BUILD}/models/{model.name}/executorch/selected"
     registration, header, kernels_json = _once(("selective", model.name, root), lambda: lenv.ExecutorchSelective(
         [f"{gen}/RegisterKernelsEverything.cpp", f"{gen}/RegisterKernels.h", f"{gen}/kernels.json"],
-        [model.program, settings_node(lenv, {"tree": root})]))
+        [model.parts["program"], settings_node(lenv, {"tree": root})]))
     kenv = lenv.Clone()
     # A step outside SCons' compile actions: include folders as paths from the project root.
     kenv.Replace(CPPPATH=[kenv.Dir(d).path for d in [f"#{gen}", *lenv["CPPPATH"]]])
@@ -161,8 +161,6 @@ def build_executorch_sources(tenv, opts, target, model, out):
     """Objects, libraries, size-report components and the memory info (executorch_info.json)
     of model's firmware with runtime=executorch; points tenv at the glue's header and
     links with the C++ driver."""
-    if "ExecutorchGlue" not in tenv["BUILDERS"]:
-        tenv.Tool("nnbuild_executorch")
     tree = None if uses_package(target, opts["executorch"]) else executorch_sources.find_tree(opts["executorch"], target.name)
     header, glue, data, info = _model_glue(tenv, model, tree)
     header_dir = f"#{os.path.dirname(str(header))}"

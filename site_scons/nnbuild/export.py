@@ -66,16 +66,13 @@ def package_dir(export, target, targets):
 
 # --- the build graph (called by nnbuild.firmware.build_firmware) ---------------------------
 
-def export_package(tenv, opts, target, model, objects, kernels_lib, out_dir, after=()):
-    """Declare the package of `model` for `target` in out_dir; returns its files.
+def export_package(tenv, opts, target, model, config, header, objects, kernels_lib, out_dir, after=()):
+    """Declare the package of `model` (its C name) for `target` in out_dir; returns its files.
 
-    `objects` are the model's compiled sources ([code, weights] Object nodes), `kernels_lib`
-    the target's libnnkernels.a; `after` (verification, size report) must succeed first,
-    so that a package is never written for firmware that failed its checks.
+    `header` is the model's C API, `objects` its compiled sources ([code, weights] Object
+    nodes), `kernels_lib` the target's libnnkernels.a; `after` (verification, size report)
+    must succeed first, so that a package is never written for firmware that failed its checks.
     """
-    if opts["runtime"] != "aot":
-        raise UserError(f"export= packages runtime=aot (the model as C with nnbuild's kernels); "
-                        f"runtime={opts['runtime']} cannot be exported yet.")
     from nnbuild.scons_actions import settings_node  # SCons' own modules: only in a build
 
     tenv.Tool("nnbuild_export")
@@ -88,13 +85,12 @@ def export_package(tenv, opts, target, model, objects, kernels_lib, out_dir, aft
             pic["CCCOMSTR"] = "[cc -fPIC] $SOURCE"
         model_objects = [_pic_object(pic, o) for o in model_objects]
         kernel_objects = [_pic_object(pic, o) for o in kernel_objects]
-    settings = {"model": model.name, "target": target.name, "description": target.description,
+    settings = {"model": model, "target": target.name, "description": target.description,
                 "toolchain": opts["toolchain"] or target.toolchain, "ar": shlex.split(tenv.subst("$AR")),
                 "model_objects": len(model_objects),
-                "version": str(model.config.get("version", PACKAGE_VERSION)),
-                "description_model": model.config.get("description", "")}
-    header = tenv.File(f"{model.aot_dir}/{model.name}.h")
-    files = tenv.ExportPackage(package_files(out_dir, model.name)[0],
+                "version": str(config.get("version", PACKAGE_VERSION)),
+                "description_model": config.get("description", "")}
+    files = tenv.ExportPackage(package_files(out_dir, model)[0],
                                [header, *model_objects, *kernel_objects, settings_node(tenv, settings)])
     if after:
         tenv.Depends(files, after)

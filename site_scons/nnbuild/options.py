@@ -2,10 +2,9 @@
 
 import os
 
-from nnbuild import models, size_diff, targets
+from nnbuild import models, runtimes, size_diff, targets
 from nnbuild.errors import UserError
 
-RUNTIMES = ("aot", "tflm", "executorch")
 BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
             "0": False, "no": False, "false": False, "off": False}
 
@@ -15,7 +14,7 @@ OPTIONS = {
     "model": ("model: a folder name in models/, a folder, or an .onnx/.tflite file", "af_detection", None),
     "name": ("the model's C name (prefix of its API and files); default: from its folder or file name",
              "", None),
-    "runtime": ("inference runtime linked into the firmware", "aot", RUNTIMES),
+    "runtime": ("inference runtime linked into the firmware", runtimes.NAMES[0], runtimes.NAMES),
     "verify": ("run the firmware under emulation and compare with the reference (TFLite Micro; "
                "ExecuTorch and PyTorch for runtime=executorch)", "1", ("0", "1")),
     "vectors": ("input vectors verify compares (auto: every evaluation sample, else 50 random)", "auto", None),
@@ -28,17 +27,18 @@ OPTIONS = {
     "size_diff": ("an earlier size.json to compare this build's size with, per component and symbol", "", None),
     "toolchain": ("compiler: zig (zig cc) or gnu (a GNU cross gcc); default: the target's", "", ("zig", "gnu")),
     "CROSS_COMPILE": ("GNU cross prefix for toolchain=gnu, e.g. loongarch64-linux-gnu-", "", None),
-    "tflm": ("TensorFlow Lite Micro source tree for runtime=tflm (default: $TFLM_ROOT)", "", None),
-    "tflm_kernels": ("TFLM kernels: reference, or an optimized folder of the tree such as cmsis_nn "
-                     "(default: the one the tree was made with, else reference)", "", None),
-    "executorch": ("ExecuTorch source tree for runtime=executorch on cross targets (default: "
-                   "$EXECUTORCH_ROOT; the host links the executorch package's runtime)", "", None),
     "cache": ("folder of a build cache shared between builds and checkouts (SCons CacheDir)", "", None),
     "export": ("write a package for C projects (CMake, pkg-config, Bazel, Make) to this folder; "
                "several targets: a subfolder each (runtime=aot)", "", None),
 }
 # Options naming files or folders: relative to where scons was started (scons -u, -D, -C).
-PATHS = ("model", "calibration", "eval", "size_diff", "tflm", "executorch", "cache", "export")
+PATHS = ["model", "calibration", "eval", "size_diff", "cache", "export"]
+# Each runtime's own options (nnbuild.runtimes.base.Runtime.options).
+for _runtime in runtimes.all_runtimes():
+    for _name, (_text, _default, _allowed, _is_path) in _runtime.options.items():
+        OPTIONS[_name] = (_text, _default, _allowed)
+        if _is_path:
+            PATHS.append(_name)
 
 
 def help_text():
@@ -90,12 +90,14 @@ def parse_options(arguments, launch_dir=None):
         raise UserError(f"option toolchain={raw['toolchain']}: valid values: {', '.join(OPTIONS['toolchain'][2])}.")
     if raw["quantize"] and raw["quantize"] not in OPTIONS["quantize"][2]:
         raise UserError(f"option quantize={raw['quantize']}: valid values: {', '.join(OPTIONS['quantize'][2])}.")
-    if raw["runtime"] not in RUNTIMES:
-        raise UserError(f"option runtime={raw['runtime']}: valid runtimes: {', '.join(RUNTIMES)}.")
-    if raw["export"] and raw["runtime"] != "aot":
+    if raw["runtime"] not in runtimes.NAMES:
+        raise UserError(f"option runtime={raw['runtime']}: valid runtimes: {', '.join(runtimes.NAMES)}.")
+    runtime = runtimes.get(raw["runtime"])
+    if raw["export"] and not runtime.exports:
+        exporting = ", ".join(r.name for r in runtimes.all_runtimes() if r.exports)
         raise UserError(f"option export={raw['export']} with runtime={raw['runtime']}: export= packages "
-                        "runtime=aot (the model as C with nnbuild's kernels); build the package with "
-                        "runtime=aot, or leave export= out.")
+                        f"runtime={exporting} (the model as C with nnbuild's kernels); build the package with "
+                        f"runtime={exporting}, or leave export= out.")
     names = list(dict.fromkeys(t.strip() for t in raw["target"].split(",") if t.strip()))
     if not names:
         raise UserError(f"option target: name at least one of {', '.join(targets.available_targets())}.")
@@ -105,7 +107,7 @@ def parse_options(arguments, launch_dir=None):
     _check_cache(raw["cache"])
     if raw["size_diff"]:
         size_diff.check_size_report(raw["size_diff"], "option size_diff")
-    return {
+    opts = {
         "targets": [targets.load_target(t) for t in names],
         "model": models.resolve_model(raw["model"], name=raw["name"]),
         "runtime": raw["runtime"],
@@ -120,9 +122,10 @@ def parse_options(arguments, launch_dir=None):
         "flash_budget": raw["flash_budget"],
         "ram_budget": raw["ram_budget"],
         "cross_compile": raw["CROSS_COMPILE"],
-        "tflm": raw["tflm"],
-        "tflm_kernels": raw["tflm_kernels"],
-        "executorch": raw["executorch"] or os.environ.get("EXECUTORCH_ROOT", ""),
         "cache": raw["cache"],
         "export": raw["export"],
+        **{name: raw[name] for r in runtimes.all_runtimes() for name in r.options},
     }
+    for r in runtimes.all_runtimes():
+        r.complete_options(opts)
+    return opts

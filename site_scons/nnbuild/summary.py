@@ -4,7 +4,6 @@ import json
 import os
 
 
-
 def _read(path):
     try:
         with open(path) as f:
@@ -20,16 +19,6 @@ def _kib(n):
 def _used(part):
     budget = part.get("budget")
     return _kib(part["total"]) + (f" / {_kib(budget)} budget" if budget else "")
-
-
-def verify_verdict(result):
-    """One line on a verification of float outputs."""
-    worst = result["max_relative_error"]
-    accuracy = f", accuracy {result['accuracy']:.3f}" if "accuracy" in result else ""
-    exact = "bit-exact with" if result["bit_exact"] else f"within {worst['executorch']:.1e} of"
-    eager = "float eager PyTorch" if result.get("precision") == "int8" else "eager PyTorch"
-    return (f"{exact} ExecuTorch's runtime, within {worst['eager']:.1e} of {eager} on "
-            f"{result['vectors']} vectors from {result['inputs']} ({result['emulator']}){accuracy}")
 
 
 def summary_lines(result):
@@ -53,13 +42,8 @@ def summary_lines(result):
         if "method_pool" in arena:
             bounds.append(f"+ method pool {arena['method_pool']} B")
         lines.append(f"  arena {arena['bytes']} B" + (f" ({', '.join(bounds)})" if bounds else ""))
-    if verify and "tolerance" in verify:
-        lines.append(f"  verify: {verify_verdict(verify)}")
-    elif verify:
-        verdict = "bit-exact" if verify["bit_exact"] else f"{verify['mismatches']} MISMATCHES"
-        accuracy = f", accuracy {verify['accuracy']:.3f}" if "accuracy" in verify else ""
-        lines.append(f"  verify: {verdict} on {verify['vectors']} vectors from {verify['inputs']} "
-                     f"({verify['emulator']}){accuracy}")
+    if verify:
+        lines.append(f"  verify: {result.runtime.verify_summary(verify)}")
     elif result.verified:
         lines.append("  verify: no verify.json (the step did not run)")
     else:

@@ -1,0 +1,50 @@
+"""runtime=aot: the model as C (aot_codegen.py) calling nnbuild's own kernels (kernels/),
+one static library of them per board, shared by every model."""
+
+import os
+
+from nnbuild import export
+from nnbuild.runtimes.base import Linked
+from nnbuild.runtimes.tflite_route import TfliteRuntime
+from nnbuild.scons_actions import settings_node
+
+BUILD = "build"
+KERNEL_DIR = "kernels"
+
+
+def _kernels_library(env, target):
+    """The aot kernels as one static library per target, shared by every model."""
+    lib_dir = f"{BUILD}/{target.name}/lib"
+    objects = [env.Object(f"{lib_dir}/obj/{os.path.splitext(f)[0]}.o", f"#{KERNEL_DIR}/{f}")
+               for f in sorted(os.listdir(KERNEL_DIR)) if f.endswith(".c")]
+    return env.StaticLibrary(f"{lib_dir}/nnkernels", objects)[0]
+
+
+class Aot(TfliteRuntime):
+    name = "aot"
+    exports = True
+
+    def prepare(self, env, opts, spec):
+        model = super().prepare(env, opts, spec)
+        aot_dir = f"{BUILD}/models/{spec.name}/aot"
+        header, source, weights, aot_info = env.AotModel(
+            f"{aot_dir}/{spec.name}.h", [model.tflite, settings_node(env, {"model": spec.name})])
+        model.parts.update(sources=[source, weights], dir=aot_dir, info=aot_info)
+        return model
+
+    def link(self, tenv, opts, target, model, out):
+        tenv.Append(CPPPATH=[f"#{KERNEL_DIR}", f"#{model.parts['dir']}"])
+        kernels = _kernels_library(tenv, target)
+        objects = [tenv.Object(f"{out}/obj/{os.path.splitext(os.path.basename(str(s)))[0]}.o", s)
+                   for s in model.parts["sources"]]
+        components = {str(objects[0][0]): "model code", str(objects[1][0]): "model weights",
+                      str(kernels): "kernels"}
+        return Linked(objects, [kernels], components, model.parts["info"])
+
+    def export(self, tenv, opts, target, model, linked, out_dir, after):
+        header = tenv.File(f"{model.parts['dir']}/{model.name}.h")
+        return export.export_package(tenv, opts, target, model.name, model.config, header, linked.objects,
+                                     linked.libraries[0], out_dir, after=after)
+
+
+RUNTIME = Aot()

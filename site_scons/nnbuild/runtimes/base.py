@@ -1,0 +1,65 @@
+"""What a runtime plug-in implements, and what it hands the generic build.
+
+The generic build (nnbuild.firmware) asks the runtime of the build for:
+  prepare(env, opts, spec)        -> Model: the target-independent artifacts, declared once
+                                     per model and shared by every board;
+  toolchain(target, opts)         -> the toolchain to build `target` with (UserError if none);
+  link(tenv, opts, target, model, out) -> Linked: what the firmware links beside the runner;
+  verify(tenv, opts, target, model, binary, out, baremetal) -> verify.json's node;
+  export(...)                     -> the package files (only runtimes with `exports`).
+It never names a runtime; a runtime never edits the generic modules.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Model:
+    """A model's target-independent artifacts (build/models/<model>/)."""
+    name: str
+    data_file: str = None           # samples for verification (evaluation data)
+    config: dict = field(default_factory=dict)  # model.toml
+    tflite: object = None           # the quantized .tflite (runtimes of the TFLite route)
+    quant_report: object = None     # None for a model given as .tflite
+    parts: dict = field(default_factory=dict)   # the runtime's own artifacts, by name
+
+
+@dataclass
+class Linked:
+    """What a runtime adds to one firmware."""
+    objects: list                   # Object nodes of the model's code and data
+    libraries: list                 # static libraries (the runtime's, the kernels)
+    components: dict                # object or library path -> size-report component
+    memory_info: object             # the runtime's JSON with the arena's bytes (and bounds)
+
+
+class Runtime:
+    name = ""
+    # Its command-line options: name -> (help, default, allowed values or None, is a path).
+    options = {}
+    exports = False                 # export= can package its firmware for C projects
+
+    def complete_options(self, opts):
+        """Fill in its options' defaults that come from the environment (every runtime's, every build)."""
+
+    def supports(self, spec, target, opts):
+        """Why the runtime cannot build model `spec` for `target`, or None."""
+        return None
+
+    def toolchain(self, target, opts):
+        return opts["toolchain"] or target.toolchain
+
+    def prepare(self, env, opts, spec):
+        raise NotImplementedError
+
+    def link(self, tenv, opts, target, model, out):
+        raise NotImplementedError
+
+    def verify(self, tenv, opts, target, model, binary, out, baremetal):
+        raise NotImplementedError
+
+    def verify_summary(self, verify):
+        """The summary's line on this runtime's verify.json, after "verify: "."""
+        verdict = "bit-exact" if verify["bit_exact"] else f"{verify['mismatches']} MISMATCHES"
+        accuracy = f", accuracy {verify['accuracy']:.3f}" if "accuracy" in verify else ""
+        return f"{verdict} on {verify['vectors']} vectors from {verify['inputs']} ({verify['emulator']}){accuracy}"
