@@ -8,7 +8,7 @@ import tempfile
 
 import numpy as np
 
-from nnbuild.aot_codegen import generate_aot
+from nnbuild.runtimes.aot.codegen import generate_aot
 from nnbuild.runner import render_runner
 from nnbuild.tflite_model import parse_tflite
 from nnbuild.verify import parse_outputs

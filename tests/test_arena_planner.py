@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import shared_file
-from nnbuild import aot_ops
+from nnbuild.runtimes.aot import ops as aot_ops
 from nnbuild.arena_planner import plan_arena
 from nnbuild.tflite_model import load_tflite, parse_tflite
 from tflite_builder import T, build_model, options

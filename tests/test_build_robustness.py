@@ -140,13 +140,13 @@ def test_steps_depend_on_every_module_they_may_run():
     verify = names("nnbuild.verify:verify_step")
     assert {"site_scons/nnbuild/tflite_model.py", "site_scons/nnbuild/reference.py",
             "site_scons/nnbuild/quantize.py", "site_scons/nnbuild/datasets.py"} <= verify
-    aot = names("nnbuild.aot_codegen:aot_step")
+    aot = names("nnbuild.runtimes.aot.codegen:aot_step")
     assert {"site_scons/nnbuild/reference.py", "site_scons/nnbuild/quant_math.py",
-            "site_scons/nnbuild/aot_ops/conv.py", "templates/aot/model.c.j2"} <= aot
+            "site_scons/nnbuild/runtimes/aot/ops/conv.py", "templates/aot/model.c.j2"} <= aot
     size = names("nnbuild.size_report:size_step")
     assert {"site_scons/nnbuild/budgets.py", "site_scons/nnbuild/size_html.py",
             "site_scons/nnbuild/render.py", "templates/size/size.html.j2"} <= size
-    assert "site_scons/nnbuild/aot_codegen.py" not in names("nnbuild.conversion:quantize_step")
+    assert "site_scons/nnbuild/runtimes/aot/codegen.py" not in names("nnbuild.conversion:quantize_step")
 
 
 @pytest.mark.unit

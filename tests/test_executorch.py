@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import copy_project, scons, shared_file
-from nnbuild import executorch, executorch_sources
+from nnbuild.runtimes.executorch import sources as executorch_sources, steps as executorch
 from nnbuild.errors import UserError
 from nnbuild.pytorch_model import load_pytorch_model, pytorch_source
 from nnbuild.render import render_template

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aot_harness import assert_bit_exact, build_runner, run_runner
-from nnbuild.aot_ops import activations
+from nnbuild.runtimes.aot.ops import activations
 from nnbuild.reference import reference_outputs
 from tflite_builder import T, build_model, options
 

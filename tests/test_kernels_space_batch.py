@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aot_harness import assert_bit_exact, build_runner, run_runner
-from nnbuild.aot_codegen import generate_aot
+from nnbuild.runtimes.aot.codegen import generate_aot
 from nnbuild.errors import UserError
 from nnbuild.reference import reference_outputs
 from nnbuild.tflite_model import parse_tflite

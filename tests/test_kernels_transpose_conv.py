@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aot_harness import assert_bit_exact
-from nnbuild.aot_codegen import generate_aot
+from nnbuild.runtimes.aot.codegen import generate_aot
 from nnbuild.errors import UserError
 from nnbuild.tflite_model import parse_tflite
 from tflite_builder import T, build_model, options

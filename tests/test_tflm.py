@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from conftest import copy_project, scons, shared_file
-from nnbuild import tflm
+from nnbuild.runtimes.tflm import glue as tflm
 from nnbuild.errors import UserError
 from nnbuild.render import render_template
 from tflite_builder import T, build_model, options

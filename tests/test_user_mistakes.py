@@ -184,7 +184,7 @@ def test_a_failing_tool_is_a_clear_error_not_a_traceback(tmp_path):
 
 
 def test_executorch_kernel_build_failure_is_a_clear_error(tmp_path):
-    from nnbuild import executorch_tree
+    from nnbuild.runtimes.executorch import tree as executorch_tree
 
     kernels = tmp_path / "kernels.json"
     kernels.write_text(json.dumps({"sources": [str(tmp_path / "op.cpp")], "kernels": 1}))

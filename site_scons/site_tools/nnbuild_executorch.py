@@ -6,7 +6,7 @@
       -> m.h (the C API), m_executorch.cpp and executorch_info.json beside it
   env.ExecutorchSchema([program_generated.h, scalar_type_generated.h], [program.fbs, scalar_type.fbs])
   env.ExecutorchSelective([RegisterKernelsEverything.cpp, RegisterKernels.h, kernels.json], [m.pte, settings])
-      -> ExecuTorch's selective build for the program (executorch_tree.py)
+      -> ExecuTorch's selective build for the program (nnbuild.runtimes.executorch.tree)
   env.ExecutorchKernels('libkernels.a', [kernels.json, settings])
   env.VerifyExecutorch('verify.json', [firmware, m.pte, program.json, model.py, model.pt, settings, data...])
 """
@@ -23,15 +23,15 @@ def _program_emitter(target, source, env):
 
 def generate(env):
     builders = env["BUILDERS"]
-    builders["ExecutorchProgram"] = python_builder(env, "nnbuild.executorch:program_step", "export",
+    builders["ExecutorchProgram"] = python_builder(env, "nnbuild.runtimes.executorch.steps:program_step", "export",
                                                    _program_emitter, isolated=True)
-    builders["ExecutorchGlue"] = python_builder(env, "nnbuild.executorch:glue_step", "executorch",
+    builders["ExecutorchGlue"] = python_builder(env, "nnbuild.runtimes.executorch.steps:glue_step", "executorch",
                                                 glue_emitter("executorch", ".cpp"), isolated=True)
-    builders["ExecutorchSchema"] = python_builder(env, "nnbuild.executorch_tree:schema_step", "flatc")
-    builders["ExecutorchSelective"] = python_builder(env, "nnbuild.executorch_tree:selective_step", "codegen",
+    builders["ExecutorchSchema"] = python_builder(env, "nnbuild.runtimes.executorch.tree:schema_step", "flatc")
+    builders["ExecutorchSelective"] = python_builder(env, "nnbuild.runtimes.executorch.tree:selective_step", "codegen",
                                                      isolated=True)
-    builders["ExecutorchKernels"] = python_builder(env, "nnbuild.executorch_tree:kernel_library_step", "kernels")
-    builders["VerifyExecutorch"] = python_builder(env, "nnbuild.executorch:verify_step", "verify", isolated=True)
+    builders["ExecutorchKernels"] = python_builder(env, "nnbuild.runtimes.executorch.tree:kernel_library_step", "kernels")
+    builders["VerifyExecutorch"] = python_builder(env, "nnbuild.runtimes.executorch.steps:verify_step", "verify", isolated=True)
 
 
 def exists(env):

@@ -31,7 +31,7 @@ def generate(env):
                                                    isolated=True)
     env["BUILDERS"]["Quantize"] = python_builder(env, "nnbuild.conversion:quantize_step", "quantize",
                                                  _quantize_emitter, isolated=True)
-    env["BUILDERS"]["AotModel"] = python_builder(env, "nnbuild.aot_codegen:aot_step", "aot", _aot_emitter,
+    env["BUILDERS"]["AotModel"] = python_builder(env, "nnbuild.runtimes.aot.codegen:aot_step", "aot", _aot_emitter,
                                                  isolated=True)
 
 

@@ -8,7 +8,7 @@ from nnbuild.scons_actions import glue_emitter, python_builder
 
 
 def generate(env):
-    env["BUILDERS"]["TflmModel"] = python_builder(env, "nnbuild.tflm:tflm_model_step", "tflm",
+    env["BUILDERS"]["TflmModel"] = python_builder(env, "nnbuild.runtimes.tflm.glue:tflm_model_step", "tflm",
                                                   glue_emitter("tflm", ".cc"), isolated=True)
 
 

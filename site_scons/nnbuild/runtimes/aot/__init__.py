@@ -1,4 +1,4 @@
-"""runtime=aot: the model as C (aot_codegen.py) calling nnbuild's own kernels (kernels/),
+"""runtime=aot: the model as C (codegen.py) calling nnbuild's own kernels (kernels/),
 one static library of them per board, shared by every model."""
 
 import os

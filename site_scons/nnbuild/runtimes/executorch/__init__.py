@@ -4,7 +4,8 @@ ExecuTorch's own runtime and eager PyTorch."""
 
 import os
 
-from nnbuild import datasets, executorch_build
+from nnbuild import datasets
+from nnbuild.runtimes.executorch import build as executorch_build
 from nnbuild.runtimes.base import Linked, Model, Runtime
 from nnbuild.scons_actions import settings_node
 
@@ -52,7 +53,7 @@ class Executorch(Runtime):
         return tenv.VerifyExecutorch(f"{out}/verify.json", sources + [s for s in (model.data_file,) if s])
 
     def verify_summary(self, verify):
-        from nnbuild.executorch import verify_verdict  # the step's module: numpy, no SCons
+        from nnbuild.runtimes.executorch.steps import verify_verdict  # the step's module: numpy, no SCons
 
         return verify_verdict(verify)
 

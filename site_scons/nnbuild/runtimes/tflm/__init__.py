@@ -5,7 +5,7 @@ import os
 
 from nnbuild.runtimes.base import Linked
 from nnbuild.runtimes.tflite_route import TfliteRuntime
-from nnbuild.tflm_build import build_tflm_sources
+from nnbuild.runtimes.tflm.build import build_tflm_sources
 
 
 class Tflm(TfliteRuntime):

@@ -10,7 +10,7 @@ import os
 import shlex
 import subprocess
 
-from nnbuild import tflm
+from nnbuild.runtimes.tflm import glue as tflm
 from nnbuild.errors import UserError
 from nnbuild.scons_actions import settings_node
 from nnbuild.toolchain import reproducible_paths

@@ -5,7 +5,7 @@ accumulated in int32)."""
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (Lowering, Unsupported, c_const_array, call_with_params, check_int64_requantization,
+from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, c_const_array, call_with_params, check_int64_requantization,
                                     fused_activation_range, quant, weighted_kernel, weighted_operands)
 
 

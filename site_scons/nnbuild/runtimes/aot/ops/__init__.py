@@ -8,10 +8,10 @@ TFLite operator name to its Lowering, which also declares the tensor types its
 kernels take.
 """
 
-from nnbuild.aot_ops import (activations, conv, copy_ops, elementwise, fully_connected, pooling, quantize, reshape,
+from nnbuild.runtimes.aot.ops import (activations, conv, copy_ops, elementwise, fully_connected, pooling, quantize, reshape,
                              resize, softmax, space_batch, tensor_ops)
-from nnbuild.aot_ops.common import Lowering, LoweredOp, Unsupported  # noqa: F401  (the package's API)
-from nnbuild.aot_ops.reshape import ALIAS_OPS  # noqa: F401
+from nnbuild.runtimes.aot.ops.common import Lowering, LoweredOp, Unsupported  # noqa: F401  (the package's API)
+from nnbuild.runtimes.aot.ops.reshape import ALIAS_OPS  # noqa: F401
 
 LOWERINGS = {}
 for _family in (activations, conv, copy_ops, elementwise, fully_connected, pooling, quantize, reshape, resize,

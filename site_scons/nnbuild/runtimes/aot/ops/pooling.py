@@ -1,7 +1,7 @@
 """AVERAGE_POOL_2D and MAX_POOL_2D: integer_ops::AveragePool / MaxPool, int8 or int16."""
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, call_with_params,
+from nnbuild.runtimes.aot.ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, call_with_params,
                                     fused_activation_range, shape4)
 
 

@@ -5,7 +5,7 @@ fixed-point path), and reference_ops::SoftmaxInt16, int16 in and out (tables of 
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (Lowering, Unsupported, c_const_array, call_with_params, quant,
+from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, c_const_array, call_with_params, quant,
                                     require_zero_point_0)
 
 # The output quantization TFLM's Prepare insists on (the kernels hardcode it): int8 (zero

@@ -4,7 +4,7 @@ from float32 and Dequantize to float32, for every pair of types TFLite Micro con
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import Lowering, Unsupported, call_with_params, quant
+from nnbuild.runtimes.aot.ops.common import Lowering, Unsupported, call_with_params, quant
 
 KERNEL_SUFFIX = {"int8": "s8", "int16": "s16", "int32": "s32", "float32": "f32"}
 QUANTIZE_CONVERSIONS = ("float32 to int8", "float32 to int16", "int8 to int8", "int8 to int16", "int8 to int32",

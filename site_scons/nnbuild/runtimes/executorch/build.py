@@ -2,7 +2,7 @@
 
 With an ExecuTorch source tree (executorch=PATH or EXECUTORCH_ROOT) every target
 compiles it with its own toolchain: the core runtime once per target, and per
-model only the portable kernels the program uses (executorch_tree.py). Without
+model only the portable kernels the program uses (tree.py). Without
 one, the host links the executorch package's own shared runtime (built for
 x86_64 glibc, so with the host's GNU toolchain); cross targets need a tree.
 """
@@ -11,7 +11,8 @@ import hashlib
 import os
 import shlex
 
-from nnbuild import datasets, executorch_sources, executorch_tree
+from nnbuild import datasets
+from nnbuild.runtimes.executorch import sources as executorch_sources, tree as executorch_tree
 from nnbuild.errors import UserError
 from nnbuild.pytorch_model import pytorch_source
 from nnbuild.scons_actions import settings_node

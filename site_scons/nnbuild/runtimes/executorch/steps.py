@@ -8,7 +8,7 @@ what ExecuTorch's method allocator needs (`method_pool_bytes`, with a probe
 linked against the executorch package), generate the glue that fronts the
 program with nnbuild's C API (`glue_step`) and compare firmware outputs with
 ExecuTorch's Python runtime and eager PyTorch (`verify_step`). The SCons wiring is
-in nnbuild.executorch_build and site_tools/nnbuild_executorch.py.
+in nnbuild.runtimes.executorch.build and site_tools/nnbuild_executorch.py.
 
 Imports of torch and executorch are inside the functions: they take seconds,
 and a build that does not use this runtime should not pay for them.
@@ -23,7 +23,7 @@ import numpy as np
 
 from nnbuild import datasets
 from nnbuild.errors import UserError
-from nnbuild.executorch_sources import NO_PACKAGE, package_flags, package_root
+from nnbuild.runtimes.executorch.sources import NO_PACKAGE, package_flags, package_root
 from nnbuild.files import write_atomically
 from nnbuild.pytorch_model import load_pytorch_model
 from nnbuild.native_output import native_output_to
@@ -115,7 +115,7 @@ def export_program(net, example):
 
 def program_step(targets, sources, settings):
     """model.py (+ model.pt) -> <model>.pte and program.json (operators, memory, input, output)."""
-    from nnbuild import executorch_quantize  # imports torch: only when a program is exported
+    from nnbuild.runtimes.executorch import quantize as executorch_quantize  # imports torch: only when a program is exported
 
     pte_path, info_path = targets
     script = settings["pytorch"]["script"]

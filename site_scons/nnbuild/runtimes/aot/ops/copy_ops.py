@@ -9,7 +9,7 @@ it, so that one loop over rows and blocks serves every rank and axis.
 
 import numpy as np
 
-from nnbuild.aot_ops.common import (INT8, SUFFIX, Lowering, LoweredOp, Unsupported, activation_dtype,
+from nnbuild.runtimes.aot.ops.common import (INT8, SUFFIX, Lowering, LoweredOp, Unsupported, activation_dtype,
                                     c_const_array, c_struct, kernel_call, quant, require_zero_point_0)
 
 C_TYPES = {"int8": "int8_t", "int16": "int16_t"}

@@ -9,7 +9,7 @@ output zero point, the real 0.0 that TensorFlow and TFLite pad with.
 
 import numpy as np
 
-from nnbuild.aot_ops.common import Lowering, Unsupported, activation_dtype, c_array, call_with_params, quant
+from nnbuild.runtimes.aot.ops.common import Lowering, Unsupported, activation_dtype, c_array, call_with_params, quant
 
 
 def _nhwc(shape):

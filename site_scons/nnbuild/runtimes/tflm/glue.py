@@ -7,7 +7,7 @@ operators its MicroMutableOpResolver can add (`resolver_methods`), and generate
 a model's glue: the op resolver holding exactly the model's operators, the
 model as an aligned array, and the arena size measured with the TFLite Micro
 interpreter (`tflm_model_step`). The SCons wiring is in
-nnbuild.tflm_build and site_tools/nnbuild_tflm.py.
+nnbuild.runtimes.tflm.build and site_tools/nnbuild_tflm.py.
 """
 
 import glob

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from nnbuild.aot_ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, c_const_array, call_with_params,
+from nnbuild.runtimes.aot.ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, c_const_array, call_with_params,
                                     shape4)
 from nnbuild.quant_math import tflite_round
 

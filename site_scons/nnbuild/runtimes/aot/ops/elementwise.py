@@ -8,7 +8,7 @@ int16 Add of TFLite; int16 MUL is int8's MUL on symmetric tensors. MAXIMUM and
 MINIMUM compare raw values and requantize nothing, as TFLite Micro does."""
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, c_array, call_with_params,
+from nnbuild.runtimes.aot.ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, c_array, call_with_params,
                                     fused_activation_range, quant, require_zero_point_0)
 
 LOOPS = 4  # NN_BROADCAST_LOOPS

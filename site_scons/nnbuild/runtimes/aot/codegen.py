@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from nnbuild import aot_ops
+from nnbuild.runtimes.aot import ops as aot_ops
 from nnbuild.arena_planner import plan_arena
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically

@@ -1,6 +1,6 @@
 """Operators that only reinterpret a shape: their output aliases the input's memory."""
 
-from nnbuild.aot_ops.common import Lowering, LoweredOp
+from nnbuild.runtimes.aot.ops.common import Lowering, LoweredOp
 
 ALIAS_OPS = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS"}
 

@@ -4,7 +4,7 @@ bias accumulated in int64; CONV_2D also with an int32 bias, accumulated in int32
 Micro does)."""
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (SUFFIX, Lowering, LoweredOp, Unsupported, activation_dtype, c_const_array, c_struct,
+from nnbuild.runtimes.aot.ops.common import (SUFFIX, Lowering, LoweredOp, Unsupported, activation_dtype, c_const_array, c_struct,
                                     call_with_params, check_int64_requantization, fused_activation_range,
                                     kernel_call, optional_input, quant, require_zero_point_0, shape4,
                                     weighted_kernel,

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.aot_ops.common import (INT8, SUFFIX, Lowering, Unsupported, activation_dtype, c_const_array,
+from nnbuild.runtimes.aot.ops.common import (INT8, SUFFIX, Lowering, Unsupported, activation_dtype, c_const_array,
                                     call_with_params, quant, require_zero_point_0)
 from nnbuild.quant_math import multiply_by_quantized_multiplier, rounding_divide_by_pot, wrap
 
