@@ -32,6 +32,7 @@ from elftools.elf.elffile import ELFFile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "site_scons"))
+from nnbuild import families  # noqa: E402
 from nnbuild.targets import load_target  # noqa: E402
 
 PLUGIN_SOURCE = os.path.join(HERE, "qemu_insn_count.c")
@@ -112,12 +113,10 @@ def count(target, model_dir, repeat=0):
     board = load_target(target)
     elf = os.path.join(model_dir, "firmware.elf")
     function = os.path.basename(os.path.normpath(model_dir)) + "_invoke"
-    if board.family == "linux":
-        args = [*(["-n", str(repeat)] if repeat else []), os.path.join(model_dir, "vectors.bin")]
-    elif repeat:
+    family = families.get(board.family)
+    if repeat and family.vectors_compiled_in:
         raise ValueError(f"{target} runs its compiled-in vectors once each; it cannot repeat")
-    else:
-        args = []
+    args = family.run_arguments(os.path.join(model_dir, "vectors.bin"), repeat)
     if not board.emulator:
         result = _callgrind(elf, args, function)
     else:

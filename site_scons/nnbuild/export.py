@@ -25,6 +25,7 @@ import shutil
 
 from elftools.elf.elffile import ELFFile
 
+from nnbuild import families
 from nnbuild.commands import run_command
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
@@ -78,7 +79,7 @@ def export_package(tenv, opts, target, model, config, header, objects, kernels_l
     tenv.Tool("nnbuild_export")
     model_objects = tenv.Flatten(objects)
     kernel_objects = list(kernels_lib.sources)
-    if target.family == "linux":
+    if families.get(target.family).position_independent_exports:
         pic = tenv.Clone()
         pic.Append(CCFLAGS=["-fPIC"])
         if pic.get("CCCOMSTR"):

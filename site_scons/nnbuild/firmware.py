@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from nnbuild import budgets, export, memory_map, runtimes
+from nnbuild import budgets, export, families, memory_map, runtimes
 from nnbuild.runner import runner_context
 from nnbuild.scons_actions import settings_node
 
@@ -34,48 +34,27 @@ def _toolchain_env(env, opts, target, runtime):
     return tenv, toolchain
 
 
-def _baremetal_sources(tenv, target, model, out, opts, memory_info):
-    """Startup code, linker script and compiled-in test vectors of a bare-metal image;
-    `memory_info` is the runtime's memory json (arena, weights)."""
-    context = {"target": target.name, "stack": target.stack, "heap": target.heap,
-               "regions": [vars(r) for r in memory_map.regions(target.memory, target.path)]}
-    startup = tenv.RenderTemplate(f"{out}/startup.c", ["#templates/baremetal/startup.c.j2",
-                                                       settings_node(tenv, {"target": target.name})])
-    script = tenv.LinkerScript(f"{out}/link.ld", ["#templates/baremetal/link.ld.j2", memory_info, model.tflite,
-                                                  settings_node(tenv, context)])
-    vector_settings = settings_node(tenv, {"vectors": opts["vectors"], "data": model.data_file})
-    vectors = tenv.TestVectors(f"{out}/test_vectors.h", [model.tflite, vector_settings] +
-                               [s for s in (model.quant_report, model.data_file) if s is not None])
-    tenv.Append(LINKFLAGS=["-T", script[0]], CPPPATH=[f"#{out}"])
-    return tenv.Object(f"{out}/obj/startup.o", startup), script, vectors
-
-
 def build_firmware(env, opts, target, model):
     """Runner, compile, link, strip, size report and (with verify=1) verification for one target."""
     runtime = runtimes.get(opts["runtime"])
     tenv, toolchain = _toolchain_env(env, opts, target, runtime)
     out = f"{BUILD}/{target.name}/{runtime.name}/{model.name}"
 
+    family = families.get(target.family)
     linked = runtime.link(tenv, opts, target, model, out)
+    extra, extra_components, runner_needs, link_needs = family.sources(tenv, opts, target, model, out,
+                                                                       linked.memory_info)
     context = runner_context(model.name, target.name)
     runner_c = tenv.RenderTemplate(f"{out}/runner.c", [f"#templates/{target.family}/runner.c.j2",
                                                        settings_node(tenv, context)])
     runner_o = tenv.Object(f"{out}/obj/runner.o", runner_c)
-    objects = [runner_o, *linked.objects]
-    components = {str(runner_o[0]): "runner", **linked.components}
-    baremetal = target.family == "baremetal"
-    if baremetal:
-        startup_o, script, vectors = _baremetal_sources(tenv, target, model, out, opts, linked.memory_info)
-        tenv.Depends(runner_o, vectors)
-        objects.append(startup_o)
-        components[str(startup_o[0])] = "startup"
+    tenv.Depends(runner_o, runner_needs)
+    objects = [runner_o, *linked.objects, *extra]
+    components = {str(runner_o[0]): "runner", **linked.components, **extra_components}
     elf, map_file = tenv.Program(f"{out}/firmware.elf", objects + linked.libraries)
     tenv.Clean(elf, out)  # scons -c: also what steps leave beside their outputs (vectors.bin, reports)
-    if baremetal:
-        tenv.Depends(elf, script)
-        deployable = tenv.BinaryImage(f"{out}/firmware.bin", elf)
-    else:
-        deployable = tenv.StrippedProgram(f"{out}/firmware", objects + linked.libraries)
+    tenv.Depends(elf, link_needs)
+    deployable = family.image(tenv, out, elf, objects + linked.libraries)
 
     size_settings = {"components": components, "arena_symbol": f"{model.name}_arena",
                      "budget": budgets.effective_budgets(target, model.config, opts),
@@ -85,8 +64,8 @@ def build_firmware(env, opts, target, model):
                                                            settings_node(tenv, size_settings)])
     outputs = [elf, deployable, size_json]
     if opts["verify"]:
-        # qemu-system loads the ELF; user-mode emulators run the stripped deployable.
-        outputs.append(runtime.verify(tenv, opts, target, model, elf if baremetal else deployable, out, baremetal))
+        outputs.append(runtime.verify(tenv, opts, target, model, family.binary_to_run(elf, deployable), out,
+                                      family.vectors_compiled_in))
     if opts["export"]:
         outputs += runtime.export(tenv, opts, target, model, linked,
                                   export.package_dir(opts["export"], target, opts["targets"]), after=list(outputs))

@@ -4,11 +4,10 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 
-from nnbuild import memory_map
+from nnbuild import families
 from nnbuild.errors import UserError
 
 TARGET_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "targets"))
-FAMILIES = ("linux", "baremetal")
 TOOLCHAINS = ("zig", "gnu")
 
 
@@ -38,10 +37,10 @@ class Target:
 
     def toolchain_for(self, name):
         """The [name] section; UserError if the target has none or cannot use it."""
-        if self.family == "baremetal" and name != "gnu":
-            raise UserError(f"toolchain={name} for target {self.name} ({self.path}): bare-metal images are "
-                            "built with a GNU toolchain (its newlib C library, objcopy for the flash image "
-                            "and the project's startup code); use toolchain=gnu.")
+        family = families.get(self.family)
+        if name not in family.toolchains:
+            raise UserError(f"toolchain={name} for target {self.name} ({self.path}): {family.toolchain_reason}; "
+                            f"use toolchain={family.toolchains[0]}.")
         if name not in self.toolchains:
             raise UserError(f"toolchain={name}: target {self.name} has no [{name}] section in {self.path}; "
                             f"it builds with {', '.join(sorted(self.toolchains))}.")
@@ -77,9 +76,8 @@ def load_target(name, directory=TARGET_DIR):
             except TypeError as e:
                 raise UserError(f"{path}: [{name}]: {e}.") from None
     target = Target(path=path, toolchains=toolchains, **data)
-    if target.family not in FAMILIES:
-        raise UserError(f"{path}: family '{target.family}' is not one of {', '.join(FAMILIES)}.")
+    if target.family not in families.NAMES:
+        raise UserError(f"{path}: family '{target.family}' is not one of {', '.join(families.NAMES)}.")
     target.toolchain_for(target.toolchain)
-    if target.family == "baremetal":
-        memory_map.regions(target.memory, path)  # a clear error now, not at link time
+    families.get(target.family).check_target(target)
     return target

@@ -6,10 +6,10 @@ env['CROSS_COMPILE'], which overrides its prefix, as engineers with a vendor too
 
 import os
 import shutil
-import sys
 
 import SCons.Action
 
+from nnbuild import families
 from nnbuild.errors import UserError
 from nnbuild.toolchain import FIRMWARE_CCFLAGS, FIRMWARE_CFLAGS, FIRMWARE_LINKFLAGS, reproducible_paths
 
@@ -37,12 +37,7 @@ def generate(env):
     prefix = compiler_prefix(env)
     env.Replace(CC=prefix + "gcc", CXX=prefix + "g++", LINK=prefix + "gcc",
                 AR=prefix + "ar", ARFLAGS=["rcsD"], RANLIBCOM="", OBJCOPY=prefix + "objcopy")
-    link = [*settings.cflags, *FIRMWARE_LINKFLAGS, *settings.linkflags]
-    if target.family == "baremetal":  # no OS: no static/dynamic distinction, no RELRO
-        link = [f for f in link if f not in ("-static", "-Wl,-z,norelro")]
-        # A link that overflows a memory region says so as a budget message (link_overflow.py).
-        env["LINKCOM"] = f"{sys.executable} -m nnbuild.link_overflow {env['LINKCOM']}"
-        env["ENV"]["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    link = families.get(target.family).gnu_link_flags(env, [*settings.cflags, *FIRMWARE_LINKFLAGS, *settings.linkflags])
     env.Append(CCFLAGS=[*settings.cflags, *FIRMWARE_CCFLAGS, "-g", reproducible_paths(env)], CFLAGS=FIRMWARE_CFLAGS,
                LINKFLAGS=[*link, "-g", "-Wl,-Map=${TARGETS[1]}"])
     env.Append(PROGEMITTER=[_map_emitter])
