@@ -30,6 +30,7 @@ class Target:
     emulator: list = field(default_factory=list)   # command prefix that runs a binary; [] = native
     toolchains: dict = field(default_factory=dict)  # name -> Toolchain, from the [zig] / [gnu] sections
     budget: dict = field(default_factory=dict)     # {"flash": bytes, "ram": bytes}
+    features: list = field(default_factory=list)  # instruction-set features: kernels/<feature>/ overrides
     memory: dict = field(default_factory=dict)     # bare metal: {region: {"origin", "length", "holds"}}
     stack: int = 0                                 # bare metal: stack bytes
     heap: int = 0                                  # bare metal: heap bytes (C library only)

@@ -12,11 +12,23 @@ BUILD = "build"
 KERNEL_DIR = "kernels"
 
 
+def kernel_sources(target, kernel_dir=KERNEL_DIR):
+    """{file name: path} of the kernels the board compiles: kernels/*.c (the reference), each
+    replaced by kernels/<feature>/<the same name> for the first of the board's instruction-set
+    features that has one (as TFLite Micro's optimized kernel folders replace its reference)."""
+    chosen = {f: os.path.join(kernel_dir, f) for f in sorted(os.listdir(kernel_dir)) if f.endswith(".c")}
+    for feature in reversed(target.features):  # the first feature listed wins
+        folder = os.path.join(kernel_dir, feature)
+        if os.path.isdir(folder):
+            chosen.update({f: os.path.join(folder, f) for f in sorted(os.listdir(folder)) if f in chosen})
+    return chosen
+
+
 def _kernels_library(env, target):
     """The aot kernels as one static library per target, shared by every model."""
     lib_dir = f"{BUILD}/{target.name}/lib"
-    objects = [env.Object(f"{lib_dir}/obj/{os.path.splitext(f)[0]}.o", f"#{KERNEL_DIR}/{f}")
-               for f in sorted(os.listdir(KERNEL_DIR)) if f.endswith(".c")]
+    objects = [env.Object(f"{lib_dir}/obj/{os.path.splitext(name)[0]}.o", f"#{path}")
+               for name, path in kernel_sources(target).items()]
     return env.StaticLibrary(f"{lib_dir}/nnkernels", objects)[0]
 
 

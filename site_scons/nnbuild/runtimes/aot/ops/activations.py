@@ -16,8 +16,8 @@ import math
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.runtimes.aot.ops.common import (INT8, SUFFIX, Lowering, Unsupported, activation_dtype, c_const_array,
-                                    call_with_params, quant, require_zero_point_0)
+from nnbuild.runtimes.aot.ops.common import (INT8, Lowering, Unsupported, activation_dtype, c_const_array,
+                                             call_with_params, kernel, quant, require_zero_point_0)
 from nnbuild.quant_math import multiply_by_quantized_multiplier, rounding_divide_by_pot, wrap
 
 F32 = np.float32
@@ -148,7 +148,7 @@ def rsqrt_table(input_scale, input_zero_point, output_scale, output_zero_point):
 def _lower_table(graph, op, names, table):
     x, y = _unary(graph, op)
     p = names.op_prefix(op)
-    return call_with_params(op, names, "nn_lut_s8", "nn_lut_params", {"size": _size(x), "table": f"{p}_table"},
+    return call_with_params(op, names, kernel("lut", "int8"), "nn_lut_params", {"size": _size(x), "table": f"{p}_table"},
                             [x, y], [c_const_array("int8_t", f"{p}_table", table, per_row=16)])
 
 
@@ -168,7 +168,7 @@ def _lower_sigmoid_s16(graph, op, names, kernel, pot_left_shifts):
 
 def lower_logistic(graph, op, names):
     if graph.tensors[op.inputs[0]].dtype == "int16":
-        return _lower_sigmoid_s16(graph, op, names, "nn_logistic_s16", (0,))
+        return _lower_sigmoid_s16(graph, op, names, kernel("logistic", "int16"), (0,))
     x, y = _unary(graph, op)
     if quant(y)[1] != -128:
         raise Unsupported(f"output zero point {quant(y)[1]} (TFLite's int8 LOGISTIC needs -128)")
@@ -177,7 +177,7 @@ def lower_logistic(graph, op, names):
 
 def lower_tanh(graph, op, names):
     if graph.tensors[op.inputs[0]].dtype == "int16":
-        return _lower_sigmoid_s16(graph, op, names, "nn_tanh_s16", (0, 1))
+        return _lower_sigmoid_s16(graph, op, names, kernel("tanh", "int16"), (0, 1))
     x, _ = _unary(graph, op)
     return _lower_table(graph, op, names, tanh_table(*quant(x)))
 
@@ -195,7 +195,7 @@ def lower_rsqrt(graph, op, names):
     x, y = _unary(graph, op, ("int16", "int16"))
     require_zero_point_0([x, y], "TFLite's int16 RSQRT requires 0")
     multiplier, shift = _rsqrt_multiplier(quant(x)[0], quant(y)[0])
-    return call_with_params(op, names, "nn_rsqrt_s16", "nn_rsqrt_params", {
+    return call_with_params(op, names, kernel("rsqrt", "int16"), "nn_rsqrt_params", {
         "size": _size(x), "input_zero_point": 0, "output_zero_point": 0, "multiplier": multiplier, "shift": shift,
     }, [x, y])
 
@@ -219,7 +219,7 @@ def lower_relu(graph, op, names):
     qmin, qmax = quant_math.QRANGE[dtype]
     fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
               "multiplier": multiplier, "shift": shift, "act_min": max(qmin, out_zp), "act_max": qmax}
-    return call_with_params(op, names, f"nn_relu_{SUFFIX[dtype]}", "nn_relu_params", fields, [x, y])
+    return call_with_params(op, names, kernel("relu", dtype), "nn_relu_params", fields, [x, y])
 
 
 def lower_relu6(graph, op, names):
@@ -228,7 +228,7 @@ def lower_relu6(graph, op, names):
     # Relu6Prepare: FloatToQuantizedType(6.0f, input scale, input zero point).
     qmin, qmax = quant_math.QRANGE[dtype]
     six = min(max(in_zp + int(quant_math.tflite_round(float(F32(6.0) / F32(in_scale)))), qmin), qmax)
-    return call_with_params(op, names, f"nn_relu6_{SUFFIX[dtype]}", "nn_relu6_params",
+    return call_with_params(op, names, kernel("relu6", dtype), "nn_relu6_params",
                             {"size": _size(x), "lower": in_zp, "upper": six}, [x, y])
 
 
@@ -242,7 +242,7 @@ def lower_leaky_relu(graph, op, names):
     fields = {"size": _size(x), "input_zero_point": in_zp, "output_zero_point": out_zp,
               "identity_multiplier": identity_m, "identity_shift": identity_shift,
               "alpha_multiplier": abs(alpha_m), "alpha_shift": alpha_shift, "alpha_negative": int(alpha_m < 0)}
-    return call_with_params(op, names, f"nn_leaky_relu_{SUFFIX[dtype]}", "nn_leaky_relu_params", fields, [x, y])
+    return call_with_params(op, names, kernel("leaky_relu", dtype), "nn_leaky_relu_params", fields, [x, y])
 
 
 LOWERINGS = {

@@ -106,6 +106,15 @@ def call_with_params(op, names, kernel, params_type, fields, tensors, extra_decl
 
 
 SUFFIX = {"int8": "s8", "int16": "s16"}  # kernel name suffix per activation type
+TYPE_SUFFIX = {**SUFFIX, "int32": "s32", "float32": "f32"}
+
+
+def kernel(operation, *types, variant=""):
+    """The C function that runs `operation` on tensors of `types` (the input's, then the
+    output's when it converts): kernel("conv2d", "int16", variant="acc32") is
+    nn_conv2d_s16_acc32. The one place that names kernels; which source defines the
+    function (the reference or an instruction set's override) is the board's choice."""
+    return "_".join(["nn", operation, *(TYPE_SUFFIX[t] for t in types), *([variant] if variant else [])])
 
 
 def activation_dtype(graph, op, indices):
@@ -179,9 +188,9 @@ def weighted_operands(graph, op, int32_16x8_variant):
     return x, w, b, y, dtype, accumulator(op, b, dtype, int32_16x8_variant)
 
 
-def weighted_kernel(family, dtype, acc):
-    """nn_<family>_s8, nn_<family>_s16 (int64 accumulator) or nn_<family>_s16_acc32."""
-    return f"nn_{family}_{SUFFIX[dtype]}" + ("_acc32" if dtype == "int16" and acc == "int32" else "")
+def accumulator_variant(dtype, acc):
+    """The kernel variant of a 16x8 op with an int32 bias: "acc32" (else an int64 accumulator)."""
+    return "acc32" if dtype == "int16" and acc == "int32" else ""
 
 
 def check_int64_requantization(shifts):

@@ -4,11 +4,10 @@ bias accumulated in int64; CONV_2D also with an int32 bias, accumulated in int32
 Micro does)."""
 
 from nnbuild import quant_math
-from nnbuild.runtimes.aot.ops.common import (SUFFIX, Lowering, LoweredOp, Unsupported, activation_dtype, c_const_array, c_struct,
-                                    call_with_params, check_int64_requantization, fused_activation_range,
-                                    kernel_call, optional_input, quant, require_zero_point_0, shape4,
-                                    weighted_kernel,
-                                    weighted_operands)
+from nnbuild.runtimes.aot.ops.common import (LoweredOp, Lowering, Unsupported, accumulator_variant, activation_dtype,
+                                             c_const_array, c_struct, call_with_params, check_int64_requantization,
+                                             fused_activation_range, kernel, kernel_call, optional_input, quant,
+                                             require_zero_point_0, shape4, weighted_operands)
 
 
 def _lower_conv(graph, op, names, depthwise):
@@ -34,8 +33,8 @@ def _lower_conv(graph, op, names, depthwise):
     act_min, act_max = fused_activation_range(op, y)
     p = names.op_prefix(op)
     arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
-    kernel = weighted_kernel("depthwise_conv2d" if depthwise else "conv2d", dtype, acc)
-    return call_with_params(op, names, kernel, "nn_conv_params", {
+    function = kernel("depthwise_conv2d" if depthwise else "conv2d", dtype, variant=accumulator_variant(dtype, acc))
+    return call_with_params(op, names, function, "nn_conv_params", {
         "input": shape4(x.shape), "filter": shape4(w.shape), "output": shape4(y.shape),
         "stride_h": stride_h, "stride_w": stride_w, "dilation_h": dil_h, "dilation_w": dil_w,
         "pad_h": pad_h, "pad_w": pad_w, "depth_multiplier": channels // x.shape[3] if depthwise else 1,
@@ -105,7 +104,7 @@ def lower_transpose_conv(graph, op, names):
                  "stride_h": stride_h, "stride_w": stride_w, "pad_h": pad_h, "pad_w": pad_w,
                  "input_offset": -in_zp, "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
                  "multiplier": f"{p}_multiplier", "shift": f"{p}_shift"})]
-    return LoweredOp(decls=decls, call=kernel_call(f"nn_transpose_conv_{SUFFIX[dtype]}", f"&{p}_params",
+    return LoweredOp(decls=decls, call=kernel_call(kernel("transpose_conv", dtype), f"&{p}_params",
                                                    names.tensor(x), names.tensor(w), bias, names.tensor(y)))
 
 

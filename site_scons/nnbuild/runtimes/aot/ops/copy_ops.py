@@ -9,8 +9,8 @@ it, so that one loop over rows and blocks serves every rank and axis.
 
 import numpy as np
 
-from nnbuild.runtimes.aot.ops.common import (INT8, SUFFIX, Lowering, LoweredOp, Unsupported, activation_dtype,
-                                    c_const_array, c_struct, kernel_call, quant, require_zero_point_0)
+from nnbuild.runtimes.aot.ops.common import (INT8, LoweredOp, Lowering, Unsupported, activation_dtype, c_const_array,
+                                             c_struct, kernel, kernel_call, quant, require_zero_point_0)
 
 C_TYPES = {"int8": "int8_t", "int16": "int16_t"}
 
@@ -48,7 +48,7 @@ def _join(op, names, inputs, y, dtype, outer, copy_sizes):
         c_struct("nn_concat_params", f"{p}_params",
                  {"inputs": len(inputs), "outer": outer, "copy_size": f"{p}_copy_size"}),
     ]
-    return LoweredOp(decls=decls, call=kernel_call(f"nn_concat_{SUFFIX[dtype]}", f"&{p}_params", f"{p}_inputs",
+    return LoweredOp(decls=decls, call=kernel_call(kernel("concat", dtype), f"&{p}_params", f"{p}_inputs",
                                                    names.tensor(y)))
 
 
@@ -64,7 +64,7 @@ def _cut(graph, op, names, x, outputs, dtype, outer, copy_sizes):
         c_struct("nn_split_params", f"{p}_params",
                  {"outputs": len(outputs), "outer": outer, "copy_size": f"{p}_copy_size"}),
     ]
-    return LoweredOp(decls=decls, call=kernel_call(f"nn_split_{SUFFIX[dtype]}", f"&{p}_params", names.tensor(x),
+    return LoweredOp(decls=decls, call=kernel_call(kernel("split", dtype), f"&{p}_params", names.tensor(x),
                                                    f"{p}_outputs"))
 
 
@@ -186,7 +186,7 @@ def lower_gather(graph, op, names):
             "batches": _size(x.shape[:batch_dims]), "outer": _size(x.shape[batch_dims:axis]),
             "axis_size": x.shape[axis], "indices": _size(indices.shape[batch_dims:]),
             "inner": _size(x.shape[axis + 1:])})],
-        call=kernel_call(f"nn_gather_rows_{SUFFIX[dtype]}", f"&{p}_params", names.tensor(x), names.tensor(indices),
+        call=kernel_call(kernel("gather_rows", dtype), f"&{p}_params", names.tensor(x), names.tensor(indices),
                          names.tensor(y)))
 
 

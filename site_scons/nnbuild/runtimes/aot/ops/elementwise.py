@@ -8,8 +8,8 @@ int16 Add of TFLite; int16 MUL is int8's MUL on symmetric tensors. MAXIMUM and
 MINIMUM compare raw values and requantize nothing, as TFLite Micro does."""
 
 from nnbuild import quant_math
-from nnbuild.runtimes.aot.ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, c_array, call_with_params,
-                                    fused_activation_range, quant, require_zero_point_0)
+from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, activation_dtype, c_array, call_with_params,
+                                             fused_activation_range, kernel, quant, require_zero_point_0)
 
 LOOPS = 4  # NN_BROADCAST_LOOPS
 
@@ -79,7 +79,7 @@ def _lower_add_sub(graph, op, names, subtract):
     left_shift = 20 if dtype == "int8" else 15  # int16 << 15 still fits int32
     (m1, sh1), (m2, sh2), (mo, sho) = _add_sub_multipliers(s1, s2, so, left_shift)
     act_min, act_max = fused_activation_range(op, y)
-    return call_with_params(op, names, f"nn_{'sub' if subtract else 'add'}_{SUFFIX[dtype]}", "nn_add_params", {
+    return call_with_params(op, names, kernel("sub" if subtract else "add", dtype), "nn_add_params", {
         "broadcast": _broadcast_init(x1, x2, y),
         "input1_offset": -zp1, "input2_offset": -zp2, "output_offset": zpo, "left_shift": left_shift,
         "input1_multiplier": m1, "input1_shift": sh1, "input2_multiplier": m2, "input2_shift": sh2,
@@ -102,7 +102,7 @@ def lower_mul(graph, op, names):
     (s1, zp1), (s2, zp2), (so, zpo) = quant(x1), quant(x2), quant(y)
     m, shift = quant_math.quantize_multiplier(s1 * s2 / so)  # CalculateOpDataMul, in double
     act_min, act_max = fused_activation_range(op, y)
-    return call_with_params(op, names, f"nn_mul_{SUFFIX[dtype]}", "nn_mul_params", {
+    return call_with_params(op, names, kernel("mul", dtype), "nn_mul_params", {
         "broadcast": _broadcast_init(x1, x2, y),
         "input1_offset": -zp1, "input2_offset": -zp2, "output_offset": zpo,
         "output_multiplier": m, "output_shift": shift, "act_min": act_min, "act_max": act_max,
@@ -112,7 +112,7 @@ def lower_mul(graph, op, names):
 def _lower_max_min(graph, op, names, kind):
     x1, x2, y, dtype = _operands(graph, op)
     extents, strides1, strides2 = zip(*broadcast_loops(x1.shape, x2.shape, y.shape))
-    return call_with_params(op, names, f"nn_{kind}_{SUFFIX[dtype]}", "nn_broadcast", {
+    return call_with_params(op, names, kernel(kind, dtype), "nn_broadcast", {
         "shape": c_array(extents), "stride1": c_array(strides1), "stride2": c_array(strides2),
     }, [x1, x2, y])
 
@@ -138,7 +138,7 @@ def lower_squared_difference(graph, op, names):
     # (1 << 2 * left_shift) * output scale is a float product, exact.
     mo, sho = quant_math.quantize_multiplier(twice_max * twice_max / ((1 << 2 * left_shift) * so))
     qmin, qmax = quant_math.QRANGE[dtype]
-    return call_with_params(op, names, f"nn_squared_difference_{SUFFIX[dtype]}", "nn_add_params", {
+    return call_with_params(op, names, kernel("squared_difference", dtype), "nn_add_params", {
         "broadcast": _broadcast_init(x1, x2, y),
         "input1_offset": -zp1, "input2_offset": -zp2, "output_offset": zpo, "left_shift": left_shift,
         "input1_multiplier": m1, "input1_shift": sh1, "input2_multiplier": m2, "input2_shift": sh2,
@@ -155,7 +155,7 @@ def lower_prelu(graph, op, names):
     (s_in, zp_in), (s_alpha, zp_alpha), (s_out, zp_out) = quant(x), quant(alpha), quant(y)
     m1, sh1 = quant_math.quantize_multiplier(s_in / s_out)
     m2, sh2 = quant_math.quantize_multiplier(s_in * s_alpha / s_out)
-    return call_with_params(op, names, f"nn_prelu_{SUFFIX[dtype]}", "nn_prelu_params", {
+    return call_with_params(op, names, kernel("prelu", dtype), "nn_prelu_params", {
         "broadcast": _broadcast_init(x, alpha, y),
         "input_offset": -zp_in, "alpha_offset": -zp_alpha, "output_offset": zp_out,
         "identity_multiplier": m1, "identity_shift": sh1, "alpha_multiplier": m2, "alpha_shift": sh2,

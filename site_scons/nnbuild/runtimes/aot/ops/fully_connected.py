@@ -5,8 +5,9 @@ accumulated in int32)."""
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, c_const_array, call_with_params, check_int64_requantization,
-                                    fused_activation_range, quant, weighted_kernel, weighted_operands)
+from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, accumulator_variant, c_const_array,
+                                             call_with_params, check_int64_requantization, fused_activation_range,
+                                             kernel, quant, weighted_operands)
 
 
 def lower_fully_connected(graph, op, names):
@@ -30,7 +31,7 @@ def lower_fully_connected(graph, op, names):
     act_min, act_max = fused_activation_range(op, y)
     p = names.op_prefix(op)
     arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
-    return call_with_params(op, names, weighted_kernel("fully_connected", dtype, acc), "nn_fc_params", {
+    return call_with_params(op, names, kernel("fully_connected", dtype, variant=accumulator_variant(dtype, acc)), "nn_fc_params", {
         "batches": batches, "accum_depth": accum_depth, "output_depth": out_depth,
         "input_offset": -in_zp, "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
         "per_channel": int(per_channel), "multiplier": f"{p}_multiplier", "shift": f"{p}_shift",

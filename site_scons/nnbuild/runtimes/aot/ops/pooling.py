@@ -1,8 +1,8 @@
 """AVERAGE_POOL_2D and MAX_POOL_2D: integer_ops::AveragePool / MaxPool, int8 or int16."""
 
 from nnbuild import quant_math
-from nnbuild.runtimes.aot.ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, call_with_params,
-                                    fused_activation_range, shape4)
+from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, activation_dtype, call_with_params,
+                                             fused_activation_range, kernel, shape4)
 
 
 def _lower_pool(graph, op, names, kind):
@@ -15,7 +15,7 @@ def _lower_pool(graph, op, names, kind):
     if (oh, ow) != tuple(y.shape[1:3]):
         raise Unsupported(f"output shape {list(y.shape)} that does not follow from its padding and strides")
     act_min, act_max = fused_activation_range(op, y)
-    return call_with_params(op, names, f"nn_{kind}_{SUFFIX[dtype]}", "nn_pool_params", {
+    return call_with_params(op, names, kernel(kind, dtype), "nn_pool_params", {
         "input": shape4(x.shape), "output": shape4(y.shape),
         "filter_h": fh, "filter_w": fw, "stride_h": stride_h, "stride_w": stride_w,
         "pad_h": pad_h, "pad_w": pad_w, "act_min": act_min, "act_max": act_max,

@@ -4,9 +4,8 @@ from float32 and Dequantize to float32, for every pair of types TFLite Micro con
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.runtimes.aot.ops.common import Lowering, Unsupported, call_with_params, quant
+from nnbuild.runtimes.aot.ops.common import Lowering, Unsupported, call_with_params, kernel, quant
 
-KERNEL_SUFFIX = {"int8": "s8", "int16": "s16", "int32": "s32", "float32": "f32"}
 QUANTIZE_CONVERSIONS = ("float32 to int8", "float32 to int16", "int8 to int8", "int8 to int16", "int8 to int32",
                         "int16 to int8", "int16 to int16", "int16 to int32", "int32 to int8", "int32 to int16")
 DEQUANTIZE_CONVERSIONS = ("int8 to float32", "int16 to float32")
@@ -24,9 +23,9 @@ def _per_tensor(t):
 def _kernel(x, y):
     """nn_quantize_<type> between equal types, nn_quantize_<input>_<output> or nn_dequantize_<input>_f32."""
     if x.dtype == y.dtype:
-        return f"nn_quantize_{KERNEL_SUFFIX[x.dtype]}"
+        return kernel("quantize", x.dtype)
     verb = "dequantize" if y.dtype == "float32" else "quantize"
-    return f"nn_{verb}_{KERNEL_SUFFIX[x.dtype]}_{KERNEL_SUFFIX[y.dtype]}"
+    return kernel(verb, x.dtype, y.dtype)
 
 
 def _lower_float_conversion(op, names, x, y, quantized):

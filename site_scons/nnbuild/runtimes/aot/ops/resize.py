@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from nnbuild.runtimes.aot.ops.common import (SUFFIX, Lowering, Unsupported, activation_dtype, c_const_array, call_with_params,
-                                    shape4)
+from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, activation_dtype, c_const_array, call_with_params,
+                                             kernel, shape4)
 from nnbuild.quant_math import tflite_round
 
 INT32_MAX = 2**31 - 1
@@ -73,7 +73,7 @@ def lower_resize_nearest_neighbor(graph, op, names):
     tables = [c_const_array("int32_t", f"{p}_{axis}_index",
                             [nearest_index(v, x.shape[d], y.shape[d], align, half) for v in range(y.shape[d])])
               for axis, d in (("y", 1), ("x", 2))]
-    return call_with_params(op, names, f"nn_resize_nearest_{SUFFIX[dtype]}", "nn_resize_nearest_params", {
+    return call_with_params(op, names, kernel("resize_nearest", dtype), "nn_resize_nearest_params", {
         "input": shape4(x.shape), "output": shape4(y.shape), "y_index": f"{p}_y_index", "x_index": f"{p}_x_index",
     }, [x, y], tables)
 
@@ -88,7 +88,7 @@ def lower_resize_bilinear(graph, op, names):
     for axis, d in (("height", 1), ("width", 2)):
         scales[axis] = bilinear_scale(x.shape[d], y.shape[d], align)
         _check_bilinear_axis(x.shape[d], y.shape[d], scales[axis], half, axis)
-    return call_with_params(op, names, "nn_resize_bilinear_s8", "nn_resize_bilinear_params", {
+    return call_with_params(op, names, kernel("resize_bilinear", "int8"), "nn_resize_bilinear_params", {
         "input": shape4(x.shape), "output": shape4(y.shape),
         "height_scale": scales["height"], "width_scale": scales["width"], "half_pixel_centers": int(half),
     }, [x, y])

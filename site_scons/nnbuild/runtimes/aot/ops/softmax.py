@@ -5,8 +5,8 @@ fixed-point path), and reference_ops::SoftmaxInt16, int16 in and out (tables of 
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, c_const_array, call_with_params, quant,
-                                    require_zero_point_0)
+from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, c_const_array, call_with_params, kernel, quant,
+                                             require_zero_point_0)
 
 # The output quantization TFLM's Prepare insists on (the kernels hardcode it): int8 (zero
 # point, scale, tolerance) for an int8 input.
@@ -35,7 +35,7 @@ def _lower_softmax_s16(graph, op, names, x, y):
     p = names.op_prefix(op)
     tables = [c_const_array("int16_t", f"{p}_exp_table", exp_table, per_row=16),
               c_const_array("int16_t", f"{p}_reciprocal_table", reciprocal_table, per_row=16)]
-    return call_with_params(op, names, "nn_softmax_s16", "nn_softmax_s16_params", {
+    return call_with_params(op, names, kernel("softmax", "int16"), "nn_softmax_s16_params", {
         "outer": outer, "depth": depth, "input_multiplier": multiplier, "input_shift": shift,
         "exp_table": f"{p}_exp_table", "reciprocal_table": f"{p}_reciprocal_table",
     }, [x, y], tables)
@@ -62,8 +62,8 @@ def lower_softmax(graph, op, names):
     multiplier, left_shift, diff_min = quant_math.softmax_input_params(op.option("beta", 1.0), quant(x)[0])
     if left_shift < 0:
         raise Unsupported("beta * input scale below 2^-26")
-    kernel = "nn_softmax_s8" if y.dtype == "int8" else "nn_softmax_s8_s16"
-    return call_with_params(op, names, kernel, "nn_softmax_params", {
+    function = kernel("softmax", "int8") if y.dtype == "int8" else kernel("softmax", "int8", "int16")
+    return call_with_params(op, names, function, "nn_softmax_params", {
         "outer": outer, "depth": depth, "input_multiplier": multiplier,
         "input_left_shift": left_shift, "diff_min": diff_min,
     }, [x, y])

@@ -9,7 +9,8 @@ output zero point, the real 0.0 that TensorFlow and TFLite pad with.
 
 import numpy as np
 
-from nnbuild.runtimes.aot.ops.common import Lowering, Unsupported, activation_dtype, c_array, call_with_params, quant
+from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, activation_dtype, c_array, call_with_params, kernel,
+                                             quant)
 
 
 def _nhwc(shape):
@@ -51,7 +52,7 @@ def lower_space_to_batch_nd(graph, op, names):
         del expected[2]
     if list(y.shape) != expected:
         raise Unsupported(f"output shape {list(y.shape)} where its block shape and paddings give {expected}")
-    return call_with_params(op, names, "nn_space_to_batch_s8", "nn_space_to_batch_params", {
+    return call_with_params(op, names, kernel("space_to_batch", "int8"), "nn_space_to_batch_params", {
         "input": _nhwc(x.shape), "output": _nhwc(y.shape), "block_h": bh, "block_w": bw,
         "pad_top": top, "pad_left": left, "pad_value": quant(y)[1],
     }, [x, y])
@@ -67,7 +68,7 @@ def lower_batch_to_space_nd(graph, op, names):
         del expected[2]
     if list(y.shape) != expected or min(expected) < 1:
         raise Unsupported(f"output shape {list(y.shape)} where its block shape and crops give {expected}")
-    return call_with_params(op, names, "nn_batch_to_space_s8", "nn_batch_to_space_params", {
+    return call_with_params(op, names, kernel("batch_to_space", "int8"), "nn_batch_to_space_params", {
         "input": _nhwc(x.shape), "output": _nhwc(y.shape), "block_h": bh, "block_w": bw,
         "crop_top": top, "crop_left": left,
     }, [x, y])

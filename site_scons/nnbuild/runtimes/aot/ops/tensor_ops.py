@@ -8,8 +8,8 @@ into strided views (nn_view) that the kernels walk.
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.runtimes.aot.ops.common import (SUFFIX, Lowering, LoweredOp, Unsupported, activation_dtype, c_array,
-                                    call_with_params, kernel_call, optional_input, quant)
+from nnbuild.runtimes.aot.ops.common import (LoweredOp, Lowering, Unsupported, activation_dtype, c_array,
+                                             call_with_params, kernel, kernel_call, optional_input, quant)
 
 MAX_DIMS = 5  # NN_MAX_DIMS; TFLM's PAD, STRIDED_SLICE and TRANSPOSE stop at 5-D (or 4-D) too
 
@@ -74,9 +74,9 @@ def _require_nonempty(t):
 
 def _gather(op, names, x, y, axes, offset):
     p = names.op_prefix(op)
-    kernel = f"nn_gather_{SUFFIX[x.dtype]}"
+    function = kernel("gather", x.dtype)
     return LoweredOp(decls=[f"static const nn_view {p}_view = {_view(axes, offset)};"],
-                     call=kernel_call(kernel, f"&{p}_view", names.tensor(x), names.tensor(y)))
+                     call=kernel_call(function, f"&{p}_view", names.tensor(x), names.tensor(y)))
 
 
 def lower_transpose(graph, op, names):
@@ -167,7 +167,7 @@ def _lower_pad(graph, op, names):
         pad_value = int(value.data.reshape(-1)[0])
     out_strides = _strides(y.shape)
     offset = sum(paddings[2 * d] * out_strides[d] for d in range(rank))
-    return call_with_params(op, names, f"nn_pad_{SUFFIX[dtype]}", "nn_pad_params", {
+    return call_with_params(op, names, kernel("pad", dtype), "nn_pad_params", {
         "output": _view(_collapse(x.shape, out_strides), offset), "output_size": _size(y.shape), "pad_value": pad_value,
     }, [x, y])
 
@@ -196,7 +196,7 @@ def lower_mean(graph, op, names):
     in_scale, in_zp = quant(x)
     out_scale, out_zp = quant(y)
     multiplier, shift = quant_math.mean_multiplier(in_scale, out_scale, count)
-    return call_with_params(op, names, f"nn_mean_{SUFFIX[dtype]}", "nn_mean_params", {
+    return call_with_params(op, names, kernel("mean", dtype), "nn_mean_params", {
         "input": _view(view), "count": count, "input_sum_offset": in_zp * count, "output_offset": out_zp,
         "multiplier": multiplier, "shift": shift,
     }, [x, y])
