@@ -18,7 +18,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from conftest import SHARED, copy_project, scons, shared_file
-from nnbuild import export
+from nnbuild import options, runtimes
 from nnbuild.errors import UserError
 from nnbuild.reference import reference_outputs
 
@@ -157,9 +157,10 @@ def test_archive_is_deterministic_and_position_independent(project, tmp_path):
     assert kinds and 10 not in kinds and 11 not in kinds  # no R_X86_64_32(S): links into PIE
 
 
-def test_export_takes_the_aot_runtime_only():
+@pytest.mark.parametrize("runtime", [r.name for r in runtimes.all_runtimes() if not r.exports])
+def test_export_takes_the_aot_runtime_only(runtime):
     with pytest.raises(UserError, match="export= packages runtime=aot"):
-        export.export_package(None, {"runtime": "tflm"}, None, None, [], None, "pkg")
+        options.parse_options({"runtime": runtime, "export": "pkg"})
 
 
 # --- CMake ------------------------------------------------------------------------------------
