@@ -75,15 +75,24 @@ def _add_sub_multipliers(s1, s2, so, left_shift):
 
 def _lower_add_sub(graph, op, names, subtract):
     x1, x2, y, dtype = _operands(graph, op)
-    (s1, zp1), (s2, zp2), (so, zpo) = quant(x1), quant(x2), quant(y)
+    s1, s2, so = quant(x1)[0], quant(x2)[0], quant(y)[0]
     left_shift = 20 if dtype == "int8" else 15  # int16 << 15 still fits int32
     (m1, sh1), (m2, sh2), (mo, sho) = _add_sub_multipliers(s1, s2, so, left_shift)
-    act_min, act_max = fused_activation_range(op, y)
-    return call_with_params(op, names, kernel("sub" if subtract else "add", dtype), "nn_add_params", {
+    return _call_with_add_params(op, names, kernel("sub" if subtract else "add", dtype), (x1, x2, y), left_shift,
+                                 ((m1, sh1), (m2, sh2), (mo, sho)), fused_activation_range(op, y))
+
+
+def _call_with_add_params(op, names, function, tensors, left_shift, multipliers, act_range):
+    """The call of an nn_add_params kernel (ADD, SUB, SQUARED_DIFFERENCE): inputs rescaled by
+    the first two multipliers after `left_shift`, the result by the third."""
+    x1, x2, y = tensors
+    (m1, sh1), (m2, sh2), (mo, sho) = multipliers
+    return call_with_params(op, names, function, "nn_add_params", {
         "broadcast": _broadcast_init(x1, x2, y),
-        "input1_offset": -zp1, "input2_offset": -zp2, "output_offset": zpo, "left_shift": left_shift,
+        "input1_offset": -quant(x1)[1], "input2_offset": -quant(x2)[1], "output_offset": quant(y)[1],
+        "left_shift": left_shift,
         "input1_multiplier": m1, "input1_shift": sh1, "input2_multiplier": m2, "input2_shift": sh2,
-        "output_multiplier": mo, "output_shift": sho, "act_min": act_min, "act_max": act_max,
+        "output_multiplier": mo, "output_shift": sho, "act_min": act_range[0], "act_max": act_range[1],
     }, [x1, x2, y])
 
 
@@ -131,19 +140,14 @@ def lower_squared_difference(graph, op, names):
     x1, x2, y, dtype = _operands(graph, op)
     if dtype == "int16":
         require_zero_point_0([x1, x2, y], "TFLite's int16 SQUARED_DIFFERENCE requires 0")
-    (s1, zp1), (s2, zp2), (so, zpo) = quant(x1), quant(x2), quant(y)
+    s1, s2, so = quant(x1)[0], quant(x2)[0], quant(y)[0]
     left_shift = 7 if dtype == "int8" else 0
     twice_max = 2 * max(s1, s2)
     (m1, sh1), (m2, sh2) = (_smaller_than_one(s / twice_max, what) for s, what in ((s1, "input 1"), (s2, "input 2")))
     # (1 << 2 * left_shift) * output scale is a float product, exact.
     mo, sho = quant_math.quantize_multiplier(twice_max * twice_max / ((1 << 2 * left_shift) * so))
-    qmin, qmax = quant_math.QRANGE[dtype]
-    return call_with_params(op, names, kernel("squared_difference", dtype), "nn_add_params", {
-        "broadcast": _broadcast_init(x1, x2, y),
-        "input1_offset": -zp1, "input2_offset": -zp2, "output_offset": zpo, "left_shift": left_shift,
-        "input1_multiplier": m1, "input1_shift": sh1, "input2_multiplier": m2, "input2_shift": sh2,
-        "output_multiplier": mo, "output_shift": sho, "act_min": qmin, "act_max": qmax,
-    }, [x1, x2, y])
+    return _call_with_add_params(op, names, kernel("squared_difference", dtype), (x1, x2, y), left_shift,
+                                 ((m1, sh1), (m2, sh2), (mo, sho)), quant_math.QRANGE[dtype])
 
 
 def lower_prelu(graph, op, names):
