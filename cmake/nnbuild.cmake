@@ -9,18 +9,23 @@
 #                   [OPTIONS <name=value>...]                  # more nnbuild options: verify=0, toolchain=gnu, ...
 #                   [DEPENDS <file>...])                        # more files whose change must rebuild it
 #
-# At build time this runs `scons target=<TARGET> model=<MODEL> export=<dir>` in the nnbuild
-# checkout NNBUILD_DIR (default: the one this file is in) with NNBUILD_PYTHON (a Python with
-# nnbuild's requirements.txt), exporting the model's package to
-# ${CMAKE_CURRENT_BINARY_DIR}/nnbuild/<NAME> (${<NAME>_NNBUILD_PACKAGE}). Editing the model's
-# files, or nnbuild's kernels, templates and code, runs it again; nnbuild then rebuilds only
-# what changed, and the program relinks when the library did.
+# At build time one SCons run builds every model added with the same TARGET and OPTIONS:
+# `scons target=<TARGET> model=<MODEL>,<MODEL>... export=<dir>` in the nnbuild checkout
+# NNBUILD_DIR (default: the one this file is in) with NNBUILD_PYTHON (a Python with
+# nnbuild's requirements.txt), converting each model once and building them in parallel
+# with the build's -j. A model's package lands in ${CMAKE_BINARY_DIR}/nnbuild/<TARGET>[-<n>]/<NAME>
+# (${<NAME>_NNBUILD_PACKAGE}). Editing a model's files, or nnbuild's kernels, templates and
+# code, runs it again; nnbuild then rebuilds only what changed, and the program relinks
+# when a library did.
 #
 # TARGET is the board the package's code is compiled for: the one your toolchain builds for
-# (host when it is this machine). nnbuild builds its models one after another: two SCons runs
-# must not share a checkout at once.
+# (host when it is this machine). Groups of different TARGET or OPTIONS run one after
+# another: two SCons runs must not share a checkout at once.
 
 include_guard(GLOBAL)
+if(CMAKE_VERSION VERSION_LESS 3.19)
+  message(FATAL_ERROR "nnbuild.cmake needs CMake 3.19 or newer (cmake_language(DEFER)).")
+endif()
 
 get_filename_component(_nnbuild_checkout "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 set(NNBUILD_DIR "${_nnbuild_checkout}" CACHE PATH "The nnbuild checkout that builds models")
@@ -52,7 +57,7 @@ function(nnbuild_add_model)
     message(WARNING "nnbuild_add_model(${arg_NAME}): TARGET host while cross compiling for "
                     "${CMAKE_SYSTEM_PROCESSOR}; name the nnbuild target of that processor.")
   endif()
-  if(TARGET nnbuild_${arg_NAME})
+  if(TARGET ${arg_NAME}::${arg_NAME})
     message(FATAL_ERROR "nnbuild_add_model: model ${arg_NAME} is already added.")
   endif()
 
@@ -83,25 +88,29 @@ function(nnbuild_add_model)
       "${NNBUILD_DIR}/targets/${arg_TARGET}.toml" ${arg_DEPENDS})
   list(FILTER depends EXCLUDE REGEX "/__pycache__/|\\.pyc$")
 
-  set(package "${CMAKE_CURRENT_BINARY_DIR}/nnbuild/${arg_NAME}")
-  set(library "${package}/lib/lib${arg_NAME}.a")
-  set(stamp "${CMAKE_CURRENT_BINARY_DIR}/nnbuild/${arg_NAME}.stamp")
-  add_custom_command(
-    OUTPUT "${stamp}"
-    BYPRODUCTS "${library}" "${package}/include/${arg_NAME}.h"
-    COMMAND "${NNBUILD_PYTHON}" -m SCons -Q -C "${NNBUILD_DIR}"
-            "target=${arg_TARGET}" "model=${model}" "export=${package}" ${arg_OPTIONS}
-    COMMAND "${CMAKE_COMMAND}" -E touch "${stamp}"
-    DEPENDS ${depends}
-    COMMENT "nnbuild: ${arg_NAME} for ${arg_TARGET}"
-    USES_TERMINAL
-    VERBATIM)
-  add_custom_target(nnbuild_${arg_NAME} DEPENDS "${stamp}")
-  get_property(previous GLOBAL PROPERTY NNBUILD_LAST_MODEL)
-  if(previous)
-    add_dependencies(nnbuild_${arg_NAME} ${previous})   # one SCons run at a time in the checkout
+  # The model joins the SCons run of its TARGET and OPTIONS, declared once all are added.
+  string(JOIN " " key "${arg_TARGET}" ${arg_OPTIONS})
+  get_property(keys GLOBAL PROPERTY NNBUILD_GROUP_KEYS)
+  list(FIND keys "${key}" group)
+  if(group EQUAL -1)
+    list(LENGTH keys group)
+    set_property(GLOBAL APPEND PROPERTY NNBUILD_GROUP_KEYS "${key}")
+    set_property(GLOBAL PROPERTY NNBUILD_GROUP_${group}_TARGET "${arg_TARGET}")
+    set_property(GLOBAL PROPERTY NNBUILD_GROUP_${group}_OPTIONS "${arg_OPTIONS}")
+    if(group EQUAL 0)
+      cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL _nnbuild_declare_runs)
+    endif()
   endif()
-  set_property(GLOBAL PROPERTY NNBUILD_LAST_MODEL nnbuild_${arg_NAME})
+  set(folder "${CMAKE_BINARY_DIR}/nnbuild/${arg_TARGET}")
+  if(group GREATER 0)
+    set(folder "${folder}-${group}")
+  endif()
+  set(package "${folder}/${arg_NAME}")
+  set(library "${package}/lib/lib${arg_NAME}.a")
+  set_property(GLOBAL APPEND PROPERTY NNBUILD_GROUP_${group}_NAMES "${arg_NAME}")
+  set_property(GLOBAL APPEND PROPERTY NNBUILD_GROUP_${group}_MODELS "${model}")
+  set_property(GLOBAL APPEND PROPERTY NNBUILD_GROUP_${group}_DEPENDS ${depends})
+  set_property(GLOBAL PROPERTY NNBUILD_GROUP_${group}_FOLDER "${folder}")
 
   # What <NAME>Config.cmake in the package declares, known before the package exists.
   file(MAKE_DIRECTORY "${package}/include")
@@ -111,6 +120,50 @@ function(nnbuild_add_model)
     IMPORTED_LINK_INTERFACE_LANGUAGES C
     INTERFACE_INCLUDE_DIRECTORIES "${package}/include"
     INTERFACE_LINK_LIBRARIES m)
-  add_dependencies(${arg_NAME}::${arg_NAME} nnbuild_${arg_NAME})
   set(${arg_NAME}_NNBUILD_PACKAGE "${package}" PARENT_SCOPE)
+endfunction()
+
+# One custom command per group of models: a single SCons run builds them all.
+function(_nnbuild_declare_runs)
+  get_property(keys GLOBAL PROPERTY NNBUILD_GROUP_KEYS)
+  list(LENGTH keys count)
+  math(EXPR last "${count} - 1")
+  set(previous "")
+  foreach(group RANGE ${last})
+    foreach(what TARGET OPTIONS NAMES MODELS DEPENDS FOLDER)
+      get_property(${what} GLOBAL PROPERTY NNBUILD_GROUP_${group}_${what})
+    endforeach()
+    list(LENGTH NAMES models)
+    if(models EQUAL 1)
+      set(export "${FOLDER}/${NAMES}")      # one model: export= is its package
+    else()
+      set(export "${FOLDER}")               # several: export= gets a folder per model
+    endif()
+    set(byproducts "")
+    foreach(name IN LISTS NAMES)
+      list(APPEND byproducts "${FOLDER}/${name}/lib/lib${name}.a" "${FOLDER}/${name}/include/${name}.h")
+    endforeach()
+    list(JOIN MODELS "," model_option)
+    list(JOIN NAMES " " names)
+    list(REMOVE_DUPLICATES DEPENDS)
+    set(stamp "${FOLDER}.stamp")
+    add_custom_command(
+      OUTPUT "${stamp}"
+      BYPRODUCTS ${byproducts}
+      COMMAND "${NNBUILD_PYTHON}" -m SCons -Q -C "${NNBUILD_DIR}"
+              "target=${TARGET}" "model=${model_option}" "export=${export}" ${OPTIONS}
+      COMMAND "${CMAKE_COMMAND}" -E touch "${stamp}"
+      DEPENDS ${DEPENDS}
+      COMMENT "nnbuild: ${names} for ${TARGET}"
+      USES_TERMINAL
+      VERBATIM)
+    add_custom_target(nnbuild_run_${group} DEPENDS "${stamp}")
+    if(previous)
+      add_dependencies(nnbuild_run_${group} ${previous})   # one SCons run at a time in the checkout
+    endif()
+    set(previous nnbuild_run_${group})
+    foreach(name IN LISTS NAMES)
+      add_dependencies(${name}::${name} nnbuild_run_${group})
+    endforeach()
+  endforeach()
 endfunction()

@@ -59,10 +59,13 @@ def package_files(out_dir, model):
             os.path.join(out_dir, f"{model}.mk")]
 
 
-def package_dir(export, target, targets):
-    """Where `export=DIR` puts a target's package: DIR itself, or DIR/<target> when the
-    build names several targets (their archives cannot share a folder)."""
-    return export if len(targets) == 1 else os.path.join(export, target.name)
+def package_dir(opts, target, model):
+    """Where `export=DIR` puts the package of `model` (its C name) for `target`: DIR itself,
+    with DIR/<target> and DIR/<model> levels when the build names several targets or
+    models (their archives cannot share a folder)."""
+    levels = [name for name, several in ((target.name, len(opts["targets"]) > 1),
+                                         (model, len(opts["models"]) > 1)) if several]
+    return os.path.join(opts["export"], *levels)
 
 
 # --- the build graph (called by nnbuild.firmware.build_firmware) ---------------------------

@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from nnbuild import budgets, export, families, memory_map, runtimes
+from nnbuild import budgets, export, families, memory_map
+from nnbuild.errors import UserError
 from nnbuild.runner import runner_context
 from nnbuild.scons_actions import settings_node
 
@@ -20,11 +21,6 @@ class FirmwareResult:
     verified: bool = False          # verify=1: verify.json is this build's
 
 
-def build_model(env, opts):
-    """The model's target-independent artifacts, under build/models/<model>/, by its runtime."""
-    return runtimes.get(opts["runtime"]).prepare(env, opts, opts["model"])
-
-
 def _toolchain_env(env, opts, target, runtime):
     """A construction environment for the target with the toolchain asked for."""
     toolchain = runtime.toolchain(target, opts)
@@ -34,14 +30,40 @@ def _toolchain_env(env, opts, target, runtime):
     return tenv, toolchain
 
 
-def build_firmware(env, opts, target, model):
-    """Runner, compile, link, strip, size report and (with verify=1) verification for one target."""
-    runtime = runtimes.get(opts["runtime"])
-    tenv, toolchain = _toolchain_env(env, opts, target, runtime)
-    out = f"{BUILD}/{target.name}/{runtime.name}/{model.name}"
+def build_matrix(env, opts, say=print):
+    """Every (runtime, board, model) of the options: each model prepared once per runtime
+    (a model converted once for every runtime of its route), each runtime's libraries once
+    per board. A combination a runtime cannot build is skipped, saying why, when several were
+    asked for; alone, building it gives the runtime's own error. Returns [FirmwareResult]."""
+    specs, targets = opts["models"], opts["targets"]
+    matrix = len(specs) * len(targets) * len(opts["runtimes"]) > 1
+    results = []
+    for runtime in opts["runtimes"]:
+        reasons = {(s.name, t.name): runtime.supports(s, t, opts) if matrix else None for s in specs for t in targets}
+        for (model, target), reason in reasons.items():
+            if reason:
+                say(f"[skip] {model} on {target} with runtime={runtime.name}: {reason}")
+        models = [runtime.prepare(env, opts, s) for s in specs if any(not reasons[s.name, t.name] for t in targets)]
+        for target in targets:
+            buildable = [m for m in models if not reasons[m.name, target.name]]
+            if not buildable:
+                continue
+            tenv, toolchain = _toolchain_env(env, opts, target, runtime)
+            libraries = runtime.target_libraries(tenv, opts, target)
+            results += [build_firmware(tenv.Clone(), opts, target, toolchain, runtime, libraries, model)
+                        for model in buildable]
+    if not results:
+        raise UserError(f"nothing to build: no runtime of runtime={','.join(r.name for r in opts['runtimes'])} "
+                        "can build these models for these targets (the reasons are above).")
+    return results
 
+
+def build_firmware(tenv, opts, target, toolchain, runtime, libraries, model):
+    """Runner, compile, link, strip, size report and (with verify=1) verification of one
+    model for one target; tenv is the target's environment, this firmware's own copy."""
+    out = f"{BUILD}/{target.name}/{runtime.name}/{model.name}"
     family = families.get(target.family)
-    linked = runtime.link(tenv, opts, target, model, out)
+    linked = runtime.link(tenv, opts, target, model, libraries, out)
     extra, extra_components, runner_needs, link_needs = family.sources(tenv, opts, target, model, out,
                                                                        linked.memory_info)
     context = runner_context(model.name, target.name)
@@ -64,10 +86,16 @@ def build_firmware(env, opts, target, model):
                                                            settings_node(tenv, size_settings)])
     outputs = [elf, deployable, size_json]
     if opts["verify"]:
-        outputs.append(runtime.verify(tenv, opts, target, model, family.binary_to_run(elf, deployable), out,
-                                      family.vectors_compiled_in))
+        verify_json = runtime.verify(tenv, opts, target, model, family.binary_to_run(elf, deployable), out,
+                                     family.vectors_compiled_in)
+        tenv.Alias("verify", verify_json)
+        outputs.append(verify_json)
     if opts["export"]:
         outputs += runtime.export(tenv, opts, target, model, linked,
-                                  export.package_dir(opts["export"], target, opts["targets"]), after=list(outputs))
+                                  export.package_dir(opts, target, model.name), after=list(outputs))
+    for alias in (model.name, target.name, runtime.name):
+        tenv.Alias(alias, outputs)
+    tenv.Alias("firmware", deployable)
+    tenv.Alias("size", size_json)
     return FirmwareResult(target=target, runtime=runtime, folder=out, outputs=outputs, toolchain=toolchain,
                           deployable=str(deployable[0]), verified=opts["verify"])

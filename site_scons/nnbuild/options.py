@@ -11,10 +11,12 @@ BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
 # name -> (help, default, allowed values or None)
 OPTIONS = {
     "target": ("target board(s), comma separated", "host", None),
-    "model": ("model: a folder name in models/, a folder, or an .onnx/.tflite file", "af_detection", None),
+    "model": ("model(s), comma separated: a folder name in models/, a folder, or an .onnx/.tflite file",
+              "af_detection", None),
     "name": ("the model's C name (prefix of its API and files); default: from its folder or file name",
              "", None),
-    "runtime": ("inference runtime linked into the firmware", runtimes.NAMES[0], runtimes.NAMES),
+    "runtime": ("inference runtime(s) linked into the firmware, comma separated", runtimes.NAMES[0],
+                runtimes.NAMES),
     "verify": ("run the firmware under emulation and compare with the reference (TFLite Micro; "
                "ExecuTorch and PyTorch for runtime=executorch)", "1", ("0", "1")),
     "vectors": ("input vectors verify compares (auto: every evaluation sample, else 50 random)", "auto", None),
@@ -29,7 +31,7 @@ OPTIONS = {
     "CROSS_COMPILE": ("GNU cross prefix for toolchain=gnu, e.g. loongarch64-linux-gnu-", "", None),
     "cache": ("folder of a build cache shared between builds and checkouts (SCons CacheDir)", "", None),
     "export": ("write a package for C projects (CMake, pkg-config, Bazel, Make) to this folder; "
-               "several targets: a subfolder each (runtime=aot)", "", None),
+               "several targets or models: a subfolder each, <target>/<model> (runtime=aot)", "", None),
 }
 # Options naming files or folders: relative to where scons was started (scons -u, -D, -C).
 PATHS = ["model", "calibration", "eval", "size_diff", "cache", "export"]
@@ -72,6 +74,37 @@ def _check_cache(path):
                         "(it is created if missing), shared between builds and checkouts.")
 
 
+def _list(raw, name, valid):
+    """A comma-separated option's values, in order, each once; UserError if there is none."""
+    values = list(dict.fromkeys(v.strip() for v in raw[name].split(",") if v.strip()))
+    if not values:
+        raise UserError(f"option {name}: name at least one of {', '.join(valid)}.")
+    return values
+
+
+def _models(raw, launch_dir):
+    """The models of `model=a,b,...` (ModelSpec each); UserError for options that belong to one
+    model only, and for two models with one C name (their files and APIs would collide)."""
+    given = _list(raw, "model", models.available_models() + ["<path>"])
+    if len(given) > 1:
+        single = [f"{name}={raw[name]}" for name in ("name", "calibration", "eval") if raw[name]]
+        if single:
+            raise UserError(f"option {', '.join(single)} with {len(given)} models (model={raw['model']}): "
+                            "it describes one model; give each model its C name and data in its model.toml "
+                            "(name, [calibration] file, [evaluation] file), or build the models one at a time.")
+    specs = {}
+    for value in given:
+        path = _from_launch_dir(value, launch_dir)
+        spec = models.resolve_model(path if os.path.exists(path) else value,  # else a name in models/
+                                    name=raw["name"])
+        other = specs.setdefault(spec.name, spec)
+        if other.source != spec.source:
+            raise UserError(f"option model={raw['model']}: {other.source} and {spec.source} are both named "
+                            f"{spec.name} (their C name, which prefixes their files and API); give one of them "
+                            "another name in its model.toml (name = \"...\").")
+    return list(specs.values())
+
+
 def parse_options(arguments, launch_dir=None):
     """Validate `scons` command-line arguments; returns a dict of typed option values.
     launch_dir: where scons was started, for relative paths (SCons' GetLaunchDir())."""
@@ -81,26 +114,22 @@ def parse_options(arguments, launch_dir=None):
                         f"{', '.join(OPTIONS)} (scons -h describes them).")
     raw = {name: arguments.get(name, default) for name, (_, default, _) in OPTIONS.items()}
     for name in PATHS:
-        if (name, raw[name]) == ("calibration", "random"):
-            continue
-        path = _from_launch_dir(raw[name], launch_dir)
-        if name != "model" or os.path.exists(path):  # else a model's name in models/
-            raw[name] = path
+        if name != "model" and (name, raw[name]) != ("calibration", "random"):
+            raw[name] = _from_launch_dir(raw[name], launch_dir)
     if raw["toolchain"] and raw["toolchain"] not in OPTIONS["toolchain"][2]:
         raise UserError(f"option toolchain={raw['toolchain']}: valid values: {', '.join(OPTIONS['toolchain'][2])}.")
     if raw["quantize"] and raw["quantize"] not in OPTIONS["quantize"][2]:
         raise UserError(f"option quantize={raw['quantize']}: valid values: {', '.join(OPTIONS['quantize'][2])}.")
-    if raw["runtime"] not in runtimes.NAMES:
-        raise UserError(f"option runtime={raw['runtime']}: valid runtimes: {', '.join(runtimes.NAMES)}.")
-    runtime = runtimes.get(raw["runtime"])
-    if raw["export"] and not runtime.exports:
-        exporting = ", ".join(r.name for r in runtimes.all_runtimes() if r.exports)
-        raise UserError(f"option export={raw['export']} with runtime={raw['runtime']}: export= packages "
-                        f"runtime={exporting} (the model as C with nnbuild's kernels); build the package with "
-                        f"runtime={exporting}, or leave export= out.")
-    names = list(dict.fromkeys(t.strip() for t in raw["target"].split(",") if t.strip()))
-    if not names:
-        raise UserError(f"option target: name at least one of {', '.join(targets.available_targets())}.")
+    runtime_names = _list(raw, "runtime", runtimes.NAMES)
+    for name in runtime_names:
+        if name not in runtimes.NAMES:
+            raise UserError(f"option runtime={name}: valid runtimes: {', '.join(runtimes.NAMES)}.")
+        if raw["export"] and not runtimes.get(name).exports:
+            exporting = ", ".join(r.name for r in runtimes.all_runtimes() if r.exports)
+            raise UserError(f"option export={raw['export']} with runtime={name}: export= packages "
+                            f"runtime={exporting} (the model as C with nnbuild's kernels); build the package "
+                            f"with runtime={exporting}, or leave export= out.")
+    names = _list(raw, "target", targets.available_targets())
     if raw["vectors"] != "auto" and (not raw["vectors"].isdigit() or int(raw["vectors"]) < 1):
         raise UserError(f"option vectors={raw['vectors']}: expected auto or a positive whole number.")
     verify, verbose = _boolean("verify", raw["verify"]), _boolean("verbose", raw["verbose"])
@@ -109,8 +138,8 @@ def parse_options(arguments, launch_dir=None):
         size_diff.check_size_report(raw["size_diff"], "option size_diff")
     opts = {
         "targets": [targets.load_target(t) for t in names],
-        "model": models.resolve_model(raw["model"], name=raw["name"]),
-        "runtime": raw["runtime"],
+        "models": _models(raw, launch_dir),
+        "runtimes": [runtimes.get(name) for name in runtime_names],
         "verify": verify,
         "vectors": None if raw["vectors"] == "auto" else int(raw["vectors"]),
         "verbose": verbose,

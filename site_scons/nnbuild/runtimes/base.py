@@ -1,10 +1,13 @@
 """What a runtime plug-in implements, and what it hands the generic build.
 
-The generic build (nnbuild.firmware) asks the runtime of the build for:
-  prepare(env, opts, spec)        -> Model: the target-independent artifacts, declared once
-                                     per model and shared by every board;
+The generic build (nnbuild.firmware) asks each runtime of the build for:
+  prepare(env, opts, spec)        -> Model: the target-independent artifacts, once per model,
+                                     shared by every board (declarations shared with other
+                                     runtimes, such as the quantized .tflite, are made with
+                                     the same env and arguments: SCons takes them once);
   toolchain(target, opts)         -> the toolchain to build `target` with (UserError if none);
-  link(tenv, opts, target, model, out) -> Linked: what the firmware links beside the runner;
+  target_libraries(tenv, opts, target) -> what every model on the board links, once per board;
+  link(tenv, opts, target, model, libraries, out) -> Linked: what the firmware links beside the runner;
   verify(tenv, opts, target, model, binary, out, baremetal) -> verify.json's node;
   export(...)                     -> the package files (only runtimes with `exports`).
 It never names a runtime; a runtime never edits the generic modules.
@@ -52,7 +55,10 @@ class Runtime:
     def prepare(self, env, opts, spec):
         raise NotImplementedError
 
-    def link(self, tenv, opts, target, model, out):
+    def target_libraries(self, tenv, opts, target):
+        return None
+
+    def link(self, tenv, opts, target, model, libraries, out):
         raise NotImplementedError
 
     def verify(self, tenv, opts, target, model, binary, out, baremetal):

@@ -44,9 +44,12 @@ class Aot(TfliteRuntime):
         model.parts.update(sources=[source, weights], dir=aot_dir, info=aot_info)
         return model
 
-    def link(self, tenv, opts, target, model, out):
-        tenv.Append(CPPPATH=[f"#{KERNEL_DIR}", f"#{model.parts['dir']}"])
-        kernels = _kernels_library(tenv, target)
+    def target_libraries(self, tenv, opts, target):
+        tenv.Append(CPPPATH=[f"#{KERNEL_DIR}"])
+        return _kernels_library(tenv, target)
+
+    def link(self, tenv, opts, target, model, kernels, out):
+        tenv.Append(CPPPATH=[f"#{model.parts['dir']}"])
         objects = [tenv.Object(f"{out}/obj/{os.path.splitext(os.path.basename(str(s)))[0]}.o", s)
                    for s in model.parts["sources"]]
         components = {str(objects[0][0]): "model code", str(objects[1][0]): "model weights",

@@ -38,11 +38,16 @@ class Executorch(Runtime):
         env.Tool("nnbuild_executorch")
         program, program_json, pytorch = executorch_build.build_program(env, spec, opts)
         env.Clean(program, f"{BUILD}/models/{spec.name}")
-        return Model(name=spec.name, data_file=datasets.evaluation_file(spec, opts["eval"]), config=spec.config,
-                     parts={"program": program, "program_json": program_json, "pytorch": pytorch})
+        model = Model(name=spec.name, data_file=datasets.evaluation_file(spec, opts["eval"]), config=spec.config,
+                      parts={"program": program, "program_json": program_json, "pytorch": pytorch})
+        model.parts.update(executorch_build.declare_glue(env, opts, model))
+        return model
 
-    def link(self, tenv, opts, target, model, out):
-        return Linked(*executorch_build.build_executorch_sources(tenv, opts, target, model, out))
+    def target_libraries(self, tenv, opts, target):
+        return executorch_build.build_runtime_library(tenv, opts, target)
+
+    def link(self, tenv, opts, target, model, runtime_lib, out):
+        return Linked(*executorch_build.link_model(tenv, opts, model, runtime_lib, out))
 
     def verify(self, tenv, opts, target, model, binary, out, baremetal):
         pytorch = model.parts["pytorch"]

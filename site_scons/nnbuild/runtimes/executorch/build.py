@@ -15,6 +15,7 @@ from nnbuild import datasets
 from nnbuild.runtimes.executorch import sources as executorch_sources, tree as executorch_tree
 from nnbuild.errors import UserError
 from nnbuild.pytorch_model import pytorch_source
+from nnbuild.runtimes.tree_library import tree_env, tree_library
 from nnbuild.scons_actions import settings_node
 from nnbuild.toolchain import reproducible_paths
 
@@ -46,27 +47,26 @@ def build_program(env, spec, opts):
     return pte, program_json, pytorch
 
 
-_declared = {}  # nodes shared by every target: declared by the first, reused by the others
-
-
-def _once(key, declare):
-    if key not in _declared:
-        _declared[key] = declare()
-    return _declared[key]
-
-
-def _model_glue(env, model, tree):
-    """The C API header, glue and program array (target independent)."""
-    def declare():
-        folder = f"{BUILD}/models/{model.name}"
-        settings = settings_node(env, {"model": model.name, "tools_dir": f"{BUILD}/tools",
-                                       "register_kernels": bool(tree)})
-        header, glue, info = env.ExecutorchGlue(f"{folder}/executorch/{model.name}.h",
-                                                [model.parts["program"], model.parts["program_json"], settings])
-        data = env.ModelData(f"{folder}/{model.name}_pte.cc",
-                             [model.parts["program"], settings_node(env, {"model": model.name, "runtime": COMPONENT})])[0]
-        return header, glue, data, info
-    return _once(("glue", model.name, tree), declare)
+def declare_glue(env, opts, model):
+    """The C API header, glue and program array (target independent), and with a source
+    tree the include folders and the selective kernel registration of the program."""
+    tree = executorch_sources.find_tree(opts["executorch"], "") if opts["executorch"] else None
+    folder = f"{BUILD}/models/{model.name}"
+    settings = settings_node(env, {"model": model.name, "tools_dir": f"{BUILD}/tools",
+                                   "register_kernels": bool(tree)})
+    header, glue, info = env.ExecutorchGlue(f"{folder}/executorch/{model.name}.h",
+                                            [model.parts["program"], model.parts["program_json"], settings])
+    data = env.ModelData(f"{folder}/{model.name}_pte.cc",
+                         [model.parts["program"], settings_node(env, {"model": model.name, "runtime": COMPONENT})])[0]
+    parts = {"header": header, "glue": glue, "data": data, "info": info, "tree": tree}
+    if tree:
+        parts["includes"], parts["schema"] = _tree_includes(env, tree)
+        gen = f"{folder}/executorch/selected"
+        parts["selected"] = gen
+        parts["registration"], parts["registration_header"], parts["kernels_json"] = env.ExecutorchSelective(
+            [f"{gen}/RegisterKernelsEverything.cpp", f"{gen}/RegisterKernels.h", f"{gen}/kernels.json"],
+            [model.parts["program"], settings_node(env, {"tree": tree})])
+    return parts
 
 
 def uses_package(target, tree_option):
@@ -90,88 +90,80 @@ def toolchain_for(target, opts):
     return "gnu"
 
 
-def _tree_includes(env, root):
+def _tree_paths(root):
     """Include folders for a tree: <executorch/...> resolves through a link to the tree
-    (whatever its folder is called), the schema headers flatc generates, c10, flatbuffers."""
-    def declare():
-        key = hashlib.sha256(root.encode()).hexdigest()[:8]
-        folder = f"{BUILD}/tools/executorch-{key}"
-        link = os.path.join(folder, "src", "executorch")
-        if os.path.realpath(link) != root:
-            os.makedirs(os.path.dirname(link), exist_ok=True)
-            if os.path.lexists(link):
-                os.remove(link)
-            os.symlink(root, link)
-        schema = env.ExecutorchSchema([f"{folder}/include/executorch/schema/program_generated.h",
-                                       f"{folder}/include/executorch/schema/scalar_type_generated.h"],
-                                      executorch_tree.schema_files(root))
-        includes = [f"#{folder}/src", f"#{folder}/include", os.path.join(root, "runtime", "core", "portable_type", "c10"),
-                    os.path.join(root, "third-party", "flatbuffers", "include")]
-        return includes, schema
-    return _once(("includes", root), declare)
+    (whatever its folder is called), the schema headers flatc generates, c10, flatbuffers;
+    and those schema headers."""
+    folder = f"{BUILD}/tools/executorch-{hashlib.sha256(root.encode()).hexdigest()[:8]}"
+    includes = [f"#{folder}/src", f"#{folder}/include", os.path.join(root, "runtime", "core", "portable_type", "c10"),
+                os.path.join(root, "third-party", "flatbuffers", "include")]
+    schema = [f"{folder}/include/executorch/schema/{name}_generated.h" for name in ("program", "scalar_type")]
+    return folder, includes, schema
+
+
+def _tree_includes(env, root):
+    """The include folders of the tree and the schema headers' step, declared by every model
+    with the same env (SCons takes it once)."""
+    folder, includes, schema = _tree_paths(root)
+    link = os.path.join(folder, "src", "executorch")
+    if os.path.realpath(link) != root:
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        if os.path.lexists(link):
+            os.remove(link)
+        os.symlink(root, link)
+    return includes, env.ExecutorchSchema(schema, executorch_tree.schema_files(root))
 
 
 def _tree_env(tenv, root, includes):
     """The target's environment with ExecuTorch's flags, defines and include folders."""
-    lenv = tenv.Clone()
-    # Not our code to fix: no warnings. The tree's paths are mapped, so the library's
-    # build signatures do not depend on the checkout (a shared cache= finds it).
-    lenv.Replace(CCFLAGS=[f for f in lenv["CCFLAGS"] if f not in ("-Wall", "-Wextra")
-                          and not str(f).startswith("-ffile-prefix-map=")],
-                 CPPPATH=list(includes), CPPDEFINES=list(executorch_tree.DEFINES))
-    lenv.Append(CCFLAGS=[*executorch_tree.UNDEFINES, f"-ffile-prefix-map={root}=executorch"],
-                CXXFLAGS=executorch_tree.CXX_FLAGS)
-    return lenv
+    return tree_env(tenv, root, COMPONENT, includes, executorch_tree.DEFINES, executorch_tree.UNDEFINES,
+                    executorch_tree.CXX_FLAGS)
 
 
-def _runtime_library(lenv, opts, target, root, schema):
-    """The core runtime and the kernels' utilities for the target: one archive per
-    (tree, toolchain), shared by every model."""
-    toolchain = f"{opts['toolchain'] or target.toolchain}|{opts['cross_compile']}"
-    key = hashlib.sha256(f"{root}|{toolchain}".encode()).hexdigest()[:8]
-    lib_dir = f"{BUILD}/{target.name}/lib/executorch-{key}"
+def build_runtime_library(tenv, opts, target):
+    """With a source tree: the core runtime and the kernels' utilities for the target, one
+    archive per (tree, toolchain) shared by every model. None when the target links the
+    executorch package's runtime."""
+    if uses_package(target, opts["executorch"]):
+        return None
+    root = executorch_sources.find_tree(opts["executorch"], target.name)
+    _, includes, schema = _tree_paths(root)  # the schema step: declared with the model's glue
     sources = executorch_tree.core_sources(root) + executorch_tree.util_sources(root)
-    objects = [lenv.Object(f"{lib_dir}/obj/{os.path.splitext(os.path.relpath(src, root))[0]}.o", src)
-               for src in sources]
-    lenv.Depends(objects, schema)
-    return lenv.StaticLibrary(f"{lib_dir}/executorch", objects)[0]
+    library, objects = tree_library(_tree_env(tenv, root, includes), opts, target, root, sources, COMPONENT)
+    tenv.Depends(objects, [tenv.File(header) for header in schema])
+    return library
 
 
-def _kernel_library(lenv, model, root, out):
+def _kernel_library(lenv, model, out):
     """The portable kernels of exactly the program's operators, registered by
     the generated RegisterKernelsEverything.cpp (ExecuTorch's selective build)."""
-    gen = f"{BUILD}/models/{model.name}/executorch/selected"
-    registration, header, kernels_json = _once(("selective", model.name, root), lambda: lenv.ExecutorchSelective(
-        [f"{gen}/RegisterKernelsEverything.cpp", f"{gen}/RegisterKernels.h", f"{gen}/kernels.json"],
-        [model.parts["program"], settings_node(lenv, {"tree": root})]))
+    parts, root = model.parts, model.parts["tree"]
     kenv = lenv.Clone()
     # A step outside SCons' compile actions: include folders as paths from the project root.
-    kenv.Replace(CPPPATH=[kenv.Dir(d).path for d in [f"#{gen}", *lenv["CPPPATH"]]])
+    kenv.Replace(CPPPATH=[kenv.Dir(d).path for d in [f"#{parts['selected']}", *lenv["CPPPATH"]]])
     # Only kernels.json as a source: it changes whenever the generated registration does,
     # and SCons would otherwise scan the generated .cpp for headers it does not know yet.
-    settings = {"tree": root, "registration": registration.path, "verbose": bool(lenv.get("NNBUILD_VERBOSE")),
+    settings = {"tree": root, "registration": parts["registration"].path,
+                "verbose": bool(lenv.get("NNBUILD_VERBOSE")),
                 "compile": shlex.split(kenv.subst("$CXX $CXXFLAGS $CCFLAGS $_CCCOMCOM")),
                 "ar": shlex.split(kenv.subst("$AR"))}
     library = kenv.ExecutorchKernels(f"{out}/kernels/libkernels.a",
-                                     [kernels_json, settings_node(kenv, settings)])[0]
+                                     [parts["kernels_json"], settings_node(kenv, settings)])[0]
     kenv.Depends(library, [os.path.join(root, executorch_tree.OPERATOR_REGISTRY)])
-    return library, f"#{gen}", header
+    return library
 
 
-def build_executorch_sources(tenv, opts, target, model, out):
+def link_model(tenv, opts, model, runtime_lib, out):
     """Objects, libraries, size-report components and the memory info (executorch_info.json)
     of model's firmware with runtime=executorch; points tenv at the glue's header and
     links with the C++ driver."""
-    tree = None if uses_package(target, opts["executorch"]) else executorch_sources.find_tree(opts["executorch"], target.name)
-    header, glue, data, info = _model_glue(tenv, model, tree)
-    header_dir = f"#{os.path.dirname(str(header))}"
-    if tree:
-        includes, schema = _tree_includes(tenv, tree)
-        lenv = _tree_env(tenv, tree, includes)
-        runtime_lib = _runtime_library(lenv, opts, target, tree, schema)
-        kernels_lib, gen_dir, registration_header = _kernel_library(lenv, model, tree, out)
+    parts = model.parts
+    header_dir = f"#{os.path.dirname(str(parts['header']))}"
+    if runtime_lib:
+        lenv = _tree_env(tenv, parts["tree"], parts["includes"])
+        kernels_lib = _kernel_library(lenv, model, out)
         genv = lenv.Clone()
-        genv.Prepend(CPPPATH=[header_dir, gen_dir])
+        genv.Prepend(CPPPATH=[header_dir, f"#{parts['selected']}"])
         genv.Append(CCFLAGS=[reproducible_paths(genv)])
         libraries = [kernels_lib, runtime_lib]
         components = {str(kernels_lib): "kernels", str(runtime_lib): COMPONENT}
@@ -187,11 +179,11 @@ def build_executorch_sources(tenv, opts, target, model, out):
         tenv.Replace(LINKFLAGS=[*[f for f in tenv["LINKFLAGS"] if f != "-static"], *flags["linkflags"]],
                      STRIPLINKFLAGS=[*[f for f in tenv["STRIPLINKFLAGS"] if f != "-static"], *flags["linkflags"]])
         libraries, components = [], {}
-    glue_o = genv.Object(f"{out}/obj/{model.name}_executorch.o", glue)
-    if tree:
-        genv.Depends(glue_o, [registration_header, schema])
-    data_o = genv.Object(f"{out}/obj/{model.name}_pte.o", data)
+    glue_o = genv.Object(f"{out}/obj/{model.name}_executorch.o", parts["glue"])
+    if runtime_lib:
+        genv.Depends(glue_o, [parts["registration_header"], parts["schema"]])
+    data_o = genv.Object(f"{out}/obj/{model.name}_pte.o", parts["data"])
     tenv.Prepend(CPPPATH=[header_dir])  # the runner includes this runtime's <model>.h
     tenv.Replace(LINK="$CXX")
     components.update({str(glue_o[0]): "model code", str(data_o[0]): "model weights"})
-    return [glue_o, data_o], libraries, components, info
+    return [glue_o, data_o], libraries, components, parts["info"]

@@ -5,7 +5,7 @@ import os
 
 from nnbuild.runtimes.base import Linked
 from nnbuild.runtimes.tflite_route import TfliteRuntime
-from nnbuild.runtimes.tflm.build import build_tflm_sources
+from nnbuild.runtimes.tflm import build
 
 
 class Tflm(TfliteRuntime):
@@ -21,8 +21,16 @@ class Tflm(TfliteRuntime):
             return "no TFLite Micro tree (tflm=PATH or $TFLM_ROOT)"
         return None
 
-    def link(self, tenv, opts, target, model, out):
-        return Linked(*build_tflm_sources(tenv, opts, target, model, out))
+    def prepare(self, env, opts, spec):
+        model = super().prepare(env, opts, spec)
+        model.parts.update(build.declare_glue(env, opts, model))
+        return model
+
+    def target_libraries(self, tenv, opts, target):
+        return build.build_library(tenv, opts, target)
+
+    def link(self, tenv, opts, target, model, libraries, out):
+        return Linked(*build.link_model(tenv, opts, model, libraries, out))
 
 
 RUNTIME = Tflm()
