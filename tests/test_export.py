@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from conftest import SHARED, copy_project, scons, shared_file
+from conftest import SHARED, copy_project, scons, shared_file, tiny_model_file
 from nnbuild import options, runtimes
 from nnbuild.errors import UserError
 from nnbuild.reference import reference_outputs
@@ -291,5 +291,19 @@ def test_bazel_runs_nnbuild(project, vectors, tmp_path_factory):
         shutil.copytree(os.path.join(root, "pkg", "host"), os.path.join(app, "third_party", "nn"))
         _run([*bazel, *build, "//:embed_app_vendored", "//third_party/nn:all"], cwd=app)
         _check_app([os.path.join(app, "bazel-bin", "embed_app_vendored")], vectors)
+        # Two models in one action (one SCons run): a package each, one dependency for both.
+        two = os.path.join(app, "two")
+        tiny_model_file(two, "tiny")
+        shutil.copy(os.path.join(app, "main.c"), two)
+        with open(os.path.join(two, "BUILD.bazel"), "w") as f:
+            f.write('load("@nnbuild//bazel:nnbuild.bzl", "nnbuild_models")\n'
+                    'nnbuild_models(name = "models", models = ["@nnbuild//:models/af_detection", "tiny.tflite"], '
+                    'target = "host")\n'
+                    'cc_binary(name = "app", srcs = ["main.c"], deps = [":models"])\n')
+        built = _run([*bazel, *build, "//two:app"], cwd=app)
+        assert "nnbuild af_detection, tiny for host" in built.stderr
+        for name in ("af_detection", "tiny"):
+            assert os.path.isfile(os.path.join(app, "bazel-bin", "two", "models", name, "lib", f"lib{name}.a"))
+        _check_app([os.path.join(app, "bazel-bin", "two", "app")], vectors)
     finally:
         subprocess.run([*bazel, "shutdown"], cwd=app, capture_output=True)
