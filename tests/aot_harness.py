@@ -23,11 +23,11 @@ def _compiler(target):
     if target is None:
         return ["gcc", *SANITIZE], []
     from nnbuild.targets import load_target
-    from nnbuild.toolchain import FIRMWARE_CCFLAGS
+    from nnbuild.toolchain import compile_flags
 
     t = load_target(target)
     zig = t.toolchain_for("zig")
-    cc = [sys.executable, "-m", "ziglang", "cc", "-target", zig.triple, *zig.cflags, *FIRMWARE_CCFLAGS, "-Werror"]
+    cc = [sys.executable, "-m", "ziglang", "cc", "-target", zig.triple, *zig.cflags, *compile_flags(t), "-Werror"]
     return cc, t.emulator
 
 

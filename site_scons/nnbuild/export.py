@@ -37,17 +37,6 @@ KERNEL_PREFIX = "nn_"
 LINK_LIBRARIES = ["m"]        # the C library comes with every link; libm is named
 PACKAGE_VERSION = "0.0.0"     # the model's own version, when model.toml gives one
 
-# CMAKE_SYSTEM_PROCESSOR values that name each ELF machine (for <m>ConfigVersion.cmake).
-PROCESSORS = {
-    "EM_X86_64": "^([xX]86_64|amd64|AMD64|x64)$",
-    "EM_AARCH64": "^(aarch64|arm64|ARM64)$",
-    "EM_RISCV": "^riscv",
-    "EM_ARM": "^(arm|ARM|cortex|thumb)",
-    "EM_LOONGARCH": "^loongarch",
-    258: "^loongarch",         # pyelftools versions without the name
-}
-
-
 def package_files(out_dir, model):
     """The files of the package, in the order ExportPackage emits them (the header first)."""
     return [os.path.join(out_dir, "include", f"{model}.h"),
@@ -90,6 +79,7 @@ def export_package(tenv, opts, target, model, config, header, objects, kernels_l
         model_objects = [_pic_object(pic, o) for o in model_objects]
         kernel_objects = [_pic_object(pic, o) for o in kernel_objects]
     settings = {"model": model, "target": target.name, "description": target.description,
+                "processor_regex": target.cmake_processor,
                 "toolchain": opts["toolchain"] or target.toolchain, "ar": shlex.split(tenv.subst("$AR")),
                 "model_objects": len(model_objects),
                 "version": str(config.get("version", PACKAGE_VERSION)),
@@ -123,12 +113,12 @@ def export_step(targets, sources, settings):
     with open(sources[0]) as f:
         write_atomically(header_out, f.read())
     create_archive(settings["ar"], archive, members)
-    machine, pointer_size = elf_machine(model_objects[0])
+    _, pointer_size = elf_machine(model_objects[0])
     context = {
         "model": model, "MODEL": model.upper(), "target": settings["target"],
         "description": settings["description"], "model_description": settings["description_model"],
         "toolchain": settings["toolchain"], "version": settings["version"], "libs": LINK_LIBRARIES,
-        "pointer_size": pointer_size, "processor_regex": PROCESSORS.get(machine, ""),
+        "pointer_size": pointer_size, "processor_regex": settings["processor_regex"],
         "kernels": [os.path.splitext(os.path.basename(m))[0] for m in members[count:]],
     }
     for template, path in zip(TEMPLATES, targets[2:]):

@@ -32,6 +32,10 @@ class Target:
     budget: dict = field(default_factory=dict)     # {"flash": bytes, "ram": bytes}
     features: list = field(default_factory=list)  # instruction-set features: kernels/<feature>/ overrides
     memory: dict = field(default_factory=dict)     # bare metal: {region: {"origin", "length", "holds"}}
+    optimization: str = "-Os"                      # compiler optimisation level of its firmware
+    emulator_timeout: int = 600                    # seconds a verification run may take
+    emulator_package: str = ""                     # the Debian package(s) with its emulator
+    cmake_processor: str = ""                      # regex of the CMAKE_SYSTEM_PROCESSOR values it is
     stack: int = 0                                 # bare metal: stack bytes
     heap: int = 0                                  # bare metal: heap bytes (C library only)
     path: str = ""

@@ -1,13 +1,41 @@
-"""Compiler and linker flags shared by every toolchain: firmware is built for size."""
+"""What every toolchain (site_tools/zig.py, site_tools/gnu.py) sets up the same way:
+firmware built for size (the board's optimisation level), a link map for the size
+report, and a stripped second link as the deployable."""
 
-FIRMWARE_CCFLAGS = ["-Os", "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra"]
+import os
+
+import SCons.Action
+
 FIRMWARE_CFLAGS = ["-std=c11"]
-# -Os at link time too: zig builds its libc in the optimization mode the link asks for.
-# No RELRO: a static firmware gains little from it, and its page padding costs RAM.
-FIRMWARE_LINKFLAGS = ["-Os", "-static", "-Wl,--gc-sections", "-Wl,-z,norelro"]
+
+
+def compile_flags(target):
+    return [target.optimization, "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra"]
+
+
+def link_flags(target):
+    # The optimisation level at link time too: zig builds its libc in the mode the link asks for.
+    # No RELRO: a static firmware gains little from it, and its page padding costs RAM.
+    return [target.optimization, "-static", "-Wl,--gc-sections", "-Wl,-z,norelro"]
 
 
 def reproducible_paths(env):
     """Debug info names files relative to the project, so the same sources build the
     same ELF in any checkout."""
     return f"-ffile-prefix-map={env.Dir('#').abspath}=."
+
+
+def _map_emitter(target, source, env):
+    return [target[0], os.path.splitext(str(target[0]))[0] + ".map"], source
+
+
+def use_firmware_flags(env, arch, link, map_flags, strip_flag):
+    """Compile with `arch` and the firmware flags, link with `link` (-g: the unstripped ELF
+    keeps symbols for the size report) and `map_flags` writing ${TARGETS[1]}, the map; the
+    deployable (StrippedProgram) is the same link with `strip_flag`."""
+    env.Append(CCFLAGS=[*arch, *compile_flags(env["NNBUILD_TARGET"]), "-g", reproducible_paths(env)],
+               CFLAGS=FIRMWARE_CFLAGS, LINKFLAGS=[*link, "-g", *map_flags])
+    env.Append(PROGEMITTER=[_map_emitter])
+    env["STRIPLINKFLAGS"] = [*link, strip_flag]
+    env["STRIPCOM"] = "$LINK -o $TARGET $STRIPLINKFLAGS $SOURCES $_LIBDIRFLAGS $_LIBFLAGS"
+    env["BUILDERS"]["StrippedProgram"] = env.Builder(action=SCons.Action.Action("$STRIPCOM", "$STRIPCOMSTR"))

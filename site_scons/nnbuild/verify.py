@@ -29,8 +29,9 @@ def run_firmware(firmware, vectors, settings, folder):
     try:
         proc = subprocess.run(command, capture_output=True, timeout=settings.get("timeout", 600))
     except FileNotFoundError:
-        raise UserError(f"cannot run {command[0]} to verify {firmware}: install it (Debian packages "
-                        "qemu-user, qemu-system-arm), or build with verify=0.") from None
+        package = settings.get("emulator_package")
+        raise UserError(f"cannot run {command[0]} to verify {firmware}: install it"
+                        + (f" (Debian package {package})" if package else "") + ", or build with verify=0.") from None
     except subprocess.TimeoutExpired:
         raise UserError(f"{firmware} did not finish within {settings.get('timeout', 600)} s under {where}.") from None
     check_interrupted(proc.returncode, f"{firmware} under {where}")

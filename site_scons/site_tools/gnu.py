@@ -4,18 +4,13 @@ Reads the [gnu] section of env['NNBUILD_TARGET'] (an nnbuild.targets.Target), an
 env['CROSS_COMPILE'], which overrides its prefix, as engineers with a vendor toolchain expect.
 """
 
-import os
 import shutil
 
 import SCons.Action
 
 from nnbuild import families
 from nnbuild.errors import UserError
-from nnbuild.toolchain import FIRMWARE_CCFLAGS, FIRMWARE_CFLAGS, FIRMWARE_LINKFLAGS, reproducible_paths
-
-
-def _map_emitter(target, source, env):
-    return [target[0], os.path.splitext(str(target[0]))[0] + ".map"], source
+from nnbuild.toolchain import link_flags, use_firmware_flags
 
 
 def compiler_prefix(env):
@@ -37,13 +32,8 @@ def generate(env):
     prefix = compiler_prefix(env)
     env.Replace(CC=prefix + "gcc", CXX=prefix + "g++", LINK=prefix + "gcc",
                 AR=prefix + "ar", ARFLAGS=["rcsD"], RANLIBCOM="", OBJCOPY=prefix + "objcopy")
-    link = families.get(target.family).gnu_link_flags(env, [*settings.cflags, *FIRMWARE_LINKFLAGS, *settings.linkflags])
-    env.Append(CCFLAGS=[*settings.cflags, *FIRMWARE_CCFLAGS, "-g", reproducible_paths(env)], CFLAGS=FIRMWARE_CFLAGS,
-               LINKFLAGS=[*link, "-g", "-Wl,-Map=${TARGETS[1]}"])
-    env.Append(PROGEMITTER=[_map_emitter])
-    env["STRIPLINKFLAGS"] = [*link, "-s"]
-    env["STRIPCOM"] = "$LINK -o $TARGET $STRIPLINKFLAGS $SOURCES $_LIBDIRFLAGS $_LIBFLAGS"
-    env["BUILDERS"]["StrippedProgram"] = env.Builder(action=SCons.Action.Action("$STRIPCOM", "$STRIPCOMSTR"))
+    link = families.get(target.family).gnu_link_flags(env, [*settings.cflags, *link_flags(target), *settings.linkflags])
+    use_firmware_flags(env, settings.cflags, link, ["-Wl,-Map=${TARGETS[1]}"], "-s")
     # The raw image a flasher writes; verification vectors are not part of it.
     env["BUILDERS"]["BinaryImage"] = env.Builder(
         action=SCons.Action.Action("$OBJCOPY -O binary -R .test_vectors $SOURCE $TARGET", "$OBJCOPYCOMSTR"))

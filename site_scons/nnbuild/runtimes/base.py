@@ -64,6 +64,12 @@ class Runtime:
     def verify(self, tenv, opts, target, model, binary, out, baremetal):
         raise NotImplementedError
 
+    @staticmethod
+    def emulator_settings(target):
+        """How the verify step runs the board's firmware (nnbuild.verify.run_firmware)."""
+        return {"emulator": target.emulator, "timeout": target.emulator_timeout,
+                "emulator_package": target.emulator_package}
+
     def verify_summary(self, verify):
         """The summary's line on this runtime's verify.json, after "verify: "."""
         verdict = "bit-exact" if verify["bit_exact"] else f"{verify['mismatches']} MISMATCHES"

@@ -49,7 +49,7 @@ class TfliteRuntime(Runtime):
         return quantized_model(env, opts, spec)
 
     def verify(self, tenv, opts, target, model, binary, out, baremetal):
-        settings = {"emulator": target.emulator, "vectors": opts["vectors"],
+        settings = {**self.emulator_settings(target), "vectors": opts["vectors"],
                     "data": model.data_file, "vectors_compiled_in": baremetal}
         sources = [binary, model.tflite, settings_node(tenv, settings)]
         sources += [s for s in (model.quant_report, model.data_file) if s is not None]

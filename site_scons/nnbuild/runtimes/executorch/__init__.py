@@ -51,7 +51,7 @@ class Executorch(Runtime):
 
     def verify(self, tenv, opts, target, model, binary, out, baremetal):
         pytorch = model.parts["pytorch"]
-        settings = {"emulator": target.emulator, "vectors": opts["vectors"], "data": model.data_file,
+        settings = {**self.emulator_settings(target), "vectors": opts["vectors"], "data": model.data_file,
                     "vectors_compiled_in": False, "pytorch": pytorch.settings()}
         sources = [binary, model.parts["program"], model.parts["program_json"], *pytorch.files(),
                    settings_node(tenv, settings)]
