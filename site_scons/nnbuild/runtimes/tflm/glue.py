@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnbuild.c_literals import c_float
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
 from nnbuild.render import render_template
@@ -303,11 +304,6 @@ def resolver_calls(nodes, methods, path, tree_root, int8=frozenset()):
 
 # --- the model's glue --------------------------------------------------------
 
-def _c_float(value):
-    text = "%.9g" % float(value)
-    return text + ("" if any(c in text for c in ".e") else ".0") + "f"
-
-
 def _io(t, path, kind):
     dtype = {"INT8": "int8", "INT16": "int16"}.get(t["type"])
     if dtype is None:
@@ -315,7 +311,7 @@ def _io(t, path, kind):
                         "the generated C API takes int8 or int16 (a full-integer quantized model).")
     info = np.iinfo(dtype)
     return {"ctype": IO_TYPES[dtype], "size": int(np.prod(t["shape"])), "shape": list(t["shape"]),
-            "scale": _c_float(t["scale"]), "zero_point": int(t["zero_point"]),
+            "scale": c_float(t["scale"]), "zero_point": int(t["zero_point"]),
             "qmin": int(info.min), "qmax": int(info.max)}
 
 
