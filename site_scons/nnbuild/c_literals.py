@@ -1,5 +1,9 @@
 """C literals for generated sources, formatted in this one place."""
 
+# The C type of a tensor's elements, by its TFLite type name (tflite_model.TENSOR_TYPE_NAMES).
+C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t",
+           "uint8": "uint8_t", "float32": "float"}
+
 
 def c_float(value):
     """A float32 as a C float literal that round-trips (9 significant digits): 0.5f, 3.0f, 1e-05f."""

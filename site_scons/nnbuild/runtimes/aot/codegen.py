@@ -12,15 +12,13 @@ import numpy as np
 
 from nnbuild.runtimes.aot import ops as aot_ops
 from nnbuild.arena_planner import plan_arena
-from nnbuild.c_literals import c_float, c_int_rows
+from nnbuild.c_literals import C_TYPES, c_float, c_int_rows
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
 from nnbuild.reference import tflm_arena_bytes
 from nnbuild.render import render_template
 from nnbuild.tflite_model import load_tflite
 
-C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t",
-           "uint8": "uint8_t", "float32": "float"}
 IO_TYPES = ("int8", "int16")  # int16: 16x8-quantized models
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nnbuild.c_literals import c_float
+from nnbuild.c_literals import C_TYPES, c_float
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
 from nnbuild.render import render_template
@@ -36,7 +36,7 @@ CXX_FLAGS = ["-std=c++17", "-fno-rtti", "-fno-threadsafe-statics"]
 DEFINES = ["TF_LITE_STATIC_MEMORY", "NDEBUG", "TF_LITE_STRIP_ERROR_STRINGS"]
 # Subfolders of kernels/ that hold test data, not an optimized kernel set.
 _NOT_KERNEL_DIRS = {"testdata", "test_data_generation"}
-IO_TYPES = {"int8": "int8_t", "int16": "int16_t"}
+IO_TYPES = ("int8", "int16")  # of the C API's input and output
 
 HOW_TO_MAKE_A_TREE = (
     "Make one from a tflite-micro checkout with `python3 tensorflow/lite/micro/tools/"
@@ -284,7 +284,7 @@ def _io(t, path, kind):
         raise UserError(f"{path}: the model's {kind} tensor '{t.name}' has type {t.dtype}; "
                         "the generated C API takes int8 or int16 (a full-integer quantized model).")
     info = np.iinfo(t.dtype)
-    return {"ctype": IO_TYPES[t.dtype], "size": int(np.prod(t.shape)), "shape": list(t.shape),
+    return {"ctype": C_TYPES[t.dtype], "size": int(np.prod(t.shape)), "shape": list(t.shape),
             "scale": c_float(t.scale[0] if len(t.scale) else 0.0),
             "zero_point": int(t.zero_point[0]) if len(t.zero_point) else 0,
             "qmin": int(info.min), "qmax": int(info.max)}
