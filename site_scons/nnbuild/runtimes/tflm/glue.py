@@ -22,7 +22,6 @@ from nnbuild.c_literals import C_TYPES, c_float
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
 from nnbuild.render import render_template
-from nnbuild.tflite_model import main_graph, read_model
 
 MICRO = "tensorflow/lite/micro"
 RESOLVER_HEADER = f"{MICRO}/micro_mutable_op_resolver.h"
@@ -384,6 +383,7 @@ def arena_size(measured, operators, kernels_scratch=0):
 def _lower_bound(model):
     """The most tensor bytes alive at any step (nnbuild's planner), or None if it cannot plan the graph."""
     from nnbuild.arena_planner import plan_arena
+    from nnbuild.tflite_model import main_graph
 
     try:
         return plan_arena(main_graph(model), []).lower_bound
@@ -393,6 +393,8 @@ def _lower_bound(model):
 
 def tflm_model_step(targets, sources, settings):
     """<model>.tflite + the tree's resolver header -> <model>.h, <model>_tflm.cc, tflm_info.json."""
+    from nnbuild.tflite_model import read_model  # here: declaring a build imports no TFLite package
+
     header_path, glue_path, info_path = targets
     tflite_path, resolver_header = sources[0], sources[1]
     model = settings["model"]
