@@ -5,23 +5,18 @@ import warnings
 
 import numpy as np
 import pytest
-from tensorflow.lite.python import schema_py_generated as schema
-
 from nnbuild import graph_repairs
 from nnbuild.reference import ReferenceRejects, reference_outputs
+from nnbuild.tflite_model import flatbuffer_bytes, flatbuffer_object
 from tflite_builder import T, build_model, options
 
 pytestmark = pytest.mark.unit
 
 
 def _repaired(data, repair):
-    model = schema.ModelT.InitFromPackedBuf(data, 0)
-    lines = repair(model, schema)
-    import flatbuffers
-
-    builder = flatbuffers.Builder(len(data) + 1024)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output()), lines
+    model = flatbuffer_object(data)
+    lines = repair(model)
+    return flatbuffer_bytes(model, len(data)), lines
 
 
 def _tflite_outputs(data, inputs):
@@ -72,7 +67,7 @@ def test_a_wide_concatenation_becomes_a_tree():
     data = build_model(ops, tensors, list(range(parts)), [parts])
     repaired, lines = _repaired(data, graph_repairs.wide_concatenations)
     assert lines == [f"CONCATENATION 'y' of {parts} inputs -> a tree of at most 10"]
-    model = schema.ModelT.InitFromPackedBuf(repaired, 0)
+    model = flatbuffer_object(repaired)
     assert [len(op.inputs) for op in model.subgraphs[0].operators] == [10, 10, 5]
     # TFLite Micro runs it (a model of 23 inputs cannot be fed through the one-input API:
     # check the graph instead): every partial result has the output's quantization.
@@ -94,9 +89,9 @@ def test_pad_before_max_pool_takes_the_inputs_minimum():
     pool = options("Pool2DOptions", padding=1, strideW=2, strideH=2, filterWidth=3, filterHeight=3)
     data = build_model([("PADV2", None, None, [0, 1, 2], [3]), ("MAX_POOL_2D", "Pool2DOptions", pool, [3], [4])],
                        tensors, [0], [4])
-    model = schema.ModelT.InitFromPackedBuf(data, 0)
+    model = flatbuffer_object(data)
     ranges = {0: (-1.5, 2.0), 3: (-3.4e38, 2.0), 4: (-1.0, 2.0)}
-    done = graph_repairs.max_pool_padding(model, schema, ranges)
+    done = graph_repairs.max_pool_padding(model, ranges)
     assert ranges[3] == (-1.5, 2.0)
     value, line = done["pad_value"]
     assert value == -1.5 and "pad value -3.4e+38 -> -1.5" in line

@@ -3,13 +3,12 @@
 import math
 import shutil
 
-import flatbuffers
 import numpy as np
 import pytest
-from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from conftest import shared_file
 from nnbuild import layer_error, quantize
+from nnbuild.tflite_model import flatbuffer_bytes, flatbuffer_object, read_model
 
 
 @pytest.fixture(scope="module")
@@ -30,16 +29,14 @@ def ecm(tmp_path_factory):
 
 def edited(tflite, edit):
     """The model with edit(subgraph) applied to its main subgraph."""
-    model = schema.ModelT.InitFromPackedBuf(tflite, 0)
+    model = flatbuffer_object(tflite)
     edit(model.subgraphs[0])
-    builder = flatbuffers.Builder(len(tflite) + 4096)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
+    return flatbuffer_bytes(model, len(tflite))
 
 
 def op_output_names(tflite):
-    graph = schema.ModelT.InitFromPackedBuf(tflite, 0).subgraphs[0]
-    return [graph.tensors[t].name.decode() for op in graph.operators for t in op.outputs]
+    graph = read_model(tflite).subgraphs[0]
+    return [graph.tensors[t].name for op in graph.operators for t in op.outputs]
 
 
 def test_every_layer_ranked_worst_first(ecm):
@@ -57,8 +54,8 @@ def test_every_layer_ranked_worst_first(ecm):
 
 
 def test_final_output_is_compared(ecm):
-    graph = schema.ModelT.InitFromPackedBuf(ecm["int8"], 0).subgraphs[0]
-    (output,) = [r for r in ecm["errors"] if r["tensor"] == graph.tensors[graph.outputs[0]].name.decode()]
+    graph = read_model(ecm["int8"]).subgraphs[0]
+    (output,) = [r for r in ecm["errors"] if r["tensor"] == graph.tensors[graph.outputs[0]].name]
     assert output["index"] == len(graph.operators) - 1
     # The logits of a model that keeps float accuracy (see test_quantize) are far from noise.
     assert output["sqnr_db"] > 10

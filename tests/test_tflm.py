@@ -21,6 +21,7 @@ from conftest import copy_project, scons, shared_file
 from nnbuild.runtimes.tflm import glue as tflm
 from nnbuild.errors import UserError
 from nnbuild.render import render_template
+from nnbuild.tflite_model import read_model
 from tflite_builder import T, build_model, options
 
 HEADER = """
@@ -81,12 +82,12 @@ def test_resolver_methods_are_read_from_the_header():
 
 @pytest.mark.unit
 def test_resolver_holds_exactly_the_models_operators():
-    nodes = tflm.model_operators(_fc_softmax_model(), "net.tflite")
+    nodes = tflm.model_operators(read_model(_fc_softmax_model(), "net.tflite"))
     assert [op for _, op in nodes] == ["FULLY_CONNECTED", "SOFTMAX", "FULLY_CONNECTED"]
     calls = tflm.resolver_calls(nodes, tflm.resolver_methods(HEADER), "net.tflite", "/tree")
     assert calls == ["AddFullyConnected()", "AddSoftmax()"]      # once each, in first-use order
     # An operator whose nodes are all int8 takes the tree's int8-only registration, if it has one.
-    assert tflm.int8_only_operators(_fc_softmax_model()) == {"FULLY_CONNECTED", "SOFTMAX"}
+    assert tflm.int8_only_operators(read_model(_fc_softmax_model())) == {"FULLY_CONNECTED", "SOFTMAX"}
     calls = tflm.resolver_calls(nodes, tflm.resolver_methods(HEADER), "net.tflite", "/tree", {"FULLY_CONNECTED"})
     assert calls == ["AddFullyConnected(tflite::Register_FULLY_CONNECTED_INT8())", "AddSoftmax()"]
 
@@ -95,7 +96,7 @@ def test_resolver_holds_exactly_the_models_operators():
 def test_an_operator_the_tree_lacks_is_a_build_error_naming_it():
     data = build_model([("FLOOR", None, None, [0], [1])],
                        [T((1, 4), scale=0.1, name="x"), T((1, 4), scale=0.1, name="floored")], [0], [1])
-    nodes = tflm.model_operators(data, "floor.tflite")
+    nodes = tflm.model_operators(read_model(data, "floor.tflite"))
     with pytest.raises(UserError) as e:
         tflm.resolver_calls(nodes, tflm.resolver_methods(HEADER), "floor.tflite", "/tree")
     message = str(e.value)

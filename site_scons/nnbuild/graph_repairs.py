@@ -1,6 +1,6 @@
 """Rewrites of what onnx2tf and TFLite's converter produce that a sane quantization or
-TFLite Micro cannot take. Each works on a schema.ModelT (tensorflow.lite's flatbuffer
-object API) in place and returns a line per rewrite for the report.
+TFLite Micro cannot take. Each works on a schema.ModelT (the flatbuffer object API of
+tflite_model.flatbuffer_object) in place and returns a line per rewrite for the report.
 
 Before quantization (the float model with its calibrated ranges):
 - max_pool_padding: onnx2tf pads a padded MaxPool with -3.4e38 (PADV2), and that value
@@ -20,6 +20,8 @@ After quantization (the integer model):
 
 import numpy as np
 
+from nnbuild.tflite_model import opcode_name, schema
+
 PAD_SENTINEL = -1e30            # a pad value below this is onnx2tf's stand-in for -infinity
 MAX_CONCATENATION_INPUTS = 10   # TFLite Micro's kMaxInputNum
 
@@ -27,10 +29,9 @@ MAX_CONCATENATION_INPUTS = 10   # TFLite Micro's kMaxInputNum
 class _Graph:
     """The model's main subgraph with op names and consumers."""
 
-    def __init__(self, model, schema):
-        self.model, self.schema, self.graph = model, schema, model.subgraphs[0]
-        names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
-        self.codes = [names[max(c.builtinCode, c.deprecatedBuiltinCode)] for c in model.operatorCodes]
+    def __init__(self, model):
+        self.model, self.graph = model, model.subgraphs[0]
+        self.codes = [opcode_name(c) for c in model.operatorCodes]
 
     def opcode(self, op):
         return self.codes[op.opcodeIndex]
@@ -41,8 +42,8 @@ class _Graph:
     def code_index(self, name):
         """The operatorCodes index of builtin `name`, added if the model has none."""
         if name not in self.codes:
-            code = self.schema.OperatorCodeT()
-            code.builtinCode = getattr(self.schema.BuiltinOperator, name)
+            code = schema.OperatorCodeT()
+            code.builtinCode = getattr(schema.BuiltinOperator, name)
             code.deprecatedBuiltinCode = min(code.builtinCode, 127)
             code.version = 1
             self.model.operatorCodes.append(code)
@@ -65,11 +66,11 @@ class _Graph:
         return name.decode() if isinstance(name, bytes) else name
 
 
-def max_pool_padding(model, schema, ranges):
+def max_pool_padding(model, ranges):
     """Pads before max pools get the input's minimum as their value and its range.
     `ranges` maps tensor index -> (min, max) over the calibration data; updated.
     Returns {name of the pad value tensor: (its new value, what was done)}."""
-    g, done = _Graph(model, schema), {}
+    g, done = _Graph(model), {}
     for index, op in enumerate(g.graph.operators):
         if g.opcode(op) != "PADV2" or len(op.inputs) < 3:
             continue
@@ -86,9 +87,9 @@ def max_pool_padding(model, schema, ranges):
     return done
 
 
-def relu_0_to_1(model, schema):
+def relu_0_to_1(model):
     """RELU_0_TO_1 ops of a quantized model become RELU (equal in integers)."""
-    g, done = _Graph(model, schema), []
+    g, done = _Graph(model), []
     for index, op in enumerate(g.graph.operators):
         if g.opcode(op) == "RELU_0_TO_1":
             op.opcodeIndex = g.code_index("RELU")
@@ -96,9 +97,9 @@ def relu_0_to_1(model, schema):
     return done
 
 
-def wide_concatenations(model, schema, limit=MAX_CONCATENATION_INPUTS):
+def wide_concatenations(model, limit=MAX_CONCATENATION_INPUTS):
     """CONCATENATIONs of more than `limit` inputs become a tree of at most `limit` each."""
-    g, done = _Graph(model, schema), []
+    g, done = _Graph(model), []
     operators = []
     for op in g.graph.operators:
         if g.opcode(op) != "CONCATENATION" or len(op.inputs) <= limit:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .progress import Ticker
 from .quantize import _as_samples, _import_tf, dequantize, quantize_input
+from .tflite_model import read_model
 
 # Enough samples for stable SQNRs (the error sums are over all their elements).
 DEFAULT_SAMPLES = 100
@@ -91,28 +92,15 @@ class _Graph:
     shape, dtype and quantization of a .tflite's main subgraph."""
 
     def __init__(self, tflite):
-        from tensorflow.lite.python import schema_py_generated as schema
-
-        model = schema.ModelT.InitFromPackedBuf(tflite, 0)
-        graph = model.subgraphs[0]
-        op_names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
-        type_names = {v: k.lower() for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
-        self.op_outputs = [
-            (k, op_names[max(code.builtinCode, code.deprecatedBuiltinCode)], t)
-            for k, op in enumerate(graph.operators)
-            for code in [model.operatorCodes[op.opcodeIndex]] for t in op.outputs]
+        graph = read_model(tflite).subgraphs[0]
+        self.op_outputs = [(op.index, op.opcode, t) for op in graph.operators for t in op.outputs]
         self.outputs = list(graph.outputs)
-        self.name = [t.name.decode() for t in graph.tensors]
-        self.shape = [tuple(int(d) for d in t.shape) for t in graph.tensors]
-        self.dtype = [type_names[t.type] for t in graph.tensors]
-        self.quantization = [_scale_zero_point(t.quantization) for t in graph.tensors]
-
-
-def _scale_zero_point(q):
-    """(scale, zero point) of a quantized tensor (activations are per-tensor), else None."""
-    if q is None or q.scale is None or len(q.scale) == 0:
-        return None
-    return float(q.scale[0]), int(q.zeroPoint[0])
+        self.name = [t.name for t in graph.tensors]
+        self.shape = [t.shape for t in graph.tensors]
+        self.dtype = [t.dtype for t in graph.tensors]
+        # (scale, zero point) of a quantized tensor (activations are per-tensor), else None
+        self.quantization = [(float(t.scale[0]), int(t.zero_point[0])) if len(t.scale) else None
+                             for t in graph.tensors]
 
 
 def _match(flt, qnt):

@@ -27,6 +27,7 @@ from .errors import UserError, check_interrupted
 from .native_output import native_output_to
 from .progress import Timings
 from .reference import io_quantization
+from .tflite_model import flatbuffer_bytes, flatbuffer_object, read_model
 
 # Why these settings: the firmware API exchanges raw integer tensors, so the
 # model boundary must be integer too (inference_input/output_type), and every
@@ -439,8 +440,6 @@ def _exact_ranges(tf, calibrated, cal, tensors):
 
 def _convert(tf, saved_model, cal, mode, onnx_path):
     """The quantized .tflite bytes and the list of graph repairs made (graph_repairs.py)."""
-    from tensorflow.lite.python import schema_py_generated as schema
-
     ops_set, io_type = MODES[mode]
     repairs = []
     try:
@@ -453,27 +452,27 @@ def _convert(tf, saved_model, cal, mode, onnx_path):
             converter = _calibrated(tf, saved_model, cal[:1], ops_set, io_type)
             converter._experimental_calibrate_only = True
             calibrated = converter.convert()
-            model = schema.ModelT.InitFromPackedBuf(calibrated, 0)
+            model = flatbuffer_object(calibrated)
             graph = model.subgraphs[0]
             ranges = _exact_ranges(tf, calibrated, cal, list(_logged_tensors(graph)))
-            repairs += [line for _, line in graph_repairs.max_pool_padding(model, schema, ranges).values()]
+            repairs += [line for _, line in graph_repairs.max_pool_padding(model, ranges).values()]
             for i, (low, high) in ranges.items():
                 graph.tensors[i].quantization.min = [low]
                 graph.tensors[i].quantization.max = [high]
-            data = tfl_convert.mlir_quantize(_pack(model, len(calibrated)), input_data_type=tf.int8,
+            data = tfl_convert.mlir_quantize(flatbuffer_bytes(model, len(calibrated)), input_data_type=tf.int8,
                                              output_data_type=tf.int8)
         else:
             # 16x8 goes through the old quantizer (the MLIR one has no 16x8 MUL-by-constant);
             # the same range bug costs it nothing measurable (16 bits of headroom).
             converter = _calibrated(tf, saved_model, cal, ops_set, io_type)
-            pads = _max_pool_pad_values(tf, saved_model, cal, ops_set, schema, repairs)
+            pads = _max_pool_pad_values(tf, saved_model, cal, ops_set, repairs)
             if pads:
                 quantize_float_model = converter._quantize
 
                 def quantize_repaired(result, *args):  # the pads' values set before it calibrates
-                    model = schema.ModelT.InitFromPackedBuf(result, 0)
+                    model = flatbuffer_object(result)
                     _set_pad_values(model, pads)
-                    return quantize_float_model(_pack(model, len(result)), *args)
+                    return quantize_float_model(flatbuffer_bytes(model, len(result)), *args)
 
                 converter._quantize = quantize_repaired
             data = converter.convert()
@@ -484,19 +483,19 @@ def _convert(tf, saved_model, cal, mode, onnx_path):
             f"({lines[0].strip()}). Some op has no {mode} kernel; replace it in the model, "
             f"{'try mode int16x8, ' if mode == 'int8' else ''}or give nnbuild an already "
             "quantized .tflite model.") from None
-    model = schema.ModelT.InitFromPackedBuf(data, 0)
-    after = graph_repairs.relu_0_to_1(model, schema) + graph_repairs.wide_concatenations(model, schema)
-    return (_pack(model, len(data)) if after else bytes(data)), repairs + after
+    model = flatbuffer_object(data)
+    after = graph_repairs.relu_0_to_1(model) + graph_repairs.wide_concatenations(model)
+    return (flatbuffer_bytes(model, len(data)) if after else bytes(data)), repairs + after
 
 
-def _max_pool_pad_values(tf, saved_model, cal, ops_set, schema, repairs):
+def _max_pool_pad_values(tf, saved_model, cal, ops_set, repairs):
     """{pad value tensor name: value} for the pads before max pools (graph_repairs), from a
     calibration of the float model; {} when there are none."""
     converter = _calibrated(tf, saved_model, cal, ops_set, "float32")  # int16 boundaries: after calibration
     converter._experimental_calibrate_only = True
-    model = schema.ModelT.InitFromPackedBuf(converter.convert(), 0)
+    model = flatbuffer_object(converter.convert())
     graph = model.subgraphs[0]
-    found = graph_repairs.max_pool_padding(model, schema, _logged_tensors(graph))
+    found = graph_repairs.max_pool_padding(model, _logged_tensors(graph))
     repairs += [line for _, line in found.values()]
     return {name: value for name, (value, _) in found.items()}
 
@@ -509,35 +508,19 @@ def _set_pad_values(model, pads):
             model.buffers[tensor.buffer].data = np.frombuffer(np.float32(pads[name]).tobytes(), dtype=np.uint8)
 
 
-def _pack(model, size_hint):
-    import flatbuffers
-
-    builder = flatbuffers.Builder(size_hint + 4096)
-    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
-
-
 def _summary(data):
     """Ops, boundary tensor types, shapes and quantization of a .tflite flatbuffer."""
-    from tensorflow.lite.python import schema_py_generated as schema
-
-    model = schema.ModelT.InitFromPackedBuf(data, 0)
-    graph = model.subgraphs[0]
-    op_names = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
-    type_names = {v: k.lower() for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
-    ops = [op_names[max(c.builtinCode, c.deprecatedBuiltinCode)]
-           for c in (model.operatorCodes[o.opcodeIndex] for o in graph.operators)]
+    graph = read_model(data).subgraphs[0]
+    ops = [op.opcode for op in graph.operators]
 
     def tensor(index):
         t = graph.tensors[index]
-        q = t.quantization
-        return {"shape": [int(d) for d in t.shape], "dtype": type_names[t.type],
-                "scale": float(q.scale[0]) if q is not None and q.scale is not None else None,
-                "zero_point": int(q.zeroPoint[0]) if q is not None and q.zeroPoint is not None else None}
+        return {"shape": list(t.shape), "dtype": t.dtype,
+                "scale": float(t.scale[0]) if len(t.scale) else None,
+                "zero_point": int(t.zero_point[0]) if len(t.zero_point) else None}
 
     inp, out = tensor(graph.inputs[0]), tensor(graph.outputs[0])
-    ends = {op for op, o in zip(ops, graph.operators)
-            if graph.inputs[0] in list(o.inputs) or graph.outputs[0] in list(o.outputs)}
+    ends = {op.opcode for op in graph.operators if graph.inputs[0] in op.inputs or graph.outputs[0] in op.outputs}
     return {"ops": dict(sorted(Counter(ops).items())), "boundary_ops": ends,
             "tflite_input_shape": inp["shape"], "tflite_output_shape": out["shape"],
             "input_dtype": inp["dtype"], "output_dtype": out["dtype"],

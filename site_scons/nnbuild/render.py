@@ -4,6 +4,7 @@ import os
 
 import jinja2
 
+from nnbuild.c_literals import c_byte_rows
 from nnbuild.files import write_atomically
 
 TEMPLATE_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "templates"))
@@ -36,6 +37,5 @@ def model_data_step(targets, sources, settings):
     """A model file (.tflite, .pte) -> <model>_data.cc: its bytes as a 16-byte-aligned const array."""
     with open(sources[0], "rb") as f:
         data = f.read()
-    rows = [", ".join(f"0x{b:02x}" for b in data[i:i + 16]) for i in range(0, len(data), 16)]
     write_atomically(targets[0], render_template("model_data.cc.j2", model=settings["model"], origin=sources[0],
-                                                 runtime=settings["runtime"], size=len(data), rows=rows))
+                                                 runtime=settings["runtime"], size=len(data), rows=c_byte_rows(data)))

@@ -12,14 +12,13 @@ import numpy as np
 
 from nnbuild.runtimes.aot import ops as aot_ops
 from nnbuild.arena_planner import plan_arena
+from nnbuild.c_literals import C_TYPES, c_float, c_int_rows
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
 from nnbuild.reference import tflm_arena_bytes
 from nnbuild.render import render_template
 from nnbuild.tflite_model import load_tflite
 
-C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int32_t", "int64": "int64_t",
-           "uint8": "uint8_t", "float32": "float"}
 IO_TYPES = ("int8", "int16")  # int16: 16x8-quantized models
 
 
@@ -84,22 +83,15 @@ def _weights(graph, used):
     for index in sorted(used):
         t = graph.tensors[index]
         values = t.data.reshape(-1)
-        rows = [", ".join(str(int(v)) for v in values[i:i + 16]) for i in range(0, values.size, 16)]
         arrays.append({"symbol": None, "ctype": C_TYPES[t.dtype], "count": values.size,
-                       "rows": rows, "name": t.name, "shape": list(t.shape), "index": index,
+                       "rows": c_int_rows(values), "name": t.name, "shape": list(t.shape), "index": index,
                        "nbytes": t.nbytes})
     return arrays
 
 
-def _c_float(value):
-    """A float32 as a C float literal that round-trips (9 significant digits)."""
-    text = "%.9g" % float(value)
-    return text + ("" if any(c in text for c in ".e") else ".0") + "f"
-
-
 def _io(t):
     return {"ctype": C_TYPES[t.dtype], "size": int(np.prod(t.shape)), "shape": list(t.shape),
-            "scale": _c_float(t.scale[0]), "zero_point": int(t.zero_point[0]),
+            "scale": c_float(t.scale[0]), "zero_point": int(t.zero_point[0]),
             "qmin": np.iinfo(t.dtype).min, "qmax": np.iinfo(t.dtype).max}
 
 

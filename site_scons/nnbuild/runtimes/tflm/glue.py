@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nnbuild.c_literals import C_TYPES, c_float
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
 from nnbuild.render import render_template
@@ -34,7 +35,7 @@ CXX_FLAGS = ["-std=c++17", "-fno-rtti", "-fno-threadsafe-statics"]
 DEFINES = ["TF_LITE_STATIC_MEMORY", "NDEBUG", "TF_LITE_STRIP_ERROR_STRINGS"]
 # Subfolders of kernels/ that hold test data, not an optimized kernel set.
 _NOT_KERNEL_DIRS = {"testdata", "test_data_generation"}
-IO_TYPES = {"int8": "int8_t", "int16": "int16_t"}
+IO_TYPES = ("int8", "int16")  # of the C API's input and output
 
 HOW_TO_MAKE_A_TREE = (
     "Make one from a tflite-micro checkout with `python3 tensorflow/lite/micro/tools/"
@@ -222,28 +223,9 @@ def resolver_methods(header_text):
     return methods
 
 
-def model_operators(model_bytes, path):
-    """The model's operators in graph order, for every subgraph: [(node name, opcode)]."""
-    from nnbuild.tflite_model import _opcode_name
-    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
-
-    if len(model_bytes) < 8 or model_bytes[4:8] != b"TFL3":
-        raise UserError(f"{path}: this is not a TFLite flatbuffer (no 'TFL3' identifier).")
-    try:
-        model = schema.ModelT.InitFromPackedBuf(model_bytes, 0)
-    except Exception as e:  # a damaged flatbuffer fails anywhere inside the generated parser
-        raise UserError(f"{path}: the TFLite flatbuffer is corrupt ({type(e).__name__}: {e}).") from None
-    opcodes = [_opcode_name(c) for c in (model.operatorCodes or [])]
-    nodes = []
-    for g, sg in enumerate(model.subgraphs or []):
-        for i, op in enumerate(sg.operators or []):
-            out = "?"
-            if op.outputs is not None and len(op.outputs):
-                t = sg.tensors[int(op.outputs[0])]
-                out = t.name.decode() if isinstance(t.name, bytes) else str(t.name)
-            where = f"node {i}" if g == 0 else f"subgraph {g} node {i}"
-            nodes.append((f"{where} ({opcodes[op.opcodeIndex]}, output '{out}')", opcodes[op.opcodeIndex]))
-    return nodes
+def model_operators(model):
+    """The operators of a read_model() in graph order, for every subgraph: [(node name, opcode)]."""
+    return [(graph.node_name(op), op.opcode) for graph in model.subgraphs for op in graph.operators]
 
 
 _INT8_REGISTRATION = re.compile(r"TFLMRegistration\s+Register_(\w+)_INT8\(\)")
@@ -262,22 +244,15 @@ def int8_registrations(tree_root):
     return found
 
 
-def int8_only_operators(model_bytes):
+def int8_only_operators(model):
     """Operators every node of which has int8 inputs and outputs (int32 biases aside)."""
-    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
-
-    from nnbuild.tflite_model import _opcode_name
-
-    model = schema.ModelT.InitFromPackedBuf(bytes(model_bytes), 0)
-    opcodes = [_opcode_name(c) for c in (model.operatorCodes or [])]
     int8, mixed = set(), set()
-    for sg in model.subgraphs or []:
-        for op in sg.operators or []:
-            tensors = [sg.tensors[int(i)] for i in [*(op.inputs if op.inputs is not None else []),
-                                                    *(op.outputs if op.outputs is not None else [])] if i >= 0]
-            activations_int8 = tensors and all(t.type in (schema.TensorType.INT8, schema.TensorType.INT32)
-                                               for t in tensors) and tensors[0].type == schema.TensorType.INT8
-            (int8 if activations_int8 else mixed).add(opcodes[op.opcodeIndex])
+    for graph in model.subgraphs:
+        for op in graph.operators:
+            tensors = [graph.tensors[i] for i in [*op.inputs, *op.outputs] if i >= 0]
+            activations_int8 = tensors and all(t.dtype in ("int8", "int32") for t in tensors) \
+                and tensors[0].dtype == "int8"
+            (int8 if activations_int8 else mixed).add(op.opcode)
     return int8 - mixed
 
 
@@ -303,43 +278,25 @@ def resolver_calls(nodes, methods, path, tree_root, int8=frozenset()):
 
 # --- the model's glue --------------------------------------------------------
 
-def _c_float(value):
-    text = "%.9g" % float(value)
-    return text + ("" if any(c in text for c in ".e") else ".0") + "f"
-
-
 def _io(t, path, kind):
-    dtype = {"INT8": "int8", "INT16": "int16"}.get(t["type"])
-    if dtype is None:
-        raise UserError(f"{path}: the model's {kind} tensor '{t['name']}' has type {t['type'].lower()}; "
+    if t.dtype not in IO_TYPES:
+        raise UserError(f"{path}: the model's {kind} tensor '{t.name}' has type {t.dtype}; "
                         "the generated C API takes int8 or int16 (a full-integer quantized model).")
-    info = np.iinfo(dtype)
-    return {"ctype": IO_TYPES[dtype], "size": int(np.prod(t["shape"])), "shape": list(t["shape"]),
-            "scale": _c_float(t["scale"]), "zero_point": int(t["zero_point"]),
+    info = np.iinfo(t.dtype)
+    return {"ctype": C_TYPES[t.dtype], "size": int(np.prod(t.shape)), "shape": list(t.shape),
+            "scale": c_float(t.scale[0] if len(t.scale) else 0.0),
+            "zero_point": int(t.zero_point[0]) if len(t.zero_point) else 0,
             "qmin": int(info.min), "qmax": int(info.max)}
 
 
-def io_tensors(model_bytes, path):
-    """The one input and one output tensor of the main subgraph: name, type, shape, quantization."""
-    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
-
-    types = {v: k for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
-    model = schema.ModelT.InitFromPackedBuf(model_bytes, 0)
-    sg = model.subgraphs[0]
-    if len(sg.inputs) != 1 or len(sg.outputs) != 1:
-        raise UserError(f"{path}: the model has {len(sg.inputs)} inputs and {len(sg.outputs)} outputs; "
-                        "the generated C API takes exactly one input and one output tensor.")
-
-    def describe(index):
-        t = sg.tensors[int(index)]
-        q = t.quantization
-        scale = float(q.scale[0]) if q is not None and q.scale is not None and len(q.scale) else 0.0
-        zero = int(q.zeroPoint[0]) if q is not None and q.zeroPoint is not None and len(q.zeroPoint) else 0
-        return {"name": t.name.decode() if isinstance(t.name, bytes) else str(t.name),
-                "type": types.get(t.type, str(t.type)), "shape": [int(d) for d in t.shape],
-                "scale": scale, "zero_point": zero}
-
-    return _io(describe(sg.inputs[0]), path, "input"), _io(describe(sg.outputs[0]), path, "output")
+def io_tensors(model):
+    """The one input and one output tensor of the main subgraph of a read_model(), for the C API."""
+    graph = model.subgraphs[0]
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise UserError(f"{model.path}: the model has {len(graph.inputs)} inputs and {len(graph.outputs)} "
+                        "outputs; the generated C API takes exactly one input and one output tensor.")
+    return (_io(graph.tensors[graph.inputs[0]], model.path, "input"),
+            _io(graph.tensors[graph.outputs[0]], model.path, "output"))
 
 
 def _interpreter_runs(model_bytes, arena_size):
@@ -397,24 +354,22 @@ def measure_arena(model_bytes, log_path):
     return high
 
 
-def _kernel_scratch(model_bytes, kernels):
+def _kernel_scratch(model, kernels):
     """A bound on the largest scratch buffer an optimized kernel set asks for (0 for the
     reference kernels): CMSIS-NN's im2col and depthwise buffers are at most 4 bytes per
     input channel and filter tap (its MVE paths round the channels up to 124)."""
     if kernels == REFERENCE:
         return 0
-    from nnbuild.tflite_model import parse_tflite
-
-    graph = parse_tflite(bytes(model_bytes))
     largest = 0
-    for op in graph.operators:
-        if op.opcode not in _SCRATCH_OPS:
-            continue
-        x = graph.tensors[op.inputs[0]].shape
-        w = graph.tensors[op.inputs[1]].shape if len(op.inputs) > 1 and op.inputs[1] >= 0 else ()
-        channels = x[-1] if x else 1
-        taps = int(np.prod(w[1:-1])) if len(w) == 4 else 1
-        largest = max(largest, 4 * max(channels, 124) * taps)
+    for graph in model.subgraphs:
+        for op in graph.operators:
+            if op.opcode not in _SCRATCH_OPS:
+                continue
+            x = graph.tensors[op.inputs[0]].shape
+            w = graph.tensors[op.inputs[1]].shape if len(op.inputs) > 1 and op.inputs[1] >= 0 else ()
+            channels = x[-1] if x else 1
+            taps = int(np.prod(w[1:-1])) if len(w) == 4 else 1
+            largest = max(largest, 4 * max(channels, 124) * taps)
     return largest
 
 
@@ -425,19 +380,21 @@ def arena_size(measured, operators, kernels_scratch=0):
     return -(-total // ALIGNMENT) * ALIGNMENT
 
 
-def _lower_bound(model_bytes):
+def _lower_bound(model):
     """The most tensor bytes alive at any step (nnbuild's planner), or None if it cannot plan the graph."""
     from nnbuild.arena_planner import plan_arena
-    from nnbuild.tflite_model import parse_tflite
+    from nnbuild.tflite_model import main_graph
 
     try:
-        return plan_arena(parse_tflite(bytes(model_bytes)), []).lower_bound
+        return plan_arena(main_graph(model), []).lower_bound
     except Exception:  # the planner knows the single-subgraph graphs aot compiles
         return None
 
 
 def tflm_model_step(targets, sources, settings):
     """<model>.tflite + the tree's resolver header -> <model>.h, <model>_tflm.cc, tflm_info.json."""
+    from nnbuild.tflite_model import read_model  # here: declaring a build imports no TFLite package
+
     header_path, glue_path, info_path = targets
     tflite_path, resolver_header = sources[0], sources[1]
     model = settings["model"]
@@ -445,19 +402,20 @@ def tflm_model_step(targets, sources, settings):
         data = f.read()
     with open(resolver_header) as f:
         methods = resolver_methods(f.read())
-    nodes = model_operators(data, tflite_path)
+    tflite = read_model(data, tflite_path)
+    nodes = model_operators(tflite)
     registrations = int8_registrations(settings["tree"])
-    int8 = int8_only_operators(data) & set(registrations)
+    int8 = int8_only_operators(tflite) & set(registrations)
     calls = resolver_calls(nodes, methods, tflite_path, settings["tree"], int8)
-    x, y = io_tensors(data, tflite_path)
+    x, y = io_tensors(tflite)
     measured = measure_arena(data, os.path.join(os.path.dirname(info_path), "arena_measure.log"))
-    scratch = _kernel_scratch(data, settings["kernels"])
+    scratch = _kernel_scratch(tflite, settings["kernels"])
     size = arena_size(measured, len(nodes), scratch)
     context = {"model": model, "MODEL": model.upper(), "origin": tflite_path,
                "input": x, "output": y, "arena_size": size, "resolver_calls": calls,
                "runtime": "tflm", "tflm_measured": measured,
                "kernel_headers": sorted({registrations[op] for op in int8})}
-    info = {"arena": {"bytes": size, "lower_bound": _lower_bound(data), "tflm": measured,
+    info = {"arena": {"bytes": size, "lower_bound": _lower_bound(tflite), "tflm": measured,
                       "tflm_headroom": size - measured - scratch, "kernel_scratch": scratch},
             "ops": sorted({opcode for _, opcode in nodes}), "resolver": calls,
             "input": x, "output": y, "kernels": settings["kernels"]}

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from nnbuild import quant_math
+from nnbuild.c_literals import c_array, c_rows
 
 
 @dataclass
@@ -57,11 +58,6 @@ def shape4(shape):
     return c_array((1,) * (4 - len(shape)) + shape)
 
 
-def c_array(values):
-    """Integers as an inline C initializer list, for a member of a larger initializer."""
-    return "{" + ", ".join(str(int(v)) for v in values) + "}"
-
-
 WIDTH = 100  # columns that c_struct fills a line of fields up to
 
 
@@ -88,7 +84,7 @@ def c_const_array(ctype, name, values, per_row=None):
     values = [str(v) for v in values]
     if per_row is None:
         return f"{head} = {{{', '.join(values)}}};"
-    return _in_rows(head, [", ".join(values[i:i + per_row]) for i in range(0, len(values), per_row)])
+    return _in_rows(head, c_rows(values, per_row))
 
 
 def kernel_call(kernel, *args):

@@ -9,10 +9,9 @@ it, so that one loop over rows and blocks serves every rank and axis.
 
 import numpy as np
 
+from nnbuild.c_literals import C_TYPES
 from nnbuild.runtimes.aot.ops.common import (INT8, LoweredOp, Lowering, Unsupported, activation_dtype, c_const_array,
                                              c_struct, kernel, kernel_call, quant, require_zero_point_0)
-
-C_TYPES = {"int8": "int8_t", "int16": "int16_t"}
 
 
 def _size(shape):

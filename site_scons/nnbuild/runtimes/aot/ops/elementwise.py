@@ -8,7 +8,8 @@ int16 Add of TFLite; int16 MUL is int8's MUL on symmetric tensors. MAXIMUM and
 MINIMUM compare raw values and requantize nothing, as TFLite Micro does."""
 
 from nnbuild import quant_math
-from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, activation_dtype, c_array, call_with_params,
+from nnbuild.c_literals import c_array
+from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, activation_dtype, call_with_params,
                                              fused_activation_range, kernel, quant, require_zero_point_0)
 
 LOOPS = 4  # NN_BROADCAST_LOOPS

@@ -9,7 +9,8 @@ output zero point, the real 0.0 that TensorFlow and TFLite pad with.
 
 import numpy as np
 
-from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, activation_dtype, c_array, call_with_params, kernel,
+from nnbuild.c_literals import c_array
+from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, activation_dtype, call_with_params, kernel,
                                              quant)
 
 

@@ -8,8 +8,9 @@ into strided views (nn_view) that the kernels walk.
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.runtimes.aot.ops.common import (LoweredOp, Lowering, Unsupported, activation_dtype, c_array,
-                                             call_with_params, kernel, kernel_call, optional_input, quant)
+from nnbuild.c_literals import c_array
+from nnbuild.runtimes.aot.ops.common import (LoweredOp, Lowering, Unsupported, activation_dtype, call_with_params,
+                                             kernel, kernel_call, optional_input, quant)
 
 MAX_DIMS = 5  # NN_MAX_DIMS; TFLM's PAD, STRIDED_SLICE and TRANSPOSE stop at 5-D (or 4-D) too
 
