@@ -9,7 +9,7 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(REPO, "..", "shared"))
-sys.path[:0] = [os.path.join(REPO, "site_scons"), os.path.dirname(os.path.abspath(__file__))]
+sys.path.insert(0, os.path.join(REPO, "site_scons"))  # tests/ itself: pythonpath in pytest.ini
 
 
 def pytest_configure(config):
