@@ -4,12 +4,19 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(REPO, "..", "shared"))
 sys.path.insert(0, os.path.join(REPO, "site_scons"))  # tests/ itself: pythonpath in pytest.ini
+
+# The ECM AF-detection reference model and its ECG data in ../shared (test_quantize*.py).
+ECM_DATA = Path(SHARED) / "af_detection"
+ECM_ONNX = ECM_DATA / "ecm_af_detection.onnx"
+needs_ecm = pytest.mark.skipif(
+    not ECM_ONNX.is_file(), reason=f"reference model {ECM_ONNX} not found (../shared beside the repository)")
 
 
 def pytest_configure(config):
