@@ -25,8 +25,6 @@ needs_ecm = pytest.mark.skipif(
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes minutes (conversion, emulation); still runs in CI")
-    config.addinivalue_line("markers", "unit: the fast tier (no conversion, no emulator): "
-                                       "python3 -m pytest -m unit runs it in under two minutes")
 
 
 def shared_file(*parts):

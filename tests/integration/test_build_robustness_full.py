@@ -27,7 +27,6 @@ def test_ctrl_c_during_quantization_says_interrupted(tmp_path):
 
 # --- two builds at once --------------------------------------------------------------------
 
-@pytest.mark.unit
 def test_two_builds_at_once_take_turns_and_keep_the_records(tiny):
     repo, model = tiny
     results = {}

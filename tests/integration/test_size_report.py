@@ -17,8 +17,6 @@ from elftools.elf.elffile import ELFFile
 
 from nnbuild.size_report import analyze_size, format_size_table
 
-pytestmark = pytest.mark.unit
-
 WEIGHTS_BYTES, ARENA_BYTES = 4096, 8192
 SOURCES = {
     "weights.c": f"const signed char model_weights[{WEIGHTS_BYTES}] = {{1, 2, 3, 4}};\n",

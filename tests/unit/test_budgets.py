@@ -8,20 +8,17 @@ from nnbuild.errors import UserError
 from nnbuild.targets import load_target
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("text, value", [("65536", 65536), ("64K", 65536), ("64KiB", 65536),
                                          ("1M", 1 << 20), (" 2 kb ", 2048), ("2G", 2 << 30)])
 def test_parse_bytes(text, value):
     assert budgets.parse_bytes(text, "flash_budget") == value
 
 
-@pytest.mark.unit
 def test_parse_bytes_rejects_nonsense():
     with pytest.raises(UserError, match="flash_budget=lots"):
         budgets.parse_bytes("lots", "flash_budget")
 
 
-@pytest.mark.unit
 def test_tightest_budget_wins_and_says_where_it_came_from():
     target = load_target("cortex-m55")
     result = budgets.effective_budgets(target, {"budget": {"flash": "256K"}}, {"ram_budget": "64K"})

@@ -16,7 +16,6 @@ from nnbuild.code_dependencies import step_dependencies
 
 # --- a failed step is redone -------------------------------------------------------------
 
-@pytest.mark.unit
 def test_a_failed_budget_check_never_turns_into_a_pass(tiny):
     repo, model = tiny
     args = ["target=host", "verify=0", f"model={model}"]
@@ -36,7 +35,6 @@ def test_a_failed_budget_check_never_turns_into_a_pass(tiny):
     assert not os.path.exists(f"{folder}/size.over_budget.json")
 
 
-@pytest.mark.unit
 def test_a_failed_verification_is_redone(tiny):
     repo, model = tiny
     with open(os.path.join(repo, "targets", "host.toml")) as f:
@@ -52,7 +50,6 @@ def test_a_failed_verification_is_redone(tiny):
 
 # --- interrupts ----------------------------------------------------------------------------
 
-@pytest.mark.unit
 def test_ctrl_c_during_verification_says_interrupted(tiny):
     repo, model = tiny
     with open(os.path.join(repo, "targets", "host.toml")) as f:
@@ -68,7 +65,6 @@ def test_ctrl_c_during_verification_says_interrupted(tiny):
 
 # --- a changed helper module reruns what uses it ----------------------------------------------
 
-@pytest.mark.unit
 def test_steps_depend_on_every_module_they_may_run():
     def names(step):
         return {os.path.relpath(p, REPO) for p in step_dependencies(step)}
@@ -85,7 +81,6 @@ def test_steps_depend_on_every_module_they_may_run():
     assert "site_scons/nnbuild/runtimes/aot/codegen.py" not in names("nnbuild.conversion:quantize_step")
 
 
-@pytest.mark.unit
 def test_editing_a_helper_module_reruns_its_steps(tiny):
     repo, model = tiny
     args = ["target=host", f"model={model}"]
@@ -105,7 +100,6 @@ def test_editing_a_helper_module_reruns_its_steps(tiny):
 HEAVY = ("torch", "tensorflow", "onnx2tf", "onnx", "onnxruntime", "executorch", "tflite_micro")
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("args", [["-h"], ["colour=blue"], ["-n", "target=host,cortex-m55"]])
 def test_declaring_a_build_imports_no_heavy_package(args):
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "SCons", "-Q", *args], cwd=REPO,
@@ -117,7 +111,6 @@ def test_declaring_a_build_imports_no_heavy_package(args):
 
 # --- scons -c ----------------------------------------------------------------------------------
 
-@pytest.mark.unit
 def test_clean_removes_work_files_and_says_nothing_of_verification(tiny):
     repo, model = tiny
     scons(repo, "target=host", f"model={model}")

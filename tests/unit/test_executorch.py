@@ -13,7 +13,6 @@ from nnbuild.pytorch_model import load_pytorch_model, pytorch_source
 from nnbuild.render import render_template
 
 
-@pytest.mark.unit
 def test_glue_has_no_heap_and_sets_the_input_before_every_run():
     context = {"model": "net", "MODEL": "NET", "origin": "net.pte", "arena_size": 64,
                "buffers": [(0, 40), (48, 16)], "method_pool": 1024, "method_pool_measured": 900,
@@ -29,7 +28,6 @@ def test_glue_has_no_heap_and_sets_the_input_before_every_run():
     assert invoke.index("set_input") < invoke.index("execute()")
 
 
-@pytest.mark.unit
 def test_missing_weights_are_a_clear_error(tmp_path):
     (tmp_path / "model.py").write_text("def build_model(): pass\ndef example_input(): pass\n")
     with pytest.raises(UserError, match=r"model\.pt .*untrained.*weights = \"random\""):
@@ -40,7 +38,6 @@ def test_missing_weights_are_a_clear_error(tmp_path):
     assert random.weights is None and random.files() == [str(tmp_path / "model.py")]
 
 
-@pytest.mark.unit
 def test_weights_of_another_model_are_a_clear_error(tmp_path):
     import torch
 
@@ -52,7 +49,6 @@ def test_weights_of_another_model_are_a_clear_error(tmp_path):
         load_pytorch_model(pytorch_source(str(tmp_path), {}, "runtime=executorch").settings())
 
 
-@pytest.mark.unit
 def test_a_model_torch_export_rejects_is_a_clear_error(tmp_path):
     import torch
 
@@ -77,7 +73,6 @@ def test_a_model_torch_export_rejects_is_a_clear_error(tmp_path):
     assert not os.path.exists(targets[0]) and not os.path.exists(targets[1])
 
 
-@pytest.mark.unit
 def test_relative_error_is_against_the_largest_magnitude():
     expected = np.array([[1.0, -100.0], [0.0, 0.0]], dtype=np.float32)
     got = np.array([[1.001, -100.0], [0.0, 0.0]], dtype=np.float32)

@@ -11,8 +11,6 @@ from nnbuild import graph_repairs
 from nnbuild.reference import ReferenceRejects, reference_outputs
 from tflite_builder import T, build_model, options
 
-pytestmark = pytest.mark.unit
-
 
 def _repaired(data, repair):
     model = schema.ModelT.InitFromPackedBuf(data, 0)

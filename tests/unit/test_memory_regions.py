@@ -18,7 +18,6 @@ def _board():
     return memory_map.regions(target.memory, target.path), target
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("weights, arena, where", [
     (20 * KiB, 8 * KiB, ("itcm", "dtcm")),
     (1700 * KiB, 300 * KiB, ("sram", "dtcm")),
@@ -31,7 +30,6 @@ def test_large_parts_go_to_the_fastest_memory_with_room(weights, arena, where):
     assert (placement["code"], placement["data"], placement["test"]) == ("itcm", "dtcm", "ddr")
 
 
-@pytest.mark.unit
 def test_what_fits_nowhere_says_so():
     regions, target = _board()
     with pytest.raises(UserError, match=r"no memory region that holds weights has room for the model weights "
@@ -39,7 +37,6 @@ def test_what_fits_nowhere_says_so():
         memory_map.place(regions, 16 << 20, 1024, target.stack, target.heap, "cortex-m55")
 
 
-@pytest.mark.unit
 def test_a_region_must_say_what_it_holds(tmp_path):
     board = tmp_path / "mcu.toml"
     text = open(load_target("cortex-m55").path).read().replace('name = "cortex-m55"', 'name = "mcu"')
@@ -48,7 +45,6 @@ def test_a_region_must_say_what_it_holds(tmp_path):
         load_target("mcu", str(tmp_path))
 
 
-@pytest.mark.unit
 def test_a_linker_overflow_is_a_budget_message(tmp_path, capsys):
     """What ld says when a region still overflows, said as a budget message with the largest inputs."""
     from nnbuild import link_overflow

@@ -10,7 +10,6 @@ from nnbuild import quantize
 from nnbuild.errors import UserError
 
 
-@pytest.mark.unit
 def test_corrupt_onnx_is_a_user_error(tmp_path):
     bad = tmp_path / "broken.onnx"
     bad.write_bytes(b"\x08\x07\x12\x04this is not an ONNX model\xff\xfe")
@@ -21,13 +20,11 @@ def test_corrupt_onnx_is_a_user_error(tmp_path):
 
 
 @needs_af
-@pytest.mark.unit
 def test_calibration_shape_mismatch_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match=r"\[N, 1250\]"):
         quantize.quantize_onnx(ONNX, np.zeros((4, 1000), np.float32), tmp_path / "m.tflite", tmp_path / "w")
 
 
-@pytest.mark.unit
 def test_quantize_input_rounds_half_away_from_zero():
     x = np.array([0.5, 1.5, 2.5, -0.5, -2.5, 0.49999997, 1000.0, -1000.0], np.float32)
     q = quantize.quantize_input(x, 1.0, 0, np.int8)

@@ -48,7 +48,6 @@ class MicroMutableOpResolver : public MicroOpResolver {
 
 # --- without a tree ---------------------------------------------------------------
 
-@pytest.mark.unit
 def test_resolver_methods_are_read_from_the_header():
     methods = tflm.resolver_methods(HEADER)
     assert methods == {"ADD": "AddAdd", "FULLY_CONNECTED": "AddFullyConnected",
@@ -56,7 +55,6 @@ def test_resolver_methods_are_read_from_the_header():
                        "CUSTOM:SignalWindow": None, "SOFTMAX": "AddSoftmax"}
 
 
-@pytest.mark.unit
 def test_resolver_holds_exactly_the_models_operators():
     nodes = tflm.model_operators(_fc_softmax_model(), "net.tflite")
     assert [op for _, op in nodes] == ["FULLY_CONNECTED", "SOFTMAX", "FULLY_CONNECTED"]
@@ -68,7 +66,6 @@ def test_resolver_holds_exactly_the_models_operators():
     assert calls == ["AddFullyConnected(tflite::Register_FULLY_CONNECTED_INT8())", "AddSoftmax()"]
 
 
-@pytest.mark.unit
 def test_an_operator_the_tree_lacks_is_a_build_error_naming_it():
     data = build_model([("FLOOR", None, None, [0], [1])],
                        [T((1, 4), scale=0.1, name="x"), T((1, 4), scale=0.1, name="floored")], [0], [1])
@@ -80,14 +77,12 @@ def test_an_operator_the_tree_lacks_is_a_build_error_naming_it():
     assert "/tree" in message and "micro_mutable_op_resolver.h" in message
 
 
-@pytest.mark.unit
 def test_a_signal_operator_is_refused():
     with pytest.raises(UserError, match="signal library"):
         tflm.resolver_calls([("node 0 (CUSTOM:SignalWindow, output 'w')", "CUSTOM:SignalWindow")],
                             tflm.resolver_methods(HEADER), "s.tflite", "/tree")
 
 
-@pytest.mark.unit
 def test_glue_registers_the_operators_and_aligns_model_and_arena():
     context = {"model": "net", "MODEL": "NET", "origin": "net.tflite", "arena_size": 4096,
                "tflm_measured": 3000, "resolver_calls": ["AddFullyConnected()", "AddSoftmax()"],
@@ -105,7 +100,6 @@ def test_glue_registers_the_operators_and_aligns_model_and_arena():
     assert "alignas(16) const unsigned char net_model_data[2]" in data
 
 
-@pytest.mark.unit
 def test_model_step_writes_the_c_api_and_a_measured_arena(tmp_path):
     model = tmp_path / "net.tflite"
     model.write_bytes(_fc_softmax_model())
@@ -130,7 +124,6 @@ def test_model_step_writes_the_c_api_and_a_measured_arena(tmp_path):
     assert info["resolver"] == ["AddFullyConnected()", "AddSoftmax()"]
 
 
-@pytest.mark.unit
 def test_measured_arena_is_the_smallest_that_runs():
     data = _fc_softmax_model()
     need = tflm.measure_arena(data, os.devnull)
@@ -157,7 +150,6 @@ def _fake_tree(root, specialized=False):
     return tflm.find_tree(str(root))
 
 
-@pytest.mark.unit
 def test_optimized_kernels_replace_reference_ones_of_the_same_name(tmp_path):
     tree = _fake_tree(tmp_path)
     rel = lambda files: [os.path.relpath(f, tree.root) for f in files]  # noqa: E731
@@ -178,7 +170,6 @@ def test_optimized_kernels_replace_reference_ones_of_the_same_name(tmp_path):
     assert tflm.kernel_defines("cmsis_nn") == ["CMSIS_NN"] and tflm.kernel_defines("reference") == []
 
 
-@pytest.mark.unit
 def test_a_tree_made_for_optimized_kernels_defaults_to_them(tmp_path):
     tree = _fake_tree(tmp_path, specialized=True)
     (tmp_path / "third_party/cmsis_nn/Include").mkdir(parents=True)
@@ -194,7 +185,6 @@ def test_a_tree_made_for_optimized_kernels_defaults_to_them(tmp_path):
         tflm.choose_kernels(tree, "reference")
 
 
-@pytest.mark.unit
 def test_without_a_tree_the_error_says_how_to_make_one(monkeypatch, tmp_path):
     monkeypatch.delenv("TFLM_ROOT", raising=False)
     with pytest.raises(UserError) as e:
