@@ -1,21 +1,30 @@
-"""Shared test setup: paths, the ../shared reference data, and running scons."""
+"""Shared test setup of tests/unit, tests/kernels and tests/integration: paths, the ../shared
+reference data, running (and interrupting) scons, a tiny project to build."""
 
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(REPO, "..", "shared"))
-sys.path[:0] = [os.path.join(REPO, "site_scons"), os.path.dirname(os.path.abspath(__file__))]
+sys.path.insert(0, os.path.join(REPO, "site_scons"))  # tests/ itself: pythonpath in pytest.ini
+
+# The ECM AF-detection reference model and its ECG data in ../shared (test_quantize*.py).
+ECM_DATA = Path(SHARED) / "af_detection"
+ECM_ONNX = ECM_DATA / "ecm_af_detection.onnx"
+needs_ecm = pytest.mark.skipif(
+    not ECM_ONNX.is_file(), reason=f"reference model {ECM_ONNX} not found (../shared beside the repository)")
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes minutes (conversion, emulation); still runs in CI")
-    config.addinivalue_line("markers", "unit: the fast tier (no conversion, no emulator): "
-                                       "python3 -m pytest -m unit runs it in under two minutes")
 
 
 def shared_file(*parts):
@@ -66,3 +75,31 @@ def error_line(proc):
     errors = [line for line in output.splitlines() if line.startswith("nnbuild: error:")]
     assert len(errors) == 1, output
     return errors[0]
+
+
+def steps(proc):
+    """The step lines of a scons run's output ("[aot] build/models/tiny/tiny.tflite")."""
+    return [line for line in proc.stdout.splitlines() if re.match(r"\[\w+\] ", line)]
+
+
+def interrupt(repo, args, when):
+    """Start scons as a terminal would, send Ctrl-C (SIGINT to its process group) once a
+    line of its output matches `when`, wait; returns (stdout, stderr)."""
+    proc = subprocess.Popen([sys.executable, "-m", "SCons", "-Q", *args], cwd=repo, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    out = []
+    for line in proc.stdout:
+        out.append(line)
+        if re.match(when, line):
+            time.sleep(3)
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    rest, err = proc.communicate(timeout=300)
+    return "".join(out) + rest, err
+
+
+@pytest.fixture()
+def tiny(tmp_path):
+    """A project copy and a tiny model in it: builds in seconds."""
+    repo = copy_project(str(tmp_path))
+    return repo, tiny_model_file(repo, "tiny")

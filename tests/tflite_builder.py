@@ -95,3 +95,16 @@ def tiny_model(size=8):
     return build_model([("RELU", None, None, [0], [1])],
                        [T((1, size), scale=0.1, zero_point=-3, name="x"),
                         T((1, size), scale=0.1, zero_point=-3, name="y")], [0], [1])
+
+
+def fc_softmax_model():
+    """x[1,4] -> FULLY_CONNECTED -> SOFTMAX -> FULLY_CONNECTED -> y[1,3]: three nodes, two operators."""
+    w1 = np.arange(16, dtype=np.int8).reshape(4, 4)
+    w2 = np.ones((3, 4), dtype=np.int8)
+    tensors = [T((1, 4), scale=0.1, name="x"), T((4, 4), scale=0.01, data=w1, name="w1"),
+               T((1, 4), scale=0.2, name="h"), T((1, 4), scale=1 / 256, zero_point=-128, name="p"),
+               T((3, 4), scale=0.01, data=w2, name="w2"), T((1, 3), scale=0.1, name="y")]
+    ops = [("FULLY_CONNECTED", "FullyConnectedOptions", options("FullyConnectedOptions"), [0, 1, -1], [2]),
+           ("SOFTMAX", "SoftmaxOptions", options("SoftmaxOptions", beta=1.0), [2], [3]),
+           ("FULLY_CONNECTED", "FullyConnectedOptions", options("FullyConnectedOptions"), [3, 4, -1], [5])]
+    return build_model(ops, tensors, [0], [5])

@@ -4,8 +4,6 @@ import pytest
 
 from conftest import REPO, scons
 
-pytestmark = pytest.mark.unit
-
 
 def _error(*args):
     proc = scons(REPO, "-n", *args, check=False)

@@ -7,7 +7,6 @@ import pytest
 
 from conftest import copy_project, scons, tiny_model_file
 
-pytestmark = pytest.mark.unit
 INPUT_BYTES = 8  # the tiny model takes 8 int8 values
 
 

@@ -4,12 +4,8 @@ and progress reaches the user even while a converter's own output goes to a log.
 import os
 import time
 
-import pytest
-
 from nnbuild.native_output import native_output_to
 from nnbuild.progress import Ticker, Timings, say
-
-pytestmark = pytest.mark.unit
 
 
 def test_a_long_stage_says_it_is_still_running_and_when_it_is_done(capfd):

@@ -13,8 +13,6 @@ from nnbuild.arena_planner import plan_arena
 from nnbuild.tflite_model import load_tflite, parse_tflite
 from tflite_builder import T, build_model, options
 
-pytestmark = pytest.mark.unit
-
 
 def _check_no_overlap(plan):
     for a in plan.buffers:

@@ -9,8 +9,6 @@ import pytest
 from conftest import copy_project, scons
 from tflite_builder import T, build_model
 
-pytestmark = pytest.mark.unit
-
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):

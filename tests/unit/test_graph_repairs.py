@@ -10,8 +10,6 @@ from nnbuild.reference import ReferenceRejects, reference_outputs
 from nnbuild.tflite_model import flatbuffer_bytes, flatbuffer_object
 from tflite_builder import T, build_model, options
 
-pytestmark = pytest.mark.unit
-
 
 def _repaired(data, repair):
     model = flatbuffer_object(data)

@@ -12,8 +12,6 @@ import pytest
 from nnbuild import precision, quantize
 from nnbuild.errors import UserError
 
-pytestmark = pytest.mark.unit
-
 
 class _Conversion:
     def __init__(self, refused=()):

@@ -1,21 +1,11 @@
-"""ONNX -> int8 TFLite conversion (nnbuild.quantize) on the ECM AF-detection model."""
-
-import sys
-from pathlib import Path
+"""ONNX -> int8 TFLite conversion (nnbuild.quantize) on the ECM AF-detection model: integer
+boundary, determinism, accuracy. Its errors and input rounding: tests/unit/test_quantize.py."""
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "site_scons"))
-
-from nnbuild import quantize  # noqa: E402
-from nnbuild.errors import UserError  # noqa: E402
-
-AF = ROOT.parent / "shared" / "af_detection"
-ONNX = AF / "ecm_af_detection.onnx"
-needs_af = pytest.mark.skipif(
-    not ONNX.is_file(), reason=f"reference model {ONNX} not found (../shared beside the repository)")
+from conftest import ECM_DATA as AF, ECM_ONNX as ONNX, needs_ecm as needs_af
+from nnbuild import quantize
 
 
 @pytest.fixture(scope="module")
@@ -70,28 +60,3 @@ def test_int8_accuracy_close_to_float(ecm_int8):
     assert float_acc >= 0.85
     assert int8_acc >= float_acc - 0.05
     assert agreement >= 0.95
-
-
-@pytest.mark.unit
-def test_corrupt_onnx_is_a_user_error(tmp_path):
-    bad = tmp_path / "broken.onnx"
-    bad.write_bytes(b"\x08\x07\x12\x04this is not an ONNX model\xff\xfe")
-    with pytest.raises(UserError) as error:
-        quantize.quantize_onnx(bad, np.zeros((1, 4), np.float32), tmp_path / "m.tflite", tmp_path / "w")
-    assert str(bad) in str(error.value)
-    assert not (tmp_path / "m.tflite").exists()
-
-
-@needs_af
-@pytest.mark.unit
-def test_calibration_shape_mismatch_is_a_user_error(tmp_path):
-    with pytest.raises(UserError, match=r"\[N, 1250\]"):
-        quantize.quantize_onnx(ONNX, np.zeros((4, 1000), np.float32), tmp_path / "m.tflite", tmp_path / "w")
-
-
-@pytest.mark.unit
-def test_quantize_input_rounds_half_away_from_zero():
-    x = np.array([0.5, 1.5, 2.5, -0.5, -2.5, 0.49999997, 1000.0, -1000.0], np.float32)
-    q = quantize.quantize_input(x, 1.0, 0, np.int8)
-    assert q.tolist() == [1, 2, 3, -1, -3, 0, 127, -128]
-    assert quantize.quantize_input(np.float32([0.0]), 0.5, -5, np.int16).tolist() == [-5]

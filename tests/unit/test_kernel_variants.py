@@ -1,13 +1,9 @@
 """Kernel variants: a board's instruction-set features pick override folders of kernels/,
 whose files replace the reference kernels of the same name."""
 
-import pytest
-
 from nnbuild.runtimes.aot import kernel_sources
 from nnbuild.runtimes.aot.ops.common import kernel
 from nnbuild.targets import load_target
-
-pytestmark = pytest.mark.unit
 
 
 def _kernels(tmp_path):

@@ -13,8 +13,6 @@ import pytest
 from nnbuild.size_diff import diff_reports, format_changed_totals, format_size_diff
 from nnbuild.size_html import render_size_html, squarify
 
-pytestmark = pytest.mark.unit
-
 
 def _symbols(*rows):
     return [{"name": name, "size": size, "section": section} for name, size, section in rows]

@@ -15,10 +15,7 @@ import pytest
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "site_scons"))
-from nnbuild.size_report import analyze_size, format_size_table  # noqa: E402
-
-pytestmark = pytest.mark.unit
+from nnbuild.size_report import analyze_size, format_size_table
 
 WEIGHTS_BYTES, ARENA_BYTES = 4096, 8192
 SOURCES = {

@@ -15,8 +15,6 @@ from nnbuild.errors import UserError
 from nnbuild.model_toml import load_model_toml
 from nnbuild.targets import load_target
 
-pytestmark = pytest.mark.unit
-
 
 def _declare(*args, cwd=REPO):
     """`scons -n`: options read and the build declared, nothing built."""

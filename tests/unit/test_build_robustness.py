@@ -1,36 +1,21 @@
-"""A failed step never passes later, an interrupted build leaves nothing half done, two
-builds at once do not corrupt each other, a changed helper module reruns its steps, and
-declaring a build imports none of the heavy packages."""
+"""A failed step never passes later, an interrupted build leaves nothing half done, a changed
+helper module reruns its steps, scons -c cleans, and declaring a build imports none of the
+heavy packages: on a tiny model built for the host. Two builds at once, an interrupted
+conversion and odd names: tests/integration/test_build_robustness_full.py."""
 
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
-import threading
-import time
 
 import pytest
 
-from conftest import REPO, copy_project, error_line, scons, tiny_model_file
+from conftest import REPO, error_line, interrupt as _interrupt, scons, steps as _steps
 from nnbuild.code_dependencies import step_dependencies
-
-
-def _steps(proc):
-    return [line for line in proc.stdout.splitlines() if re.match(r"\[\w+\] ", line)]
-
-
-@pytest.fixture()
-def tiny(tmp_path):
-    """A project copy and a tiny model in it: builds in seconds."""
-    repo = copy_project(str(tmp_path))
-    return repo, tiny_model_file(repo, "tiny")
 
 
 # --- a failed step is redone -------------------------------------------------------------
 
-@pytest.mark.unit
 def test_a_failed_budget_check_never_turns_into_a_pass(tiny):
     repo, model = tiny
     args = ["target=host", "verify=0", f"model={model}"]
@@ -50,7 +35,6 @@ def test_a_failed_budget_check_never_turns_into_a_pass(tiny):
     assert not os.path.exists(f"{folder}/size.over_budget.json")
 
 
-@pytest.mark.unit
 def test_a_failed_verification_is_redone(tiny):
     repo, model = tiny
     with open(os.path.join(repo, "targets", "host.toml")) as f:
@@ -66,34 +50,6 @@ def test_a_failed_verification_is_redone(tiny):
 
 # --- interrupts ----------------------------------------------------------------------------
 
-def _interrupt(repo, args, when):
-    """Start scons as a terminal would, send Ctrl-C (SIGINT to its process group) once a
-    line of its output matches `when`, wait; returns (stdout, stderr)."""
-    proc = subprocess.Popen([sys.executable, "-m", "SCons", "-Q", *args], cwd=repo, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    out = []
-    for line in proc.stdout:
-        out.append(line)
-        if re.match(when, line):
-            time.sleep(3)
-            os.killpg(proc.pid, signal.SIGINT)
-            break
-    rest, err = proc.communicate(timeout=300)
-    return "".join(out) + rest, err
-
-
-@pytest.mark.slow
-def test_ctrl_c_during_quantization_says_interrupted(tmp_path):
-    repo = copy_project(str(tmp_path))
-    out, err = _interrupt(repo, ["target=host", "verify=0"], r"\[quantize\]")
-    assert "nnbuild: interrupted while [quantize] models/af_detection/model.onnx ran" in err, out + err
-    assert "onnx2tf could not" not in err and "Traceback" not in err
-    assert not os.path.exists(os.path.join(repo, "build/models/af_detection/af_detection.tflite"))
-    again = scons(repo, "target=host", "verify=0")
-    assert "[quantize] models/af_detection/model.onnx" in _steps(again)
-
-
-@pytest.mark.unit
 def test_ctrl_c_during_verification_says_interrupted(tiny):
     repo, model = tiny
     with open(os.path.join(repo, "targets", "host.toml")) as f:
@@ -107,32 +63,8 @@ def test_ctrl_c_during_verification_says_interrupted(tiny):
     assert not os.path.exists(os.path.join(repo, "build/slow/aot/tiny/verify.json"))
 
 
-# --- two builds at once --------------------------------------------------------------------
-
-@pytest.mark.unit
-def test_two_builds_at_once_take_turns_and_keep_the_records(tiny):
-    repo, model = tiny
-    results = {}
-
-    def build(key, targets):
-        results[key] = scons(repo, f"target={targets}", f"model={model}", check=False)
-
-    first = threading.Thread(target=build, args=("first", "host"))
-    first.start()
-    time.sleep(0.3)
-    build("second", "host,loongarch64")
-    first.join()
-    assert results["first"].returncode == 0 and results["second"].returncode == 0
-    waited = [r for r in results.values() if "is in use by another scons" in r.stderr]
-    assert len(waited) == 1
-    assert "waiting for it to finish" in waited[0].stderr
-    # Both builds' records were kept: nothing left to do.
-    assert scons(repo, "-q", "target=host,loongarch64", f"model={model}", check=False).returncode == 0
-
-
 # --- a changed helper module reruns what uses it ----------------------------------------------
 
-@pytest.mark.unit
 def test_steps_depend_on_every_module_they_may_run():
     def names(step):
         return {os.path.relpath(p, REPO) for p in step_dependencies(step)}
@@ -149,7 +81,6 @@ def test_steps_depend_on_every_module_they_may_run():
     assert "site_scons/nnbuild/runtimes/aot/codegen.py" not in names("nnbuild.conversion:quantize_step")
 
 
-@pytest.mark.unit
 def test_editing_a_helper_module_reruns_its_steps(tiny):
     repo, model = tiny
     args = ["target=host", f"model={model}"]
@@ -169,7 +100,6 @@ def test_editing_a_helper_module_reruns_its_steps(tiny):
 HEAVY = ("torch", "tensorflow", "onnx2tf", "onnx", "onnxruntime", "executorch", "tflite_micro")
 
 
-@pytest.mark.unit
 @pytest.mark.parametrize("args", [["-h"], ["colour=blue"], ["-n", "target=host,cortex-m55"]])
 def test_declaring_a_build_imports_no_heavy_package(args):
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "SCons", "-Q", *args], cwd=REPO,
@@ -181,7 +111,6 @@ def test_declaring_a_build_imports_no_heavy_package(args):
 
 # --- scons -c ----------------------------------------------------------------------------------
 
-@pytest.mark.unit
 def test_clean_removes_work_files_and_says_nothing_of_verification(tiny):
     repo, model = tiny
     scons(repo, "target=host", f"model={model}")
@@ -189,16 +118,3 @@ def test_clean_removes_work_files_and_says_nothing_of_verification(tiny):
     assert "verify:" not in cleaned.stdout
     assert not os.path.exists(os.path.join(repo, "build/host/aot/tiny"))   # vectors.bin, reports
     assert not os.path.exists(os.path.join(repo, "build/models/tiny"))
-
-
-@pytest.mark.slow
-def test_odd_names_build_and_verify(tmp_path):
-    """Derived names and name= are real builds, run and verified, for Linux and bare metal."""
-    repo = copy_project(str(tmp_path))
-    first = tiny_model_file(str(tmp_path), "ecm_AFNet_95-94")
-    second = tiny_model_file(str(tmp_path), "2024 model")
-    scons(repo, "target=host,cortex-m55", f"model={first}")
-    scons(repo, "target=host", f"model={second}", "name=main")
-    for folder in ("host/aot/ecm_AFNet_95_94", "cortex-m55/aot/ecm_AFNet_95_94", "host/aot/main"):
-        with open(os.path.join(repo, "build", folder, "verify.json")) as f:
-            assert json.load(f)["bit_exact"]

@@ -1,0 +1,58 @@
+"""Bare-metal memory regions in a build: weights larger than the ITCM run bit-exact from SRAM,
+and a board too small for the program is a budget message, not ld's."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from conftest import copy_project, error_line, scons
+from tflite_builder import T, build_model, options
+
+KiB = 1024
+
+
+def _wide_model(inputs=1024, outputs=640):
+    """One FULLY_CONNECTED layer of inputs x outputs int8 weights (640 KiB: more than the ITCM)."""
+    rng = np.random.default_rng(0)
+    weights = rng.integers(-127, 128, (outputs, inputs)).astype(np.int8)
+    bias = rng.integers(-1000, 1000, outputs).astype(np.int32)
+    tensors = [T((1, inputs), scale=0.05, zero_point=3), T((outputs, inputs), scale=0.01, data=weights),
+               T((outputs,), dtype="int32", scale=0.0005, data=bias), T((1, outputs), scale=0.5, zero_point=-2)]
+    fc = options("FullyConnectedOptions", fusedActivationFunction=0)
+    return build_model([("FULLY_CONNECTED", "FullyConnectedOptions", fc, [0, 1, 2], [3])], tensors, [0], [3])
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory):
+    repo = copy_project(str(tmp_path_factory.mktemp("regions")))
+    path = os.path.join(repo, "wide.tflite")
+    with open(path, "wb") as f:
+        f.write(_wide_model())
+    return repo, path
+
+
+@pytest.mark.slow
+def test_weights_larger_than_the_itcm_run_from_sram(wide):
+    repo, model = wide
+    proc = scons(repo, "target=cortex-m55", f"model={model}", "vectors=5")
+    out = os.path.join(repo, "build/cortex-m55/aot/wide")
+    with open(os.path.join(out, "size.json")) as f:
+        size = json.load(f)
+    assert size["regions"]["sram"]["used"] >= 640 * KiB > size["regions"]["itcm"]["used"]
+    with open(os.path.join(out, "verify.json")) as f:
+        assert json.load(f)["bit_exact"]
+    assert "memory: itcm " in proc.stdout and ", sram 6" in proc.stdout
+
+
+@pytest.mark.slow
+def test_a_board_too_small_for_the_program_says_so(wide):
+    repo, model = wide
+    board = open(os.path.join(repo, "targets", "cortex-m55.toml")).read()
+    with open(os.path.join(repo, "targets", "small-m55.toml"), "w") as f:  # a 16 KiB ITCM: no room for the program
+        f.write(board.replace('name = "cortex-m55"', 'name = "small-m55"').replace(
+            'itcm = { origin = 0x00000000, length = 524288', 'itcm = { origin = 0x00000000, length = 16384'))
+    line = error_line(scons(repo, "target=small-m55", f"model={model}", check=False))
+    assert "small-m55: no memory region that holds code has room for the program" in line
+    assert "itcm 16.0 KiB free" in line and "Over budget" in line
