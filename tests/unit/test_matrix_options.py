@@ -8,6 +8,7 @@ from conftest import tiny_model_file
 from nnbuild import export, options
 from nnbuild.errors import UserError
 
+
 def test_models_and_runtimes_are_lists_in_order_each_once(tmp_path):
     a, b = tiny_model_file(str(tmp_path), "net_a"), tiny_model_file(str(tmp_path), "net_b")
     opts = options.parse_options({"model": f"{a}, {b},{a}", "runtime": "aot,tflm,aot", "target": "host,rpi4"})

@@ -9,6 +9,7 @@ from nnbuild.tflite_model import (flatbuffer_bytes, flatbuffer_object, main_grap
                                   read_model, schema)
 from tflite_builder import T, build_model, tiny_model
 
+
 def _conv_model():
     weights = np.arange(-4, 4, dtype=np.int8).reshape(2, 1, 1, 4)
     return build_model([("CONV_2D", "Conv2DOptions", None, [0, 1, -1], [2])],
