@@ -9,7 +9,8 @@ SEARCH_WORK = 40000  # buffers x shuffled orders tried, at most, when the first 
 
 @dataclass
 class Buffer:
-    tensors: list   # tensor indices sharing this memory (a tensor and its reshaped aliases)
+    tensors: list   # tensor indices sharing this memory (a tensor and its reshaped aliases);
+                    # a kernel's scratch at step s has the index len(graph.tensors) + s
     size: int
     first: int      # first step at which the buffer holds live data
     last: int       # last step that reads it
@@ -22,6 +23,7 @@ class ArenaPlan:
     size: int       # arena bytes (aligned)
     lower_bound: int  # largest total of live tensor bytes at any step
     buffers: list
+    scratch: dict = None  # step -> byte offset of its kernel's scratch
 
 
 def _align(n):
@@ -65,9 +67,11 @@ def _lowest_first(buffers):
     return max((offsets[id(b)] + b.size for b in buffers), default=0), offsets
 
 
-def plan_arena(graph, aliases=()):
+def plan_arena(graph, aliases=(), scratch=None):
     """Place the graph's non-constant tensors; `aliases` are (tensor, source tensor) pairs
-    that share memory, such as the output and input of a RESHAPE."""
+    that share memory, such as the output and input of a RESHAPE; `scratch` maps a step
+    (operator index) to the bytes its kernel needs for itself while it runs, placed like a
+    tensor alive at that step only."""
     owner = {}
     for t in graph.tensors:
         if not t.is_constant:
@@ -101,6 +105,9 @@ def plan_arena(graph, aliases=()):
             continue  # a tensor nothing reads or writes needs no memory
         size = max(graph.tensors[i].nbytes for i in indices)
         buffers.append(Buffer(tensors=sorted(indices), size=size, first=first, last=max(first, last)))
+    scratch = {step: size for step, size in (scratch or {}).items() if size}
+    buffers += [Buffer(tensors=[len(graph.tensors) + step], size=size, first=step, last=step)
+                for step, size in sorted(scratch.items())]
 
     # The most bytes alive at any step, each buffer at the alignment every offset keeps:
     # no plan can do with less.
@@ -140,4 +147,5 @@ def plan_arena(graph, aliases=()):
 
     size = _align(max((b.offset + b.size for b in buffers), default=0))
     offsets = {i: b.offset for b in buffers for i in b.tensors}
-    return ArenaPlan(offsets=offsets, size=size, lower_bound=lower_bound, buffers=buffers)
+    return ArenaPlan(offsets=offsets, size=size, lower_bound=lower_bound, buffers=buffers,
+                     scratch={step: offsets[len(graph.tensors) + step] for step in scratch})

@@ -1,5 +1,7 @@
 """The memory planner: offsets never overlap live tensors, and the arena stays near the lower bound."""
 
+import dataclasses
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 from conftest import shared_file
 from nnbuild.runtimes.aot import ops as aot_ops
 from nnbuild.arena_planner import plan_arena
+from nnbuild.runtimes.aot.codegen import generate_aot
 from nnbuild.tflite_model import load_tflite, parse_tflite
 from tflite_builder import T, build_model, options
 
@@ -99,3 +102,28 @@ def test_split_concat_and_shuffle_graphs_within_5_percent_of_the_lower_bound(gra
     plan = plan_arena(graph)
     _check_no_overlap(plan)
     assert plan.lower_bound <= plan.size <= plan.lower_bound * 1.05
+
+
+def test_a_kernels_scratch_is_live_during_its_step_only():
+    graph = _chain([64, 256, 32, 128, 16])
+    plan = plan_arena(graph, scratch={1: 100, 3: 0})
+    _check_no_overlap(plan)
+    # At step 1 the op reads 256 bytes, writes 32, and its kernel needs 100 (104 aligned).
+    assert plan.lower_bound == 256 + 32 + 104 and plan.size == plan.lower_bound
+    assert list(plan.scratch) == [1]
+
+
+def test_a_lowering_declares_scratch_and_gets_its_place_in_the_arena(monkeypatch):
+    graph = _chain([64, 256, 32, 128, 16])
+    base, seen = aot_ops.LOWERINGS["FULLY_CONNECTED"], {}
+
+    def lower(graph, op, names):
+        if op.index == 1:
+            seen["scratch"] = names.scratch(op)
+        return base(graph, op, names)
+
+    variant = dataclasses.replace(base, lower=lower, scratch=lambda graph, op: 100 if op.index == 1 else 0)
+    monkeypatch.setitem(aot_ops.LOWERINGS, "FULLY_CONNECTED", variant)
+    arena = generate_aot(graph, "net", "net.tflite")["info"]["arena"]
+    offset = int(re.fullmatch(r"\(void \*\)\(net_arena \+ (\d+)\)", seen["scratch"]).group(1))
+    assert arena["bytes"] == arena["lower_bound"] == 392 and offset + 100 <= arena["bytes"]

@@ -36,6 +36,10 @@ class _Names:
             return self.weight_symbol(t)
         return f"({C_TYPES[t.dtype]} *)({self.model}_arena + {self.plan.offsets[t.index]})"
 
+    def scratch(self, op):
+        """The op's kernel scratch (Lowering.scratch), in the arena."""
+        return f"(void *)({self.model}_arena + {self.plan.scratch[op.index]})"
+
     def op_prefix(self, op):
         return f"op{op.index}"
 
@@ -102,7 +106,8 @@ def generate_aot(graph, model, origin):
     check_model(graph)
     aliases = [(op.outputs[0], op.inputs[0]) for op in graph.operators
                if op.opcode in aot_ops.ALIAS_OPS and not graph.tensors[op.inputs[0]].is_constant]
-    plan = plan_arena(graph, aliases)
+    plan = plan_arena(graph, aliases, {op.index: aot_ops.LOWERINGS[op.opcode].scratch_bytes(graph, op)
+                                       for op in graph.operators})
     names = _Names(graph, model, plan)
     steps, used = [], set()
     for op in graph.operators:

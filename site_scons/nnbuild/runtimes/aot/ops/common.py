@@ -33,9 +33,16 @@ class Lowering:
     types: tuple = BOTH
     data_input: int = 0
     converts: bool = False
+    # Bytes of arena the op's kernel needs for itself while it runs (graph, op -> bytes): the
+    # largest of its instruction-set variants' (the model's C is the same for every board).
+    # The planner places it; the lowering passes names.scratch(op) to the kernel.
+    scratch: Callable = None
 
     def __call__(self, graph, op, names):
         return self.lower(graph, op, names)
+
+    def scratch_bytes(self, graph, op):
+        return self.scratch(graph, op) if self.scratch else 0
 
     def signature(self, graph, op):
         """What `types` lists, for this op: its data type, or its conversion."""
