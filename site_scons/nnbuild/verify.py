@@ -110,6 +110,36 @@ def vectors_step(targets, sources, settings):
     write_atomically(targets[0], text)
 
 
+def verify_firmware(targets, settings, firmware, vectors, labels, reference, compare, verdict):
+    """The verify step of every runtime: run `firmware` on `vectors` under the board's
+    emulator; `reference(vectors)` gives the expected outputs, `compare(got, expected)`
+    (indices of the vectors that fail, whether all are bit-exact, more verify.json fields,
+    and what a failing vector i differs from, for the message). Writes verify.json (with
+    the accuracy on `labels`), then stops with UserError if any vector failed, else says
+    verdict(verify.json)."""
+    stdout = run_firmware(firmware, vectors, settings, os.path.dirname(targets[0]))
+    expected = reference(vectors)
+    got = parse_outputs(stdout, len(vectors), expected.shape[1:], expected.dtype)
+    bad, bit_exact, fields, differs_from = compare(got, expected)
+    result = {"vectors": len(vectors), "mismatches": len(bad), "bit_exact": bit_exact,
+              "emulator": emulator_name(settings["emulator"]),
+              "inputs": os.path.basename(settings["data"]) if settings.get("data") else "random", **fields}
+    if labels is not None:  # the firmware's own accuracy (output scales are positive: argmax of raw)
+        result["accuracy"] = float(np.mean(np.argmax(got.reshape(len(got), -1), -1) == labels))
+    write_atomically(targets[0], json.dumps(result, indent=2) + "\n")
+    if len(bad):
+        raise UserError(f"{firmware}: {len(bad)} of {len(vectors)} output vectors differ from "
+                        f"{differs_from(bad[0])}.")
+    say(verdict(result))
+
+
+def bit_exact_verdict(result):
+    """One line on a verification against TFLite Micro (verify.json)."""
+    verdict = "bit-exact" if result["bit_exact"] else f"{result['mismatches']} MISMATCHES"
+    accuracy = f", accuracy {result['accuracy']:.3f}" if "accuracy" in result else ""
+    return f"{verdict} on {result['vectors']} vectors from {result['inputs']} ({result['emulator']}){accuracy}"
+
+
 def verify_step(targets, sources, settings):
     """Run the firmware under the target's emulator; compare byte for byte with TFLite Micro."""
     firmware, tflite_path = sources[0], sources[1]
@@ -117,21 +147,13 @@ def verify_step(targets, sources, settings):
     vectors, labels = verification_vectors(tflite_path, settings["vectors"], settings.get("data"), quant_report)
     if settings["vectors"] and settings["vectors"] > len(vectors):
         say(f"vectors={settings['vectors']}: {settings['data']} has {len(vectors)} samples; comparing all {len(vectors)}")
-    expected = reference_outputs(tflite_path, vectors)
-    stdout = run_firmware(firmware, vectors, settings, os.path.dirname(targets[0]))
-    got = parse_outputs(stdout, len(vectors), expected.shape[1:], expected.dtype)
-    mismatched = [i for i in range(len(vectors)) if not np.array_equal(got[i], expected[i])]
-    result = {"vectors": len(vectors), "mismatches": len(mismatched), "bit_exact": not mismatched,
-              "emulator": emulator_name(settings["emulator"]),
-              "inputs": os.path.basename(settings["data"]) if settings.get("data") else "random",
-              "max_abs_diff": int(np.max(np.abs(got.astype(np.int64) - expected.astype(np.int64))))}
-    if labels is not None:  # the firmware's own accuracy (output scales are positive: argmax of raw)
-        result["accuracy"] = float(np.mean(np.argmax(got.reshape(len(got), -1), -1) == labels))
-    write_atomically(targets[0], json.dumps(result, indent=2) + "\n")
-    if mismatched:
-        i = mismatched[0]
-        raise UserError(f"{firmware}: {len(mismatched)} of {len(vectors)} output vectors differ from "
-                        f"the TFLite Micro interpreter (first: vector {i}, firmware "
-                        f"{got[i].ravel()[:8].tolist()} vs reference {expected[i].ravel()[:8].tolist()}).")
-    accuracy = f", accuracy {result['accuracy']:.3f}" if "accuracy" in result else ""
-    say(f"bit-exact on {len(vectors)} vectors from {result['inputs']} ({result['emulator']}){accuracy}")
+
+    def compare(got, expected):
+        bad = [i for i in range(len(vectors)) if not np.array_equal(got[i], expected[i])]
+        diff = int(np.max(np.abs(got.astype(np.int64) - expected.astype(np.int64))))
+        return bad, not bad, {"max_abs_diff": diff}, lambda i: (
+            f"the TFLite Micro interpreter (first: vector {i}, firmware {got[i].ravel()[:8].tolist()} "
+            f"vs reference {expected[i].ravel()[:8].tolist()})")
+
+    verify_firmware(targets, settings, firmware, vectors, labels, lambda v: reference_outputs(tflite_path, v),
+                    compare, bit_exact_verdict)

@@ -4,6 +4,8 @@
       -> m.pte and program.json beside it (operators, planned memory, input, output)
   env.ExecutorchGlue('build/models/m/executorch/m.h', ['build/models/m/m.pte', program.json, settings])
       -> m.h (the C API), m_executorch.cpp and executorch_info.json beside it
+  env.ExecutorchTreeLink('build/tools/executorch-<key>/src/executorch.txt', settings)
+      -> the link executorch beside it to the tree, for <executorch/...> includes
   env.ExecutorchSchema([program_generated.h, scalar_type_generated.h], [program.fbs, scalar_type.fbs])
   env.ExecutorchSelective([RegisterKernelsEverything.cpp, RegisterKernels.h, kernels.json], [m.pte, settings])
       -> ExecuTorch's selective build for the program (nnbuild.runtimes.executorch.tree)
@@ -27,6 +29,7 @@ def generate(env):
                                                    _program_emitter, isolated=True)
     builders["ExecutorchGlue"] = python_builder(env, "nnbuild.runtimes.executorch.steps:glue_step", "executorch",
                                                 glue_emitter("executorch", ".cpp"), isolated=True)
+    builders["ExecutorchTreeLink"] = python_builder(env, "nnbuild.runtimes.executorch.tree:link_step", "link")
     builders["ExecutorchSchema"] = python_builder(env, "nnbuild.runtimes.executorch.tree:schema_step", "flatc")
     builders["ExecutorchSelective"] = python_builder(env, "nnbuild.runtimes.executorch.tree:selective_step", "codegen",
                                                      isolated=True)

@@ -60,7 +60,7 @@ def declare_glue(env, opts, model):
                          [model.parts["program"], settings_node(env, {"model": model.name, "runtime": COMPONENT})])[0]
     parts = {"header": header, "glue": glue, "data": data, "info": info, "tree": tree}
     if tree:
-        parts["includes"], parts["schema"] = _tree_includes(env, tree)
+        parts["includes"], parts["tree_steps"] = _tree_includes(env, tree)
         gen = f"{folder}/executorch/selected"
         parts["selected"] = gen
         parts["registration"], parts["registration_header"], parts["kernels_json"] = env.ExecutorchSelective(
@@ -91,27 +91,30 @@ def toolchain_for(target, opts):
 
 
 def _tree_paths(root):
-    """Include folders for a tree: <executorch/...> resolves through a link to the tree
-    (whatever its folder is called), the schema headers flatc generates, c10, flatbuffers;
-    and those schema headers."""
+    """Include folders for a tree: <executorch/...> resolves from the tree's parent when the
+    tree's folder is called executorch, else through a link to it (made by a step); then the
+    schema headers flatc generates, c10, flatbuffers. And what compiling with them waits
+    for: the link's record, if any, and the schema headers."""
     folder = f"{BUILD}/tools/executorch-{hashlib.sha256(root.encode()).hexdigest()[:8]}"
-    includes = [f"#{folder}/src", f"#{folder}/include", os.path.join(root, "runtime", "core", "portable_type", "c10"),
+    linked = os.path.basename(root) != "executorch"
+    includes = [f"#{folder}/src" if linked else os.path.dirname(root), f"#{folder}/include",
+                os.path.join(root, "runtime", "core", "portable_type", "c10"),
                 os.path.join(root, "third-party", "flatbuffers", "include")]
     schema = [f"{folder}/include/executorch/schema/{name}_generated.h" for name in ("program", "scalar_type")]
-    return folder, includes, schema
+    return folder, includes, [f"{folder}/src/executorch.txt"] * linked + schema
 
 
 def _tree_includes(env, root):
-    """The include folders of the tree and the schema headers' step, declared by every model
-    with the same env (SCons takes it once)."""
-    folder, includes, schema = _tree_paths(root)
-    link = os.path.join(folder, "src", "executorch")
-    if os.path.realpath(link) != root:
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        if os.path.lexists(link):
-            os.remove(link)
-        os.symlink(root, link)
-    return includes, env.ExecutorchSchema(schema, executorch_tree.schema_files(root))
+    """The include folders of the tree, and the steps making the link (if it needs one) and
+    the schema headers, declared by every model with the same env (SCons takes them once).
+    A linked tree's objects compile once more in the build after the first: SCons only
+    finds their headers through the link once it exists."""
+    folder, includes, prepared = _tree_paths(root)
+    steps = env.ExecutorchSchema(prepared[-2:], executorch_tree.schema_files(root))
+    if len(prepared) > 2:
+        steps += env.ExecutorchTreeLink(prepared[0], settings_node(env, {"root": root,
+                                                                         "link": f"{folder}/src/executorch"}))
+    return includes, steps
 
 
 def _tree_env(tenv, root, includes):
@@ -127,10 +130,10 @@ def build_runtime_library(tenv, opts, target):
     if uses_package(target, opts["executorch"]):
         return None
     root = executorch_sources.find_tree(opts["executorch"], target.name)
-    _, includes, schema = _tree_paths(root)  # the schema step: declared with the model's glue
+    _, includes, prepared = _tree_paths(root)  # their steps: declared with the model's glue
     sources = executorch_tree.core_sources(root) + executorch_tree.util_sources(root)
     library, objects = tree_library(_tree_env(tenv, root, includes), opts, target, root, sources, COMPONENT)
-    tenv.Depends(objects, [tenv.File(header) for header in schema])
+    tenv.Depends(objects, [tenv.File(path) for path in prepared])
     return library
 
 
@@ -149,7 +152,7 @@ def _kernel_library(lenv, model, out):
                 "ar": shlex.split(kenv.subst("$AR"))}
     library = kenv.ExecutorchKernels(f"{out}/kernels/libkernels.a",
                                      [parts["kernels_json"], settings_node(kenv, settings)])[0]
-    kenv.Depends(library, [os.path.join(root, executorch_tree.OPERATOR_REGISTRY)])
+    kenv.Depends(library, [os.path.join(root, executorch_tree.OPERATOR_REGISTRY), parts["tree_steps"]])
     return library
 
 
@@ -181,7 +184,7 @@ def link_model(tenv, opts, model, runtime_lib, out):
         libraries, components = [], {}
     glue_o = genv.Object(f"{out}/obj/{model.name}_executorch.o", parts["glue"])
     if runtime_lib:
-        genv.Depends(glue_o, [parts["registration_header"], parts["schema"]])
+        genv.Depends(glue_o, [parts["registration_header"], parts["tree_steps"]])
     data_o = genv.Object(f"{out}/obj/{model.name}_pte.o", parts["data"])
     tenv.Prepend(CPPPATH=[header_dir])  # the runner includes this runtime's <model>.h
     tenv.Replace(LINK="$CXX")

@@ -28,7 +28,7 @@ from nnbuild.files import write_atomically
 from nnbuild.pytorch_model import load_pytorch_model
 from nnbuild.native_output import native_output_to
 from nnbuild.render import render_template
-from nnbuild.verify import emulator_name, parse_outputs, run_firmware
+from nnbuild.verify import verify_firmware
 
 METHOD = "forward"
 # ExecuTorch's ScalarType codes of the dtypes a program's input and output may have:
@@ -264,35 +264,29 @@ def verify_step(targets, sources, settings):
     RTOL_EXECUTORCH; exactly for int8 programs) and eager PyTorch (within RTOL_EAGER; for
     an int8 program the float model's distance is reported, not enforced)."""
     firmware, pte_path, program_json = sources[:3]
-    folder = os.path.dirname(targets[0])
     with open(program_json) as f:
         int8 = json.load(f)["precision"] == "int8"
     tolerance = {"executorch": 0.0 if int8 else RTOL_EXECUTORCH, "eager": None if int8 else RTOL_EAGER}
     vectors, labels = verification_vectors(program_json, settings["vectors"], settings.get("data"))
-    stdout = run_firmware(firmware, vectors, settings, folder)
-    with native_output_to(os.path.join(folder, "verify_reference.log")):
-        expected = executorch_outputs(pte_path, vectors)
-        eager = eager_outputs(settings["pytorch"], vectors)
-    got = parse_outputs(stdout, len(vectors), expected.shape[1:], np.float32)
-    error_executorch, error_eager = relative_error(got, expected), relative_error(got, eager)
-    bad = error_executorch > tolerance["executorch"]
-    if tolerance["eager"] is not None:
-        bad |= error_eager > tolerance["eager"]
-    bad = np.flatnonzero(bad)
-    result = {"vectors": len(vectors), "mismatches": int(len(bad)),
-              "bit_exact": bool(np.array_equal(got, expected)), "emulator": emulator_name(settings["emulator"]),
-              "inputs": os.path.basename(settings["data"]) if settings.get("data") else "random",
-              "precision": "int8" if int8 else "float32", "tolerance": tolerance,
-              "max_relative_error": {"executorch": float(error_executorch.max()), "eager": float(error_eager.max())}}
-    if labels is not None:
-        result["accuracy"] = float(np.mean(np.argmax(got.reshape(len(got), -1), -1) == labels))
-    write_atomically(targets[0], json.dumps(result, indent=2) + "\n")
-    if len(bad):
-        i = bad[0]
+    eager = {}
+
+    def reference(inputs):
+        with native_output_to(os.path.join(os.path.dirname(targets[0]), "verify_reference.log")):
+            eager["outputs"] = eager_outputs(settings["pytorch"], inputs)
+            return executorch_outputs(pte_path, inputs)
+
+    def compare(got, expected):
+        error_executorch, error_eager = relative_error(got, expected), relative_error(got, eager["outputs"])
+        bad = error_executorch > tolerance["executorch"]
+        if tolerance["eager"] is not None:
+            bad |= error_eager > tolerance["eager"]
         limits = f"by more than {tolerance['executorch']:g}" if tolerance["executorch"] else "at all"
         eager_limit = f" or from eager PyTorch by more than {tolerance['eager']:g}" if tolerance["eager"] else ""
-        raise UserError(f"{firmware}: {len(bad)} of {len(vectors)} output vectors differ from ExecuTorch's "
-                        f"runtime {limits}{eager_limit} (relative; first: vector {i}, firmware "
-                        f"{got[i].ravel()[:4].tolist()}, ExecuTorch {expected[i].ravel()[:4].tolist()}, "
-                        f"eager {eager[i].ravel()[:4].tolist()}).")
-    print(f"    {verify_verdict(result)}", flush=True)
+        fields = {"precision": "int8" if int8 else "float32", "tolerance": tolerance,
+                  "max_relative_error": {"executorch": float(error_executorch.max()), "eager": float(error_eager.max())}}
+        return np.flatnonzero(bad), bool(np.array_equal(got, expected)), fields, lambda i: (
+            f"ExecuTorch's runtime {limits}{eager_limit} (relative; first: vector {i}, firmware "
+            f"{got[i].ravel()[:4].tolist()}, ExecuTorch {expected[i].ravel()[:4].tolist()}, "
+            f"eager {eager['outputs'][i].ravel()[:4].tolist()})")
+
+    verify_firmware(targets, settings, firmware, vectors, labels, reference, compare, verify_verdict)

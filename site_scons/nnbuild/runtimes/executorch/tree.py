@@ -87,6 +87,19 @@ def flatc():
     return path
 
 
+def link_step(targets, sources, settings):
+    """A link named executorch to the tree, so that <executorch/...> includes resolve whatever
+    the tree's folder is called; the target records which tree it points to."""
+    link, root = settings["link"], settings["root"]
+    if os.path.realpath(link) != root:
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        if os.path.lexists(link):
+            os.remove(link)
+        os.symlink(root, link)
+    with open(targets[0], "w") as f:
+        f.write(root + "\n")
+
+
 def schema_step(targets, sources, settings):
     """program.fbs, scalar_type.fbs -> program_generated.h, scalar_type_generated.h."""
     out = os.path.dirname(targets[0])
