@@ -9,6 +9,12 @@ from nnbuild.errors import UserError
 
 TARGET_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "targets"))
 TOOLCHAINS = ("zig", "gnu")
+# Board keys checked when read, not when a step first uses them: (key, type, an example).
+_TYPED = [("optimization", str, 'a compiler optimisation flag such as "-Os" or "-O2"'),
+          ("emulator_timeout", int, "a whole number of seconds such as 600"),
+          ("emulator_package", str, 'a Debian package name such as "qemu-user"'),
+          ("cmake_processor", str, 'a regex of CMAKE_SYSTEM_PROCESSOR values such as "^aarch64$"'),
+          ("features", list, 'a list of instruction-set features such as ["neon"]')]
 
 
 @dataclass
@@ -80,6 +86,9 @@ def load_target(name, directory=TARGET_DIR):
                 toolchains[name] = Toolchain(**data.pop(name))
             except TypeError as e:
                 raise UserError(f"{path}: [{name}]: {e}.") from None
+    for key, kind, example in _TYPED:
+        if key in data and not (isinstance(data[key], kind) and data[key] not in ("", 0)):
+            raise UserError(f"{path}: {key} = {data[key]!r}: expected {example}.")
     target = Target(path=path, toolchains=toolchains, **data)
     if target.family not in families.NAMES:
         raise UserError(f"{path}: family '{target.family}' is not one of {', '.join(families.NAMES)}.")

@@ -191,3 +191,14 @@ def test_executorch_kernel_build_failure_is_a_clear_error(tmp_path):
                 "compile": [shutil.which("g++") or "g++"], "ar": ["ar"]}
     with pytest.raises(UserError, match="compiling ExecuTorch's op.cpp for the program failed"):
         executorch_tree.kernel_library_step([str(tmp_path / "out" / "libkernels.a")], [str(kernels)], settings)
+
+
+@pytest.mark.parametrize("line, expected", [('emulator_timeout = "long"', "expected a whole number of seconds"),
+                                            ("optimization = 2", 'expected a compiler optimisation flag'),
+                                            ('features = "neon"', "expected a list of instruction-set features")])
+def test_a_board_key_of_the_wrong_type_is_named(tmp_path, line, expected):
+    board = tmp_path / "board.toml"
+    board.write_text(f'name = "board"\ndescription = "d"\nfamily = "linux"\ntoolchain = "zig"\n{line}\n'
+                     '[zig]\ntriple = "aarch64-linux-musl"\n')
+    with pytest.raises(UserError, match=f"board.toml: {line.split(' =')[0]} = .*: {expected}"):
+        load_target("board", str(tmp_path))
