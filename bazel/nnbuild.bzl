@@ -143,40 +143,29 @@ def _cc_info(ctx, outputs):
         ),
     ]
 
-def _nnbuild_model_impl(ctx):
-    return _cc_info(ctx, _build_models(ctx, [ctx.files.model]))
-
 def _nnbuild_models_impl(ctx):
     return _cc_info(ctx, _build_models(ctx, [target.files.to_list() for target in ctx.attr.models]))
 
-_COMMON_ATTRS = {
-    "target": attr.string(mandatory = True, doc = "the nnbuild target: the board your toolchain builds for"),
-    "options": attr.string_list(doc = "more nnbuild options, e.g. [\"verify=0\"]"),
-    "_nnbuild": attr.label(default = Label("//:sources")),
-    "_sconstruct": attr.label(default = Label("//:SConstruct"), allow_single_file = True),
-    "_cc_toolchain": attr.label(default = Label("@bazel_tools//tools/cpp:current_cc_toolchain")),
-}
-
-nnbuild_model = rule(
-    implementation = _nnbuild_model_impl,
-    doc = "A model built and exported by nnbuild for `target`: its header and static library as CcInfo.",
-    attrs = dict(_COMMON_ATTRS, model = attr.label(
-        mandatory = True,
-        allow_files = True,
-        doc = "a models/ folder's filegroup (e.g. @nnbuild//:models/af_detection) or an .onnx/.tflite file",
-    )),
-    toolchains = ["@bazel_tools//tools/cpp:toolchain_type"],
-    fragments = ["cpp"],
-)
-
 nnbuild_models = rule(
     implementation = _nnbuild_models_impl,
-    doc = "Several models built by one nnbuild run for `target`: their headers and libraries as one CcInfo.",
-    attrs = dict(_COMMON_ATTRS, models = attr.label_list(
-        mandatory = True,
-        allow_files = True,
-        doc = "models/ folders' filegroups or .onnx/.tflite files, one label each",
-    )),
+    doc = "Models built by one nnbuild run for `target`: their headers and libraries as one CcInfo.",
+    attrs = {
+        "models": attr.label_list(
+            mandatory = True,
+            allow_files = True,
+            doc = "models/ folders' filegroups (e.g. @nnbuild//:models/af_detection) or .onnx/.tflite files",
+        ),
+        "target": attr.string(mandatory = True, doc = "the nnbuild target: the board your toolchain builds for"),
+        "options": attr.string_list(doc = "more nnbuild options, e.g. [\"verify=0\"]"),
+        "_nnbuild": attr.label(default = Label("//:sources")),
+        "_sconstruct": attr.label(default = Label("//:SConstruct"), allow_single_file = True),
+        "_cc_toolchain": attr.label(default = Label("@bazel_tools//tools/cpp:current_cc_toolchain")),
+    },
     toolchains = ["@bazel_tools//tools/cpp:toolchain_type"],
     fragments = ["cpp"],
 )
+
+def nnbuild_model(name, model, **kwargs):
+    """One model built and exported by nnbuild for `target`: its header and static library
+    as CcInfo, the package in the folder `name`."""
+    nnbuild_models(name = name, models = [model], **kwargs)
