@@ -31,6 +31,7 @@ from nnbuild import runtimes  # noqa: E402
 from nnbuild.models import resolve_model  # noqa: E402
 from nnbuild.targets import load_target  # noqa: E402
 
+BASELINE = runtimes.NAMES[0]  # the default runtime: the others' ratios are against it
 SHARED_MODELS = os.path.normpath(os.path.join(ROOT, "..", "shared", "models"))
 
 
@@ -71,8 +72,8 @@ def _ratio(base, value):
 def print_table(name, target, rows):
     print(f"\n{name} on {target}")
     print(f"  {'runtime':<11} {'flash B':>9} {'RAM B':>9} {'arena B':>9} {'instr/inference':>16}   "
-          f"{'aot/runtime: flash':>18} {'RAM':>5} {'arena':>6} {'instr':>6}")
-    base = rows.get("aot") if isinstance(rows.get("aot"), dict) else {}
+          f"{BASELINE + '/runtime: flash':>18} {'RAM':>5} {'arena':>6} {'instr':>6}")
+    base = rows.get(BASELINE) if isinstance(rows.get(BASELINE), dict) else {}
     for runtime, row in rows.items():
         if not isinstance(row, dict):
             print(f"  {runtime:<11} {row}")
