@@ -83,7 +83,7 @@ function(nnbuild_add_model)
   endif()
   # nnbuild's own sources: a new kernel or template must reach the package too.
   file(GLOB_RECURSE nnbuild_files CONFIGURE_DEPENDS
-       "${NNBUILD_DIR}/site_scons/*.py" "${NNBUILD_DIR}/kernels/*" "${NNBUILD_DIR}/templates/*")
+       "${NNBUILD_DIR}/site_scons/*" "${NNBUILD_DIR}/kernels/*" "${NNBUILD_DIR}/templates/*")
   set(depends ${model_files} ${nnbuild_files} "${NNBUILD_DIR}/SConstruct"
       "${NNBUILD_DIR}/targets/${arg_TARGET}.toml" ${arg_DEPENDS})
   list(FILTER depends EXCLUDE REGEX "/__pycache__/|\\.pyc$")

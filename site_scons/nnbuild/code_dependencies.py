@@ -3,8 +3,8 @@ run and the templates and data files they name.
 
 A step's SCons targets depend on these, so that editing any helper module reruns
 what it produces. They are found by reading the code (imports anywhere in a module,
-lazy ones included, and string literals naming a file of templates/ or of the
-package), not by importing it: declaring a build must stay fast.
+lazy ones included, and string literals naming a template or a file of the package),
+not by importing it: declaring a build must stay fast.
 """
 
 import functools
@@ -12,7 +12,20 @@ import os
 import re
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-TEMPLATE_DIR = os.path.normpath(os.path.join(PACKAGE_DIR, "..", "..", "templates"))
+# Where a template named "<folder>/<file>.j2" is found, first first: the shared ones (the C
+# API, export files, size page) in templates/, a runtime's in runtimes/<runtime>/, a board
+# family's in families/<family>/.
+TEMPLATE_ROOTS = (os.path.normpath(os.path.join(PACKAGE_DIR, "..", "..", "templates")),
+                  os.path.join(PACKAGE_DIR, "runtimes"), os.path.join(PACKAGE_DIR, "families"))
+
+
+def template_file(name):
+    """The path of the template `name` ("<folder>/<file>.j2"), as the renderer finds it."""
+    for folder in TEMPLATE_ROOTS:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return path
+    raise FileNotFoundError(f"no template {name} in {', '.join(TEMPLATE_ROOTS)}")
 
 
 def _module_file(name):
@@ -58,7 +71,7 @@ def _imported(path):
     for names in _IMPORT.findall(text):
         modules.update(name.split(" as ")[0].strip() for name in names.split(","))
     for value in _STRING.findall(text):
-        for folder in (TEMPLATE_DIR, PACKAGE_DIR):
+        for folder in (*TEMPLATE_ROOTS, PACKAGE_DIR):
             candidate = os.path.join(folder, value)
             if os.path.isfile(candidate):
                 files.add(os.path.normpath(candidate))

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from nnbuild import budgets, export, families, memory_map
+from nnbuild.code_dependencies import template_file
 from nnbuild.errors import UserError
 from nnbuild.runner import runner_context
 from nnbuild.scons_actions import settings_node
@@ -67,7 +68,7 @@ def build_firmware(tenv, opts, target, toolchain, runtime, libraries, model):
     extra, extra_components, runner_needs, link_needs = family.sources(tenv, opts, target, model, out,
                                                                        linked.memory_info)
     context = runner_context(model.name, target.name)
-    runner_c = tenv.RenderTemplate(f"{out}/runner.c", [f"#templates/{target.family}/runner.c.j2",
+    runner_c = tenv.RenderTemplate(f"{out}/runner.c", [template_file(f"{target.family}/runner.c.j2"),
                                                        settings_node(tenv, context)])
     runner_o = tenv.Object(f"{out}/obj/runner.o", runner_c)
     tenv.Depends(runner_o, runner_needs)

@@ -79,7 +79,7 @@ def place(board_regions, weights_bytes, arena_bytes, stack, heap, board):
 
 
 def linker_script_step(targets, sources, settings):
-    """templates/baremetal/link.ld.j2 + the model's memory (aot_info.json or a runtime's, and
+    """The family's link.ld.j2 + the model's memory (aot_info.json or a runtime's, and
     the model file) -> link.ld, with the weights and the arena placed (place())."""
     import json
     import os

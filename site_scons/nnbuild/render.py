@@ -1,16 +1,16 @@
-"""Jinja rendering of the templates in templates/ (runners, generated model sources)."""
+"""Jinja rendering of the templates: the shared ones in templates/, a runtime's and a board
+family's in their folders (code_dependencies.TEMPLATE_ROOTS)."""
 
 import os
 
 import jinja2
 
 from nnbuild.c_literals import c_byte_rows
+from nnbuild.code_dependencies import TEMPLATE_ROOTS
 from nnbuild.files import write_atomically
 
-TEMPLATE_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "templates"))
-
 _env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+    loader=jinja2.FileSystemLoader(TEMPLATE_ROOTS),
     undefined=jinja2.StrictUndefined,  # a missing context key is a bug, not an empty string
     trim_blocks=True,
     lstrip_blocks=True,
@@ -19,18 +19,15 @@ _env = jinja2.Environment(
 
 
 def render_template(name, **context):
-    """Render templates/<name> with `context`."""
+    """Render the template `name` ("<folder>/<file>.j2") with `context`."""
     return _env.get_template(name).render(**context)
 
 
-def template_path(name):
-    return os.path.normpath(os.path.join(TEMPLATE_DIR, name))
-
-
 def render_step(targets, sources, settings):
-    """templates/<name>.j2 -> a source file, with `settings` as the template's context."""
-    template = os.path.relpath(sources[0], TEMPLATE_DIR)
-    write_atomically(targets[0], render_template(template, **settings))
+    """A template (its path) -> a source file, with `settings` as the template's context."""
+    path = os.path.abspath(sources[0])
+    root = next(r for r in TEMPLATE_ROOTS if path.startswith(r + os.sep))
+    write_atomically(targets[0], render_template(os.path.relpath(path, root), **settings))
 
 
 def model_data_step(targets, sources, settings):

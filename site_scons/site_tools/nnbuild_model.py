@@ -5,8 +5,6 @@
 
   env.Quantize('build/models/m/m.tflite', ['model.onnx', settings, calibration...])
       -> m.tflite and quant_report.json beside it
-  env.AotModel('build/models/m/aot/m.h', 'build/models/m/m.tflite')
-      -> m.h, m.c, m_weights.c and aot_info.json beside it
 """
 
 import os
@@ -19,20 +17,11 @@ def _quantize_emitter(target, source, env):
     return [target[0], report], source
 
 
-def _aot_emitter(target, source, env):
-    header = str(target[0])
-    base = header[:-2]
-    folder = os.path.dirname(header)
-    return [header, base + ".c", base + "_weights.c", os.path.join(folder, "aot_info.json")], source
-
-
 def generate(env):
     env["BUILDERS"]["OnnxExport"] = python_builder(env, "nnbuild.pytorch_model:export_onnx_step", "onnx",
                                                    isolated=True)
     env["BUILDERS"]["Quantize"] = python_builder(env, "nnbuild.conversion:quantize_step", "quantize",
                                                  _quantize_emitter, isolated=True)
-    env["BUILDERS"]["AotModel"] = python_builder(env, "nnbuild.runtimes.aot.codegen:aot_step", "aot", _aot_emitter,
-                                                 isolated=True)
 
 
 def exists(env):

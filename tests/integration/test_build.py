@@ -111,7 +111,7 @@ def test_second_build_does_nothing(project):
 
 def test_touching_the_runner_template_rebuilds_only_the_runner(project):
     repo, _ = project
-    path = _path(repo, "templates/linux/runner.c.j2")
+    path = _path(repo, "site_scons/nnbuild/families/linux/runner.c.j2")
     with open(path) as f:
         template = f.read()
     with open(path, "w") as f:  # a change that reaches the object code, so it must relink

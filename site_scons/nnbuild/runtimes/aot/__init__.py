@@ -4,6 +4,7 @@ one static library of them per board, shared by every model."""
 import os
 
 from nnbuild import export
+from nnbuild.runtimes.aot import builders
 from nnbuild.runtimes.base import Linked
 from nnbuild.runtimes.tflite_route import TfliteRuntime
 from nnbuild.scons_actions import settings_node
@@ -38,6 +39,7 @@ class Aot(TfliteRuntime):
 
     def prepare(self, env, opts, spec):
         model = super().prepare(env, opts, spec)
+        builders.add_builders(env)
         aot_dir = f"{BUILD}/models/{spec.name}/aot"
         header, source, weights, aot_info = env.AotModel(
             f"{aot_dir}/{spec.name}.h", [model.tflite, settings_node(env, {"model": spec.name})])

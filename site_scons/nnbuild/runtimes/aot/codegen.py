@@ -140,7 +140,7 @@ def generate_aot(graph, model, origin):
         "input": context["input"], "output": context["output"],
     }
     return {
-        "header": render_template("aot/model.h.j2", **context),
+        "header": render_template("model.h.j2", **context),
         "source": render_template("aot/model.c.j2", **context),
         "weights": render_template("aot/weights.c.j2", **context),
         "info": info,

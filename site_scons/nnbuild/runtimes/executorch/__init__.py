@@ -5,7 +5,7 @@ ExecuTorch's own runtime and eager PyTorch."""
 import os
 
 from nnbuild import datasets
-from nnbuild.runtimes.executorch import build as executorch_build
+from nnbuild.runtimes.executorch import build as executorch_build, builders
 from nnbuild.runtimes.base import Linked, Model, Runtime
 from nnbuild.scons_actions import settings_node
 
@@ -35,7 +35,7 @@ class Executorch(Runtime):
         return executorch_build.toolchain_for(target, opts)
 
     def prepare(self, env, opts, spec):
-        env.Tool("nnbuild_executorch")
+        builders.add_builders(env)
         program, program_json, pytorch = executorch_build.build_program(env, spec, opts)
         env.Clean(program, f"{BUILD}/models/{spec.name}")
         model = Model(name=spec.name, data_file=datasets.evaluation_file(spec, opts["eval"]), config=spec.config,

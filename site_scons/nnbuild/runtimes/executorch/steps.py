@@ -204,7 +204,7 @@ def glue_step(targets, sources, settings):
     info = {"arena": {"bytes": arena, "lower_bound": None, "tflm": None, "method_pool": pool,
                       "method_pool_measured": measured},
             "ops": program["operators"], "input": program["input"], "output": program["output"]}
-    write_atomically(header_path, render_template("aot/model.h.j2", **context))
+    write_atomically(header_path, render_template("model.h.j2", **context))
     write_atomically(glue_path, render_template("executorch/model.cpp.j2", **context))
     write_atomically(info_path, json.dumps(info, indent=2) + "\n")
 

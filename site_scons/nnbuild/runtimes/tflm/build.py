@@ -10,7 +10,7 @@ import shlex
 import subprocess
 
 from nnbuild.errors import UserError
-from nnbuild.runtimes.tflm import glue as tflm
+from nnbuild.runtimes.tflm import builders, glue as tflm
 from nnbuild.runtimes.tree_library import tree_env, tree_library
 from nnbuild.scons_actions import settings_node
 from nnbuild.toolchain import reproducible_paths
@@ -27,7 +27,7 @@ def _tree(opts):
 def declare_glue(env, opts, model):
     """The model's glue (target independent): header, glue source, model data, tflm_info.json."""
     tree, kernels = _tree(opts)
-    env.Tool("nnbuild_tflm")
+    builders.add_builders(env)
     folder = f"{BUILD}/models/{model.name}"
     settings = settings_node(env, {"model": model.name, "tree": tree.root, "kernels": kernels})
     header, glue, info = env.TflmModel(f"{folder}/tflm/{model.name}.h",
@@ -70,7 +70,7 @@ def build_library(tenv, opts, target):
     """libtflm.a for the target, shared by every model built for it, and the check its
     C++ compilations wait for."""
     tree, kernels = _tree(opts)
-    tenv.Tool("nnbuild_tflm")
+    builders.add_builders(tenv)
     library, objects = tree_library(_tflm_env(tenv, tree, kernels), opts, target, tree.root,
                                     tflm.library_sources(tree, kernels), "tflm", [kernels])
     checked = _cxx_headers_checked(tenv, target)

@@ -419,7 +419,7 @@ def tflm_model_step(targets, sources, settings):
                       "tflm_headroom": size - measured - scratch, "kernel_scratch": scratch},
             "ops": sorted({opcode for _, opcode in nodes}), "resolver": calls,
             "input": x, "output": y, "kernels": settings["kernels"]}
-    write_atomically(header_path, render_template("aot/model.h.j2", **context))
+    write_atomically(header_path, render_template("model.h.j2", **context))
     write_atomically(glue_path, render_template("tflm/model.cc.j2", **context))
     write_atomically(info_path, json.dumps(info, indent=2) + "\n")
 

@@ -1,4 +1,4 @@
-"""SCons tool: runtime=tflm's model glue (built once per model and TFLM tree, for every target).
+"""runtime=tflm's builders: the model glue (built once per model and TFLM tree, for every target).
 
   env.TflmModel('build/models/m/tflm/m.h', ['build/models/m/m.tflite', micro_mutable_op_resolver.h, settings])
       -> m.h (the C API), m_tflm.cc (op resolver, interpreter, arena) and tflm_info.json beside it
@@ -9,12 +9,11 @@
 from nnbuild.scons_actions import glue_emitter, python_builder
 
 
-def generate(env):
+def add_builders(env):
+    """Once per environment: a builder declared again would be another builder for the same targets."""
+    if "TflmModel" in env["BUILDERS"]:
+        return
     env["BUILDERS"]["TflmModel"] = python_builder(env, "nnbuild.runtimes.tflm.glue:tflm_model_step", "tflm",
                                                   glue_emitter("tflm", ".cc"), isolated=True)
     env["BUILDERS"]["CxxHeadersCheck"] = python_builder(env, "nnbuild.runtimes.tflm.build:check_cxx_headers",
                                                         "check")
-
-
-def exists(env):
-    return True

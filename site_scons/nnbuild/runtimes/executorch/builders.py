@@ -1,4 +1,4 @@
-"""SCons tool: runtime=executorch's program and glue (built once per model, for every target).
+"""runtime=executorch's builders: the program and glue (built once per model, for every target).
 
   env.ExecutorchProgram('build/models/m/m.pte', ['models/m/model.py', 'models/m/model.pt', settings])
       -> m.pte and program.json beside it (operators, planned memory, input, output)
@@ -23,8 +23,11 @@ def _program_emitter(target, source, env):
     return [pte, os.path.join(os.path.dirname(pte), "program.json")], source
 
 
-def generate(env):
+def add_builders(env):
+    """Once per environment: a builder declared again would be another builder for the same targets."""
     builders = env["BUILDERS"]
+    if "ExecutorchProgram" in builders:
+        return
     builders["ExecutorchProgram"] = python_builder(env, "nnbuild.runtimes.executorch.steps:program_step", "export",
                                                    _program_emitter, isolated=True)
     builders["ExecutorchGlue"] = python_builder(env, "nnbuild.runtimes.executorch.steps:glue_step", "executorch",
@@ -35,7 +38,3 @@ def generate(env):
                                                      isolated=True)
     builders["ExecutorchKernels"] = python_builder(env, "nnbuild.runtimes.executorch.tree:kernel_library_step", "kernels")
     builders["VerifyExecutorch"] = python_builder(env, "nnbuild.runtimes.executorch.steps:verify_step", "verify", isolated=True)
-
-
-def exists(env):
-    return True

@@ -7,6 +7,7 @@ import os
 import sys
 
 from nnbuild import memory_map
+from nnbuild.code_dependencies import PACKAGE_DIR, template_file
 from nnbuild.families.base import Family
 
 
@@ -23,7 +24,7 @@ class CortexMBareMetal(Family):
     def gnu_link_flags(self, env, flags):
         # A link that overflows a memory region says so as a budget message (link_overflow.py).
         env["LINKCOM"] = f"{sys.executable} -m nnbuild.link_overflow {env['LINKCOM']}"
-        env["ENV"]["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env["ENV"]["PYTHONPATH"] = os.path.dirname(PACKAGE_DIR)
         return [f for f in flags if f not in ("-static", "-Wl,-z,norelro")]  # no OS: no static/dynamic, no RELRO
 
     def sources(self, tenv, opts, target, model, out, memory_info):
@@ -32,9 +33,9 @@ class CortexMBareMetal(Family):
 
         context = {"target": target.name, "stack": target.stack, "heap": target.heap,
                    "regions": [vars(r) for r in memory_map.regions(target.memory, target.path)]}
-        startup = tenv.RenderTemplate(f"{out}/startup.c", ["#templates/baremetal/startup.c.j2",
+        startup = tenv.RenderTemplate(f"{out}/startup.c", [template_file("baremetal/startup.c.j2"),
                                                            settings_node(tenv, {"target": target.name})])
-        script = tenv.LinkerScript(f"{out}/link.ld", ["#templates/baremetal/link.ld.j2", memory_info, model.tflite,
+        script = tenv.LinkerScript(f"{out}/link.ld", [template_file("baremetal/link.ld.j2"), memory_info, model.tflite,
                                                       settings_node(tenv, context)])
         vector_settings = settings_node(tenv, {"vectors": opts["vectors"], "data": model.data_file})
         vectors = tenv.TestVectors(f"{out}/test_vectors.h", [model.tflite, vector_settings] +
