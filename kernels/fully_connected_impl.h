@@ -1,7 +1,7 @@
 /*
  * FULLY_CONNECTED: integer_ops::FullyConnected and FullyConnectedPerChannel, written once
  * for int8 and 16x8 and instantiated by fully_connected_s8.c and fully_connected_s16.c,
- * which define
+ * which define (the input offset is folded into the bias at build time)
  *   NN_FULLY_CONNECTED  the kernel's name
  *   NN_T                the activation type
  *   NN_ACC              the accumulator and bias type
@@ -16,7 +16,7 @@ void NN_FULLY_CONNECTED(const nn_fc_params *p, const NN_T *input, const int8_t *
             const int8_t *w = filter + o * p->accum_depth;
             NN_ACC acc = 0;
             for (int32_t d = 0; d < p->accum_depth; ++d) {
-                acc += w[d] * (x[d] + p->input_offset);
+                acc += w[d] * x[d];
             }
             if (bias) {
                 acc += bias[o];

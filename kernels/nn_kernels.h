@@ -61,10 +61,11 @@ typedef struct {
 void nn_transpose_conv_s8(const nn_transpose_conv_params *p, const int8_t *input,
                           const int8_t *filter, const int32_t *bias, int8_t *output);
 
-/* FULLY_CONNECTED: output[b][o] = requant(sum_d w[o][d] * (in[b][d] + input_offset) + bias[o]). */
+/* FULLY_CONNECTED: output[b][o] = requant(sum_d w[o][d] * in[b][d] + bias[o]), the input
+ * offset folded into the bias at build time (bias[o] + input_offset * sum_d w[o][d]). */
 typedef struct {
     int32_t batches, accum_depth, output_depth;
-    int32_t input_offset, output_offset;
+    int32_t output_offset;
     int32_t act_min, act_max;
     int32_t per_channel;       /* 0: multiplier[0]/shift[0] apply to every output */
     const int32_t *multiplier;

@@ -4,6 +4,8 @@ supports, and small C-emitting helpers."""
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
+
 from nnbuild import quant_math
 from nnbuild.c_literals import c_array, c_rows
 
@@ -101,9 +103,10 @@ def kernel_call(kernel, *args):
 
 def call_with_params(op, names, kernel, params_type, fields, tensors, extra_decls=()):
     """The usual lowering: `extra_decls`, a `params_type` {prefix}_params struct of `fields`, and the
-    call kernel(&{prefix}_params, tensors...), in which None is an omitted optional input (NULL)."""
+    call kernel(&{prefix}_params, tensors...), in which None is an omitted optional input (NULL)
+    and a string a C expression (an array of extra_decls)."""
     p = names.op_prefix(op)
-    args = [names.tensor(t) if t is not None else "NULL" for t in tensors]
+    args = [t if isinstance(t, str) else names.tensor(t) if t is not None else "NULL" for t in tensors]
     return LoweredOp(decls=[*extra_decls, c_struct(params_type, f"{p}_params", fields)],
                      call=kernel_call(kernel, f"&{p}_params", *args))
 
@@ -189,6 +192,17 @@ def weighted_operands(graph, op, int32_16x8_variant):
     if w.dtype != "int8":
         raise Unsupported(f"weights '{w.name}' of type {w.dtype} (the aot kernels take int8 weights)")
     return x, w, b, y, dtype, accumulator(op, b, dtype, int32_16x8_variant)
+
+
+def folded_bias(w, b, input_offset, acc):
+    """The bias with the input offset folded in at build time: bias[o] + input_offset *
+    sum(w[o]), so the kernel multiplies the raw input (sum w*(x+offset) + bias, exactly, in
+    the arithmetic of the accumulator `acc`, int32 or int64, TFLite Micro's)."""
+    sums = w.data.reshape(w.shape[0], -1).astype(np.int64).sum(axis=1)
+    folded = sums * input_offset + (b.data.astype(np.int64) if b is not None else 0)
+    if acc == "int32":
+        folded = (folded + 2**31) % 2**32 - 2**31
+    return folded.tolist()
 
 
 def accumulator_variant(dtype, acc):

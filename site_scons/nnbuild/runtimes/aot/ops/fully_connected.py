@@ -6,8 +6,8 @@ import numpy as np
 
 from nnbuild import quant_math
 from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, accumulator_variant, c_const_array,
-                                             call_with_params, check_int64_requantization, fused_activation_range,
-                                             kernel, quant, weighted_operands)
+                                             call_with_params, check_int64_requantization, folded_bias,
+                                             fused_activation_range, kernel, quant, weighted_operands)
 
 
 def lower_fully_connected(graph, op, names):
@@ -31,11 +31,15 @@ def lower_fully_connected(graph, op, names):
     act_min, act_max = fused_activation_range(op, y)
     p = names.op_prefix(op)
     arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
+    bias = b
+    if in_zp:  # the input offset goes into the bias, once, here
+        arrays.append(c_const_array(f"{acc}_t", f"{p}_bias", folded_bias(w, b, -in_zp, acc)))
+        bias = f"{p}_bias"
     return call_with_params(op, names, kernel("fully_connected", dtype, variant=accumulator_variant(dtype, acc)), "nn_fc_params", {
         "batches": batches, "accum_depth": accum_depth, "output_depth": out_depth,
-        "input_offset": -in_zp, "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
+        "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
         "per_channel": int(per_channel), "multiplier": f"{p}_multiplier", "shift": f"{p}_shift",
-    }, [x, w, b, y], arrays)
+    }, [x, w, bias, y], arrays)
 
 
 LOWERINGS = {"FULLY_CONNECTED": Lowering(lower_fully_connected)}
