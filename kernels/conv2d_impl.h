@@ -20,25 +20,26 @@ void NN_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
                 const int32_t ix0 = ox * p->stride_w - p->pad_w;
                 for (int32_t oc = 0; oc < out.c; ++oc) {
                     const int32_t group = oc / filters_per_group;
-                    NN_ACC acc = 0;
+                    NN_ACC acc = 0, padded = 0;  /* padded: the weights of taps in the padding */
                     for (int32_t fy = 0; fy < fs.h; ++fy) {
                         const int32_t iy = iy0 + p->dilation_h * fy;
-                        if (iy < 0 || iy >= in.h) {
-                            continue;
-                        }
                         for (int32_t fx = 0; fx < fs.w; ++fx) {
                             const int32_t ix = ix0 + p->dilation_w * fx;
-                            if (ix < 0 || ix >= in.w) {
+                            const int8_t *w = filter + ((oc * fs.h + fy) * fs.w + fx) * fs.c;
+                            if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) {
+                                for (int32_t ic = 0; ic < fs.c; ++ic) {
+                                    padded += w[ic];
+                                }
                                 continue;
                             }
                             const NN_T *x = input + ((b * in.h + iy) * in.w + ix) * in.c
                                             + group * fs.c;
-                            const int8_t *w = filter + ((oc * fs.h + fy) * fs.w + fx) * fs.c;
                             for (int32_t ic = 0; ic < fs.c; ++ic) {
-                                acc += w[ic] * (x[ic] + p->input_offset);
+                                acc += w[ic] * x[ic];
                             }
                         }
                     }
+                    acc -= padded * p->input_offset;
                     if (bias) {
                         acc += bias[oc];
                     }

@@ -20,22 +20,20 @@ void NN_DEPTHWISE_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_
                 for (int32_t ic = 0; ic < in.c; ++ic) {
                     for (int32_t m = 0; m < p->depth_multiplier; ++m) {
                         const int32_t oc = m + ic * p->depth_multiplier;
-                        NN_ACC acc = 0;
+                        NN_ACC acc = 0, padded = 0;  /* padded: the weights of taps in the padding */
                         for (int32_t fy = 0; fy < fs.h; ++fy) {
                             const int32_t iy = iy0 + p->dilation_h * fy;
-                            if (iy < 0 || iy >= in.h) {
-                                continue;
-                            }
                             for (int32_t fx = 0; fx < fs.w; ++fx) {
                                 const int32_t ix = ix0 + p->dilation_w * fx;
-                                if (ix < 0 || ix >= in.w) {
+                                const int32_t w = filter[(fy * fs.w + fx) * fs.c + oc];
+                                if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) {
+                                    padded += w;
                                     continue;
                                 }
-                                const int32_t x = input[((b * in.h + iy) * in.w + ix) * in.c + ic];
-                                const int32_t w = filter[(fy * fs.w + fx) * fs.c + oc];
-                                acc += w * (x + p->input_offset);
+                                acc += w * input[((b * in.h + iy) * in.w + ix) * in.c + ic];
                             }
                         }
+                        acc -= padded * p->input_offset;
                         if (bias) {
                             acc += bias[oc];
                         }

@@ -20,7 +20,9 @@ typedef struct {
     int32_t n, h, w, c;
 } nn_shape4;
 
-/* CONV_2D and DEPTHWISE_CONV_2D with per-channel requantization. */
+/* CONV_2D and DEPTHWISE_CONV_2D with per-channel requantization. The bias holds the input
+ * offset times the sum of the output channel's weights (folded at build time); a tap in
+ * the padding, which TFLite skips, takes its share back. */
 typedef struct {
     nn_shape4 input;
     nn_shape4 filter;  /* conv: [out_c, fh, fw, in_c]; depthwise: [1, fh, fw, out_c] */
@@ -29,7 +31,7 @@ typedef struct {
     int32_t dilation_h, dilation_w;
     int32_t pad_h, pad_w;
     int32_t depth_multiplier; /* depthwise only */
-    int32_t input_offset;     /* -input zero point */
+    int32_t input_offset;     /* -input zero point: folded into the bias but for padding */
     int32_t output_offset;    /* output zero point */
     int32_t act_min, act_max;
     const int32_t *multiplier; /* one per output channel */

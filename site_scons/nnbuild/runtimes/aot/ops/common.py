@@ -194,11 +194,13 @@ def weighted_operands(graph, op, int32_16x8_variant):
     return x, w, b, y, dtype, accumulator(op, b, dtype, int32_16x8_variant)
 
 
-def folded_bias(w, b, input_offset, acc):
+def folded_bias(w, b, input_offset, acc, channel_axis=0):
     """The bias with the input offset folded in at build time: bias[o] + input_offset *
-    sum(w[o]), so the kernel multiplies the raw input (sum w*(x+offset) + bias, exactly, in
-    the arithmetic of the accumulator `acc`, int32 or int64, TFLite Micro's)."""
-    sums = w.data.reshape(w.shape[0], -1).astype(np.int64).sum(axis=1)
+    sum(w[o]) (o along `channel_axis` of the weights), so the kernel multiplies the raw input
+    (sum w*(x+offset) + bias, exactly, in the arithmetic of the accumulator `acc`, int32 or
+    int64, TFLite Micro's)."""
+    weights = np.moveaxis(w.data, channel_axis, 0)
+    sums = weights.reshape(weights.shape[0], -1).astype(np.int64).sum(axis=1)
     folded = sums * input_offset + (b.data.astype(np.int64) if b is not None else 0)
     if acc == "int32":
         folded = (folded + 2**31) % 2**32 - 2**31

@@ -6,7 +6,7 @@ Micro does)."""
 from nnbuild import quant_math
 from nnbuild.runtimes.aot.ops.common import (LoweredOp, Lowering, Unsupported, accumulator_variant, activation_dtype,
                                              c_const_array, c_struct, call_with_params, check_int64_requantization,
-                                             fused_activation_range, kernel, kernel_call, optional_input, quant,
+                                             folded_bias, fused_activation_range, kernel, kernel_call, optional_input, quant,
                                              require_zero_point_0, shape4, weighted_operands)
 
 
@@ -33,6 +33,11 @@ def _lower_conv(graph, op, names, depthwise):
     act_min, act_max = fused_activation_range(op, y)
     p = names.op_prefix(op)
     arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
+    bias = b
+    if in_zp:  # the input offset goes into the bias here; the kernel takes back padding's share
+        arrays.append(c_const_array(f"{acc}_t", f"{p}_bias",
+                                    folded_bias(w, b, -in_zp, acc, channel_axis=3 if depthwise else 0)))
+        bias = f"{p}_bias"
     function = kernel("depthwise_conv2d" if depthwise else "conv2d", dtype, variant=accumulator_variant(dtype, acc))
     return call_with_params(op, names, function, "nn_conv_params", {
         "input": shape4(x.shape), "filter": shape4(w.shape), "output": shape4(y.shape),
@@ -40,7 +45,7 @@ def _lower_conv(graph, op, names, depthwise):
         "pad_h": pad_h, "pad_w": pad_w, "depth_multiplier": channels // x.shape[3] if depthwise else 1,
         "input_offset": -in_zp, "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
         "multiplier": f"{p}_multiplier", "shift": f"{p}_shift",
-    }, [x, w, b, y], arrays)
+    }, [x, w, bias, y], arrays)
 
 
 def lower_conv_2d(graph, op, names):
