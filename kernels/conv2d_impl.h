@@ -23,13 +23,16 @@ void NN_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
                     NN_ACC acc = 0, padded = 0;  /* padded: the weights of taps in the padding */
                     for (int32_t fy = 0; fy < fs.h; ++fy) {
                         const int32_t iy = iy0 + p->dilation_h * fy;
+                        const int8_t *row = filter + (oc * fs.h + fy) * fs.w * fs.c;
+                        if (iy < 0 || iy >= in.h) {
+                            padded += nn_sum_s8(row, fs.w * fs.c);
+                            continue;
+                        }
                         for (int32_t fx = 0; fx < fs.w; ++fx) {
                             const int32_t ix = ix0 + p->dilation_w * fx;
-                            const int8_t *w = filter + ((oc * fs.h + fy) * fs.w + fx) * fs.c;
-                            if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) {
-                                for (int32_t ic = 0; ic < fs.c; ++ic) {
-                                    padded += w[ic];
-                                }
+                            const int8_t *w = row + fx * fs.c;
+                            if (ix < 0 || ix >= in.w) {
+                                padded += nn_sum_s8(w, fs.c);
                                 continue;
                             }
                             const NN_T *x = input + ((b * in.h + iy) * in.w + ix) * in.c

@@ -23,10 +23,11 @@ void NN_DEPTHWISE_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_
                         NN_ACC acc = 0, padded = 0;  /* padded: the weights of taps in the padding */
                         for (int32_t fy = 0; fy < fs.h; ++fy) {
                             const int32_t iy = iy0 + p->dilation_h * fy;
+                            const int32_t row_out = iy < 0 || iy >= in.h;
                             for (int32_t fx = 0; fx < fs.w; ++fx) {
                                 const int32_t ix = ix0 + p->dilation_w * fx;
                                 const int32_t w = filter[(fy * fs.w + fx) * fs.c + oc];
-                                if (iy < 0 || iy >= in.h || ix < 0 || ix >= in.w) {
+                                if (row_out || ix < 0 || ix >= in.w) {
                                     padded += w;
                                     continue;
                                 }

@@ -73,4 +73,15 @@ static inline int32_t nn_clamp(int32_t x, int32_t lo, int32_t hi)
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
+/* The sum of n int8 weights: a convolution tap in the padding takes back the share of the
+ * input offset that was folded into the bias at build time. */
+static inline int32_t nn_sum_s8(const int8_t *w, int32_t n)
+{
+    int32_t sum = 0;
+    for (int32_t i = 0; i < n; ++i) {
+        sum += w[i];
+    }
+    return sum;
+}
+
 #endif /* NN_REQUANTIZE_H */
