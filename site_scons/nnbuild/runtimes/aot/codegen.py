@@ -31,6 +31,10 @@ class _Names:
     def weight_symbol(self, t):
         return f"{self.model}_w{t.index}"
 
+    def derived_symbol(self, op, what):
+        """The symbol of an array the build computes for an op (ops.common.Weight)."""
+        return f"{self.model}_op{op.index}_{what}"
+
     def tensor(self, t):
         if t.is_constant:
             return self.weight_symbol(t)
@@ -82,14 +86,20 @@ def check_model(graph):
                 "runtime=tflm, or quantize it so that the operator gets a supported type.")
 
 
-def _weights(graph, used):
+def _weights(graph, used, names, derived):
+    """The weight arrays: the model's constant tensors the code names, and the arrays the build
+    computed from them (ops.common.Weight)."""
     arrays = []
     for index in sorted(used):
         t = graph.tensors[index]
         values = t.data.reshape(-1)
-        arrays.append({"symbol": None, "ctype": C_TYPES[t.dtype], "count": values.size,
-                       "rows": c_int_rows(values), "name": t.name, "shape": list(t.shape), "index": index,
+        arrays.append({"symbol": names.weight_symbol(t), "ctype": C_TYPES[t.dtype], "count": values.size,
+                       "rows": c_int_rows(values), "comment": f"tensor {index} '{t.name}', shape {list(t.shape)}",
                        "nbytes": t.nbytes})
+    for w in derived:
+        arrays.append({"symbol": w.symbol, "ctype": C_TYPES[w.dtype], "count": len(w.values),
+                       "rows": c_int_rows(w.values), "comment": w.comment,
+                       "nbytes": len(w.values) * np.dtype(w.dtype).itemsize})
     return arrays
 
 
@@ -109,7 +119,7 @@ def generate_aot(graph, model, origin):
     plan = plan_arena(graph, aliases, {op.index: aot_ops.LOWERINGS[op.opcode].scratch_bytes(graph, op)
                                        for op in graph.operators})
     names = _Names(graph, model, plan)
-    steps, used = [], set()
+    steps, used, derived = [], set(), []
     for op in graph.operators:
         try:
             lowered = aot_ops.LOWERINGS[op.opcode](graph, op, names)
@@ -122,9 +132,8 @@ def generate_aot(graph, model, origin):
                     and re.search(rf"\b{names.weight_symbol(graph.tensors[i])}\b", code))
         steps.append({"index": op.index, "opcode": op.opcode, "name": graph.node_name(op),
                       "decls": lowered.decls, "call": lowered.call})
-    weights = _weights(graph, used)
-    for w in weights:
-        w["symbol"] = names.weight_symbol(graph.tensors[w["index"]])
+        derived += lowered.weights
+    weights = _weights(graph, used, names, derived)
     x, y = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
     context = {
         "model": model, "MODEL": model.upper(), "origin": origin,

@@ -14,6 +14,17 @@ from nnbuild.c_literals import c_array, c_rows
 class LoweredOp:
     decls: list = field(default_factory=list)  # static const C declarations
     call: str = ""                             # the one statement that runs the op; "" for an alias
+    weights: list = field(default_factory=list)  # Weight arrays computed at build time (with the model's weights)
+
+
+@dataclass
+class Weight:
+    """A constant array the build computes from the model's (a folded bias): it goes with the
+    weights, in their memory and their share of the size report."""
+    symbol: str
+    dtype: str          # int8, int32, int64
+    values: list
+    comment: str
 
 
 class Unsupported(Exception):
@@ -194,9 +205,9 @@ def weighted_operands(graph, op, int32_16x8_variant):
     return x, w, b, y, dtype, accumulator(op, b, dtype, int32_16x8_variant)
 
 
-def folded_bias(w, b, input_offset, acc, channel_axis=0):
-    """The bias with the input offset folded in at build time: bias[o] + input_offset *
-    sum(w[o]) (o along `channel_axis` of the weights), so the kernel multiplies the raw input
+def folded_bias(names, op, w, b, input_offset, acc, channel_axis=0):
+    """The bias with the input offset folded in at build time, a Weight: bias[o] + input_offset
+    * sum(w[o]) (o along `channel_axis` of the weights), so the kernel multiplies the raw input
     (sum w*(x+offset) + bias, exactly, in the arithmetic of the accumulator `acc`, int32 or
     int64, TFLite Micro's)."""
     weights = np.moveaxis(w.data, channel_axis, 0)
@@ -204,7 +215,8 @@ def folded_bias(w, b, input_offset, acc, channel_axis=0):
     folded = sums * input_offset + (b.data.astype(np.int64) if b is not None else 0)
     if acc == "int32":
         folded = (folded + 2**31) % 2**32 - 2**31
-    return folded.tolist()
+    return Weight(names.derived_symbol(op, "bias"), acc, folded.tolist(),
+                  f"node {op.index}: its bias with the input offset folded in")
 
 
 def accumulator_variant(dtype, acc):

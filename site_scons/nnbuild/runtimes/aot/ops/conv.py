@@ -33,19 +33,21 @@ def _lower_conv(graph, op, names, depthwise):
     act_min, act_max = fused_activation_range(op, y)
     p = names.op_prefix(op)
     arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
-    bias = b
-    if in_zp:  # the input offset goes into the bias here; the kernel takes back padding's share
-        arrays.append(c_const_array(f"{acc}_t", f"{p}_bias",
-                                    folded_bias(w, b, -in_zp, acc, channel_axis=3 if depthwise else 0)))
-        bias = f"{p}_bias"
+    # The input offset goes into the bias here; the kernel takes back padding's share.
+    if in_zp and not w.is_constant:
+        raise Unsupported("non-constant weights")
+    folded = [folded_bias(names, op, w, b, -in_zp, acc, channel_axis=3 if depthwise else 0)] if in_zp else []
+    bias = folded[0].symbol if folded else b
     function = kernel("depthwise_conv2d" if depthwise else "conv2d", dtype, variant=accumulator_variant(dtype, acc))
-    return call_with_params(op, names, function, "nn_conv_params", {
+    lowered = call_with_params(op, names, function, "nn_conv_params", {
         "input": shape4(x.shape), "filter": shape4(w.shape), "output": shape4(y.shape),
         "stride_h": stride_h, "stride_w": stride_w, "dilation_h": dil_h, "dilation_w": dil_w,
         "pad_h": pad_h, "pad_w": pad_w, "depth_multiplier": channels // x.shape[3] if depthwise else 1,
         "input_offset": -in_zp, "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
         "multiplier": f"{p}_multiplier", "shift": f"{p}_shift",
     }, [x, w, bias, y], arrays)
+    lowered.weights = folded
+    return lowered
 
 
 def lower_conv_2d(graph, op, names):

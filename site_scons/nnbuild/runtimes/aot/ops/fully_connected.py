@@ -31,15 +31,14 @@ def lower_fully_connected(graph, op, names):
     act_min, act_max = fused_activation_range(op, y)
     p = names.op_prefix(op)
     arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
-    bias = b
-    if in_zp:  # the input offset goes into the bias, once, here
-        arrays.append(c_const_array(f"{acc}_t", f"{p}_bias", folded_bias(w, b, -in_zp, acc)))
-        bias = f"{p}_bias"
-    return call_with_params(op, names, kernel("fully_connected", dtype, variant=accumulator_variant(dtype, acc)), "nn_fc_params", {
+    folded = [folded_bias(names, op, w, b, -in_zp, acc)] if in_zp else []  # the input offset, once, here
+    lowered = call_with_params(op, names, kernel("fully_connected", dtype, variant=accumulator_variant(dtype, acc)), "nn_fc_params", {
         "batches": batches, "accum_depth": accum_depth, "output_depth": out_depth,
         "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
         "per_channel": int(per_channel), "multiplier": f"{p}_multiplier", "shift": f"{p}_shift",
-    }, [x, w, bias, y], arrays)
+    }, [x, w, folded[0].symbol if folded else b, y], arrays)
+    lowered.weights = folded
+    return lowered
 
 
 LOWERINGS = {"FULLY_CONNECTED": Lowering(lower_fully_connected)}
