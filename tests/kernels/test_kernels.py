@@ -5,6 +5,8 @@ hypothesis; each case is compiled for the host with address and undefined-
 behaviour sanitizers and must match the reference byte for byte.
 """
 
+import os
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -133,3 +135,13 @@ def test_reshape_aliases_its_input(tmp_path):
     assert_bit_exact(model, str(tmp_path))
     source = (tmp_path / "m.c").read_text()
     assert "aliases its input" in source and "RESHAPE" in source
+
+
+
+@CASES
+@given(c=conv_case.map(lambda c: {**c, "kh": 1, "kw": 1, "sh": 1, "sw": 1}))
+def test_pointwise_conv_2d_runs_as_a_matrix_product(tmp_path_factory, c):
+    workdir = str(tmp_path_factory.mktemp("pointwise"))
+    assert_bit_exact(_conv_model(c, depthwise=False), workdir)
+    with open(os.path.join(workdir, "m.c")) as f:
+        assert "nn_fully_connected_s8(" in f.read()

@@ -38,7 +38,18 @@ def _lower_conv(graph, op, names, depthwise):
         raise Unsupported("non-constant weights")
     folded = [folded_bias(names, op, w, b, -in_zp, acc, channel_axis=3 if depthwise else 0)] if in_zp else []
     bias = folded[0].symbol if folded else b
-    function = kernel("depthwise_conv2d" if depthwise else "conv2d", dtype, variant=accumulator_variant(dtype, acc))
+    variant = accumulator_variant(dtype, acc)
+    if not depthwise and (fh, fw, stride_h, stride_w, pad_h, pad_w) == (1, 1, 1, 1, 0, 0) and w.shape[3] == x.shape[3]:
+        # A pointwise convolution is a matrix product over the pixels: the fully connected
+        # kernel, per channel, with the same sums and requantization (the build knows the shape).
+        lowered = call_with_params(op, names, kernel("fully_connected", dtype, variant=variant), "nn_fc_params", {
+            "batches": x.shape[0] * x.shape[1] * x.shape[2], "accum_depth": x.shape[3], "output_depth": channels,
+            "output_offset": out_zp, "act_min": act_min, "act_max": act_max, "per_channel": 1,
+            "multiplier": f"{p}_multiplier", "shift": f"{p}_shift",
+        }, [x, w, bias, y], arrays)
+        lowered.weights = folded
+        return lowered
+    function = kernel("depthwise_conv2d" if depthwise else "conv2d", dtype, variant=variant)
     lowered = call_with_params(op, names, function, "nn_conv_params", {
         "input": shape4(x.shape), "filter": shape4(w.shape), "output": shape4(y.shape),
         "stride_h": stride_h, "stride_w": stride_w, "dilation_h": dil_h, "dilation_w": dil_w,
