@@ -27,7 +27,7 @@ def _compiler(target):
 
     t = load_target(target)
     zig = t.toolchain_for("zig")
-    cc = [sys.executable, "-m", "ziglang", "cc", "-target", zig.triple, *zig.cflags, *compile_flags(t), "-Werror"]
+    cc = [sys.executable, "-m", "ziglang", "cc", "-target", zig.triple, *zig.cflags, *compile_flags(t, "speed"), "-Werror"]
     return cc, t.emulator
 
 

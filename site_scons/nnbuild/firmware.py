@@ -26,7 +26,7 @@ def _toolchain_env(env, opts, target, runtime):
     """A construction environment for the target with the toolchain asked for."""
     toolchain = runtime.toolchain(target, opts)
     target.toolchain_for(toolchain)  # a clear error if the target cannot use it
-    tenv = env.Clone(NNBUILD_TARGET=target, CROSS_COMPILE=opts["cross_compile"])
+    tenv = env.Clone(NNBUILD_TARGET=target, NNBUILD_OPT=opts["opt"], CROSS_COMPILE=opts["cross_compile"])
     tenv.Tool(toolchain)
     return tenv, toolchain
 

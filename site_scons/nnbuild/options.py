@@ -23,6 +23,8 @@ OPTIONS = {
     "calibration": ("calibration data for an ONNX model: .npz (array x) or .npy, or 'random'", "", None),
     "eval": ("labelled evaluation data (.npz with x and y) for accuracy reports", "", None),
     "quantize": ("quantization of an ONNX model (default: model.toml's, else auto)", "", ("int8", "int16x8", "auto")),
+    "opt": ("optimise the firmware for speed or size (the board's compiler flag for each)", "speed",
+            ("speed", "size")),
     "verbose": ("print full commands instead of one line per step", "0", ("0", "1")),
     "flash_budget": ("flash budget, e.g. 64K (tightens the target's and the model's)", "", None),
     "ram_budget": ("RAM budget, e.g. 32K (tightens the target's and the model's)", "", None),
@@ -118,6 +120,8 @@ def parse_options(arguments, launch_dir=None):
             raw[name] = _from_launch_dir(raw[name], launch_dir)
     if raw["toolchain"] and raw["toolchain"] not in OPTIONS["toolchain"][2]:
         raise UserError(f"option toolchain={raw['toolchain']}: valid values: {', '.join(OPTIONS['toolchain'][2])}.")
+    if raw["opt"] not in OPTIONS["opt"][2]:
+        raise UserError(f"option opt={raw['opt']}: valid values: {', '.join(OPTIONS['opt'][2])}.")
     if raw["quantize"] and raw["quantize"] not in OPTIONS["quantize"][2]:
         raise UserError(f"option quantize={raw['quantize']}: valid values: {', '.join(OPTIONS['quantize'][2])}.")
     runtime_names = _list(raw, "runtime", runtimes.NAMES)
@@ -147,6 +151,7 @@ def parse_options(arguments, launch_dir=None):
         "eval": raw["eval"],
         "quantize": raw["quantize"],
         "toolchain": raw["toolchain"],
+        "opt": raw["opt"],
         "size_diff": raw["size_diff"],
         "flash_budget": raw["flash_budget"],
         "ram_budget": raw["ram_budget"],

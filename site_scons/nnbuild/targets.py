@@ -9,8 +9,10 @@ from nnbuild.errors import UserError
 
 TARGET_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "targets"))
 TOOLCHAINS = ("zig", "gnu")
+OPTIMIZATION = {"speed": "-O2", "size": "-Os"}  # a board's [optimization] overrides either
 # Board keys checked when read, not when a step first uses them: (key, type, an example).
-_TYPED = [("optimization", str, 'a compiler optimisation flag such as "-Os" or "-O2"'),
+_TYPED = [("optimization", dict, 'a table of compiler optimisation flags for opt=speed and opt=size, '
+                                  'such as { speed = "-O3", size = "-Os" }'),
           ("emulator_timeout", int, "a whole number of seconds such as 600"),
           ("emulator_package", str, 'a Debian package name such as "qemu-user"'),
           ("cmake_processor", str, 'a regex of CMAKE_SYSTEM_PROCESSOR values such as "^aarch64$"'),
@@ -38,7 +40,7 @@ class Target:
     budget: dict = field(default_factory=dict)     # {"flash": bytes, "ram": bytes}
     features: list = field(default_factory=list)  # instruction-set features: kernels/<feature>/ overrides
     memory: dict = field(default_factory=dict)     # bare metal: {region: {"origin", "length", "holds"}}
-    optimization: str = "-Os"                      # compiler optimisation level of its firmware
+    optimization: dict = field(default_factory=lambda: dict(OPTIMIZATION))  # opt= -> compiler flag
     emulator_timeout: int = 600                    # seconds a verification run may take
     emulator_package: str = ""                     # the Debian package(s) with its emulator
     cmake_processor: str = ""                      # regex of the CMAKE_SYSTEM_PROCESSOR values it is
@@ -89,7 +91,11 @@ def load_target(name, directory=TARGET_DIR):
     for key, kind, example in _TYPED:
         if key in data and not (isinstance(data[key], kind) and data[key] not in ("", 0)):
             raise UserError(f"{path}: {key} = {data[key]!r}: expected {example}.")
-    target = Target(path=path, toolchains=toolchains, **data)
+    optimization = {**OPTIMIZATION, **data.pop("optimization", {})}
+    if set(optimization) != set(OPTIMIZATION) or not all(str(f).startswith("-O") for f in optimization.values()):
+        raise UserError(f"{path}: [optimization] = {optimization}: expected the keys speed and size, each a "
+                        'compiler optimisation flag such as "-O2" or "-Os".')
+    target = Target(path=path, toolchains=toolchains, optimization=optimization, **data)
     if target.family not in families.NAMES:
         raise UserError(f"{path}: family '{target.family}' is not one of {', '.join(families.NAMES)}.")
     target.toolchain_for(target.toolchain)

@@ -9,14 +9,15 @@ import SCons.Action
 FIRMWARE_CFLAGS = ["-std=c11"]
 
 
-def compile_flags(target):
-    return [target.optimization, "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra"]
+def compile_flags(target, opt):
+    """opt: speed or size (the opt= option), the board's flag for it."""
+    return [target.optimization[opt], "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra"]
 
 
-def link_flags(target):
+def link_flags(target, opt):
     # The optimisation level at link time too: zig builds its libc in the mode the link asks for.
     # No RELRO: a static firmware gains little from it, and its page padding costs RAM.
-    return [target.optimization, "-static", "-Wl,--gc-sections", "-Wl,-z,norelro"]
+    return [target.optimization[opt], "-static", "-Wl,--gc-sections", "-Wl,-z,norelro"]
 
 
 def reproducible_paths(env):
@@ -33,7 +34,8 @@ def use_firmware_flags(env, arch, link, map_flags, strip_flag):
     """Compile with `arch` and the firmware flags, link with `link` (-g: the unstripped ELF
     keeps symbols for the size report) and `map_flags` writing ${TARGETS[1]}, the map; the
     deployable (StrippedProgram) is the same link with `strip_flag`."""
-    env.Append(CCFLAGS=[*arch, *compile_flags(env["NNBUILD_TARGET"]), "-g", reproducible_paths(env)],
+    env.Append(CCFLAGS=[*arch, *compile_flags(env["NNBUILD_TARGET"], env["NNBUILD_OPT"]), "-g",
+                        reproducible_paths(env)],
                CFLAGS=FIRMWARE_CFLAGS, LINKFLAGS=[*link, "-g", *map_flags])
     env.Append(PROGEMITTER=[_map_emitter])
     env["STRIPLINKFLAGS"] = [*link, strip_flag]

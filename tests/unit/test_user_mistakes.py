@@ -194,7 +194,7 @@ def test_executorch_kernel_build_failure_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.parametrize("line, expected", [('emulator_timeout = "long"', "expected a whole number of seconds"),
-                                            ("optimization = 2", 'expected a compiler optimisation flag'),
+                                            ('optimization = "-O2"', "expected a table of compiler optimisation flags"),
                                             ('features = "neon"', "expected a list of instruction-set features")])
 def test_a_board_key_of_the_wrong_type_is_named(tmp_path, line, expected):
     board = tmp_path / "board.toml"
