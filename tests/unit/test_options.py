@@ -34,6 +34,7 @@ def test_missing_model_file():
 @pytest.mark.parametrize("arg, words", [
     ("runtime=tensorrt", ["runtime=tensorrt", "aot"]),
     ("verify=maybe", ["verify=maybe", "0 or 1"]),
+    ("opt=fast", ["opt=fast", "speed, size"]),
     ("colour=blue", ["unknown option colour", "target", "model", "runtime", "verify", "verbose"]),
 ])
 def test_bad_option_value(arg, words):
@@ -47,3 +48,13 @@ def test_help_lists_options_with_choices_and_defaults():
     for text in ("target=host", "loongarch64", "model=af_detection", "runtime=aot (aot|tflm|executorch)",
                  "verify=1 (0|1)", "verbose=0 (0|1)"):
         assert text in proc.stdout
+
+
+def test_a_boards_optimization_table_picks_the_flag_of_opt(tmp_path):
+    from nnbuild.targets import load_target
+    from nnbuild.toolchain import compile_flags
+
+    (tmp_path / "board.toml").write_text('name = "board"\ndescription = "d"\nfamily = "linux"\ntoolchain = "zig"\n'
+                                         'optimization = { speed = "-O3" }\n[zig]\ntriple = "aarch64-linux-musl"\n')
+    board = load_target("board", str(tmp_path))
+    assert compile_flags(board, "speed")[0] == "-O3" and compile_flags(board, "size")[0] == "-Os"
