@@ -89,7 +89,10 @@ def verification_vectors(tflite_path, count, data_file=None, quant_report=None):
         return q, y
     rng = np.random.default_rng(0)
     info = np.iinfo(dtype)
-    return rng.integers(info.min, info.max + 1, size=(count or RANDOM_VECTORS, *shape[1:])).astype(dtype), None
+    count = count or RANDOM_VECTORS
+    vectors = rng.integers(info.min, info.max + 1, size=(count, *shape)).astype(dtype)
+    # A vector is the whole input tensor: of a batch of 1, one sample; else every sample of the batch.
+    return (vectors.reshape(count, *shape[1:]) if shape[0] == 1 else vectors), None
 
 
 def vectors_step(targets, sources, settings):

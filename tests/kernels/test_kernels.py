@@ -89,6 +89,11 @@ def test_depthwise_conv_2d(tmp_path_factory, c):
        per_channel=st.booleans(), bias=st.booleans(), seed=st.integers(0, 2**16))
 def test_fully_connected(tmp_path_factory, batches, depth, units, act, in_scale, in_zp, out_scale,
                          out_zp, per_channel, bias, seed):
+    model = _fc_model(batches, depth, units, act, in_scale, in_zp, out_scale, out_zp, per_channel, bias, seed)
+    assert_bit_exact(model, str(tmp_path_factory.mktemp("fc")))
+
+
+def _fc_model(batches, depth, units, act, in_scale, in_zp, out_scale, out_zp, per_channel, bias, seed):
     rng = _seeded(seed)
     w = rng.integers(-127, 128, (units, depth)).astype(np.int8)
     w_scale = list(rng.uniform(0.001, 0.05, units)) if per_channel else float(rng.uniform(0.001, 0.05))
@@ -100,7 +105,7 @@ def test_fully_connected(tmp_path_factory, batches, depth, units, act, in_scale,
     inputs = [0, 1, 2] if bias else [0, 1, -1]
     op = ("FULLY_CONNECTED", "FullyConnectedOptions",
           options("FullyConnectedOptions", fusedActivationFunction=act), inputs, [3])
-    assert_bit_exact(build_model([op], tensors, [0], [3]), str(tmp_path_factory.mktemp("fc")))
+    return build_model([op], tensors, [0], [3])
 
 
 @CASES
