@@ -219,6 +219,25 @@ def folded_bias(names, op, w, b, input_offset, acc, channel_axis=0):
                   f"node {op.index}: its bias with the input offset folded in")
 
 
+def weighted_call(op, names, function, params_type, fields, operands, requantization, acc, channel_axis=0):
+    """The lowering of a kernel with weights (fully connected, convolutions): the multiplier and
+    shift arrays of `requantization` (one, or one per output channel), the bias with the input
+    offset folded in (folded_bias) when the input has one, and the call with `fields`."""
+    x, w, b, y = operands
+    in_zp = quant(x)[1]
+    if in_zp and not w.is_constant:
+        raise Unsupported("non-constant weights")
+    p = names.op_prefix(op)
+    mults, shifts = requantization
+    arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
+    folded = [folded_bias(names, op, w, b, -in_zp, acc, channel_axis)] if in_zp else []
+    lowered = call_with_params(op, names, function, params_type,
+                               {**fields, "multiplier": f"{p}_multiplier", "shift": f"{p}_shift"},
+                               [x, w, folded[0].symbol if folded else b, y], arrays)
+    lowered.weights = folded
+    return lowered
+
+
 def accumulator_variant(dtype, acc):
     """The kernel variant of a 16x8 op with an int32 bias: "acc32" (else an int64 accumulator)."""
     return "acc32" if dtype == "int16" and acc == "int32" else ""

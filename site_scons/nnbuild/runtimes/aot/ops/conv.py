@@ -5,9 +5,9 @@ Micro does)."""
 
 from nnbuild import quant_math
 from nnbuild.runtimes.aot.ops.common import (LoweredOp, Lowering, Unsupported, accumulator_variant, activation_dtype,
-                                             c_const_array, c_struct, call_with_params, check_int64_requantization,
-                                             folded_bias, fused_activation_range, kernel, kernel_call, optional_input, quant,
-                                             require_zero_point_0, shape4, weighted_operands)
+                                             c_const_array, c_struct, check_int64_requantization, fused_activation_range,
+                                             kernel, kernel_call, optional_input, quant, require_zero_point_0, shape4,
+                                             weighted_call, weighted_operands)
 
 
 def _lower_conv(graph, op, names, depthwise):
@@ -31,35 +31,22 @@ def _lower_conv(graph, op, names, depthwise):
     if acc == "int64":
         check_int64_requantization(shifts)
     act_min, act_max = fused_activation_range(op, y)
-    p = names.op_prefix(op)
-    arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
-    # The input offset goes into the bias here; the kernel takes back padding's share.
-    if in_zp and not w.is_constant:
-        raise Unsupported("non-constant weights")
-    folded = [folded_bias(names, op, w, b, -in_zp, acc, channel_axis=3 if depthwise else 0)] if in_zp else []
-    bias = folded[0].symbol if folded else b
     variant = accumulator_variant(dtype, acc)
     if not depthwise and (fh, fw, stride_h, stride_w, pad_h, pad_w) == (1, 1, 1, 1, 0, 0) and w.shape[3] == x.shape[3]:
         # A pointwise convolution is a matrix product over the pixels: the fully connected
         # kernel, per channel, with the same sums and requantization (the build knows the shape).
-        lowered = call_with_params(op, names, kernel("fully_connected", dtype, variant=variant), "nn_fc_params", {
+        return weighted_call(op, names, kernel("fully_connected", dtype, variant=variant), "nn_fc_params", {
             "batches": x.shape[0] * x.shape[1] * x.shape[2], "accum_depth": x.shape[3], "output_depth": channels,
             "output_offset": out_zp, "act_min": act_min, "act_max": act_max, "per_channel": 1,
-            "multiplier": f"{p}_multiplier", "shift": f"{p}_shift",
-        }, [x, w, bias, y], arrays)
-        lowered.weights = folded
-        return lowered
+        }, (x, w, b, y), (mults, shifts), acc)
+    # The input offset goes into the bias; the kernel takes back padding's share.
     function = kernel("depthwise_conv2d" if depthwise else "conv2d", dtype, variant=variant)
-    lowered = call_with_params(op, names, function, "nn_conv_params", {
+    return weighted_call(op, names, function, "nn_conv_params", {
         "input": shape4(x.shape), "filter": shape4(w.shape), "output": shape4(y.shape),
         "stride_h": stride_h, "stride_w": stride_w, "dilation_h": dil_h, "dilation_w": dil_w,
         "pad_h": pad_h, "pad_w": pad_w, "depth_multiplier": channels // x.shape[3] if depthwise else 1,
         "input_offset": -in_zp, "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
-        "multiplier": f"{p}_multiplier", "shift": f"{p}_shift",
-    }, [x, w, bias, y], arrays)
-    lowered.weights = folded
-    return lowered
-
+    }, (x, w, b, y), (mults, shifts), acc, channel_axis=3 if depthwise else 0)
 
 def lower_conv_2d(graph, op, names):
     return _lower_conv(graph, op, names, depthwise=False)

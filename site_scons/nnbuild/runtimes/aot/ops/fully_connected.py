@@ -5,9 +5,8 @@ accumulated in int32)."""
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, accumulator_variant, c_const_array,
-                                             call_with_params, check_int64_requantization, folded_bias,
-                                             fused_activation_range, kernel, quant, weighted_operands)
+from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, accumulator_variant, check_int64_requantization,
+                                             fused_activation_range, kernel, quant, weighted_call, weighted_operands)
 
 
 def lower_fully_connected(graph, op, names):
@@ -29,16 +28,11 @@ def lower_fully_connected(graph, op, names):
     if acc == "int64":
         check_int64_requantization(shifts)
     act_min, act_max = fused_activation_range(op, y)
-    p = names.op_prefix(op)
-    arrays = [c_const_array("int32_t", f"{p}_multiplier", mults), c_const_array("int32_t", f"{p}_shift", shifts)]
-    folded = [folded_bias(names, op, w, b, -in_zp, acc)] if in_zp else []  # the input offset, once, here
-    lowered = call_with_params(op, names, kernel("fully_connected", dtype, variant=accumulator_variant(dtype, acc)), "nn_fc_params", {
-        "batches": batches, "accum_depth": accum_depth, "output_depth": out_depth,
-        "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
-        "per_channel": int(per_channel), "multiplier": f"{p}_multiplier", "shift": f"{p}_shift",
-    }, [x, w, folded[0].symbol if folded else b, y], arrays)
-    lowered.weights = folded
-    return lowered
-
+    return weighted_call(op, names, kernel("fully_connected", dtype, variant=accumulator_variant(dtype, acc)),
+                         "nn_fc_params", {
+                             "batches": batches, "accum_depth": accum_depth, "output_depth": out_depth,
+                             "output_offset": out_zp, "act_min": act_min, "act_max": act_max,
+                             "per_channel": int(per_channel),
+                         }, (x, w, b, y), (mults, shifts), acc)
 
 LOWERINGS = {"FULLY_CONNECTED": Lowering(lower_fully_connected)}
