@@ -95,4 +95,5 @@ def linker_script_step(targets, sources, settings):
     placement = place(board, weights, arena, settings["stack"], settings["heap"], settings["target"])
     write_atomically(targets[0], render_template("baremetal/link.ld.j2", target=settings["target"], regions=board,
                                                  placement=placement, weights_bytes=weights, arena_bytes=arena,
-                                                 stack=settings["stack"], heap=settings["heap"]))
+                                                 stack=settings["stack"], heap=settings["heap"],
+                                                 alignment=settings["alignment"]))

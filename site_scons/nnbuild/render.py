@@ -31,7 +31,7 @@ def render_step(targets, sources, settings):
 
 
 def model_data_step(targets, sources, settings):
-    """A model file (.tflite, .pte) -> <model>_data.cc: its bytes as a 16-byte-aligned const array."""
+    """A model file (.tflite, .pte) -> <model>_data.cc: its bytes as a aligned (NN_ALIGNMENT) const array."""
     with open(sources[0], "rb") as f:
         data = f.read()
     write_atomically(targets[0], render_template("model_data.cc.j2", model=settings["model"], origin=sources[0],

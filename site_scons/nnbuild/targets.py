@@ -16,7 +16,9 @@ _TYPED = [("optimization", dict, 'a table of compiler optimisation flags for opt
           ("emulator_timeout", int, "a whole number of seconds such as 600"),
           ("emulator_package", str, 'a Debian package name such as "qemu-user"'),
           ("cmake_processor", str, 'a regex of CMAKE_SYSTEM_PROCESSOR values such as "^aarch64$"'),
-          ("features", list, 'a list of instruction-set features such as ["neon"]')]
+          ("features", list, 'a list of instruction-set features such as ["neon"]'),
+          ("alignment", int, "a power of two number of bytes, at least 16 (TFLite Micro's and ExecuTorch's), "
+                             "such as 32")]
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Target:
     features: list = field(default_factory=list)  # instruction-set features: kernels/<feature>/ overrides
     memory: dict = field(default_factory=dict)     # bare metal: {region: {"origin", "length", "holds"}}
     optimization: dict = field(default_factory=lambda: dict(OPTIMIZATION))  # opt= -> compiler flag
+    alignment: int = 16                            # bytes, of weights, arenas, vectors (NN_ALIGNMENT in C)
     emulator_timeout: int = 600                    # seconds a verification run may take
     emulator_package: str = ""                     # the Debian package(s) with its emulator
     cmake_processor: str = ""                      # regex of the CMAKE_SYSTEM_PROCESSOR values it is
@@ -89,7 +92,8 @@ def load_target(name, directory=TARGET_DIR):
             except TypeError as e:
                 raise UserError(f"{path}: [{name}]: {e}.") from None
     for key, kind, example in _TYPED:
-        if key in data and not (isinstance(data[key], kind) and data[key] not in ("", 0)):
+        if key in data and not (isinstance(data[key], kind) and data[key] not in ("", 0)
+                                and (key != "alignment" or data[key] & (data[key] - 1) == 0 and data[key] >= 16)):
             raise UserError(f"{path}: {key} = {data[key]!r}: expected {example}.")
     optimization = {**OPTIMIZATION, **data.pop("optimization", {})}
     if set(optimization) != set(OPTIMIZATION) or not all(str(f).startswith("-O") for f in optimization.values()):

@@ -26,6 +26,11 @@ def reproducible_paths(env):
     return f"-ffile-prefix-map={env.Dir('#').abspath}=."
 
 
+def board_defines(target):
+    """What the board defines for every compilation, third-party trees' too."""
+    return [("NN_ALIGNMENT", target.alignment)]  # of generated arrays: weights, arenas, vectors
+
+
 def _map_emitter(target, source, env):
     return [target[0], os.path.splitext(str(target[0]))[0] + ".map"], source
 
@@ -34,8 +39,9 @@ def use_firmware_flags(env, arch, link, map_flags, strip_flag):
     """Compile with `arch` and the firmware flags, link with `link` (-g: the unstripped ELF
     keeps symbols for the size report) and `map_flags` writing ${TARGETS[1]}, the map; the
     deployable (StrippedProgram) is the same link with `strip_flag`."""
-    env.Append(CCFLAGS=[*arch, *compile_flags(env["NNBUILD_TARGET"], env["NNBUILD_OPT"]), "-g",
-                        reproducible_paths(env)],
+    target = env["NNBUILD_TARGET"]
+    env.Append(CCFLAGS=[*arch, *compile_flags(target, env["NNBUILD_OPT"]), "-g", reproducible_paths(env)],
+               CPPDEFINES=board_defines(target),
                CFLAGS=FIRMWARE_CFLAGS, LINKFLAGS=[*link, "-g", *map_flags])
     env.Append(PROGEMITTER=[_map_emitter])
     env["STRIPLINKFLAGS"] = [*link, strip_flag]

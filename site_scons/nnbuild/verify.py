@@ -108,7 +108,7 @@ def vectors_step(targets, sources, settings):
             f"#define TEST_VECTORS {len(flat)}\n\n"
             "/* In their own section: a linker script may place them outside the firmware's memory. */\n"
             f"static const {ctype} test_vectors[TEST_VECTORS][{flat.shape[1]}]\n"
-            f"    __attribute__((section(\".test_vectors\"), aligned(16))) = {{\n"
+            f"    __attribute__((section(\".test_vectors\"), aligned(NN_ALIGNMENT))) = {{\n"
             + "\n".join(rows) + "\n};\n")
     write_atomically(targets[0], text)
 

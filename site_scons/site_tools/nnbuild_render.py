@@ -7,7 +7,7 @@ The context is a Value node, so a changed setting re-renders exactly what uses i
   env.LinkerScript('link.ld', ['templates/baremetal/link.ld.j2', aot_info.json, model.tflite, settings])
       -> a bare-metal linker script, the weights and the arena placed in the board's memories
   env.ModelData('build/models/m/m_data.cc', ['build/models/m/m.tflite', env.Value({model, runtime})])
-      -> the model file as a 16-byte-aligned const array (runtimes that read a model file)
+      -> the model file as a aligned (NN_ALIGNMENT) const array (runtimes that read a model file)
 """
 
 from nnbuild.scons_actions import python_builder

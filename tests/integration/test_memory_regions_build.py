@@ -1,11 +1,13 @@
 """Bare-metal memory regions in a build: weights larger than the ITCM run bit-exact from SRAM,
-and a board too small for the program is a budget message, not ld's."""
+a board's alignment places weights, arena and vectors, and a board too small for the
+program is a budget message, not ld's."""
 
 import json
 import os
 
 import numpy as np
 import pytest
+from elftools.elf.elffile import ELFFile
 
 from conftest import copy_project, error_line, scons
 from tflite_builder import T, build_model, options
@@ -49,10 +51,38 @@ def test_weights_larger_than_the_itcm_run_from_sram(wide):
 @pytest.mark.slow
 def test_a_board_too_small_for_the_program_says_so(wide):
     repo, model = wide
-    board = open(os.path.join(repo, "targets", "cortex-m55.toml")).read()
-    with open(os.path.join(repo, "targets", "small-m55.toml"), "w") as f:  # a 16 KiB ITCM: no room for the program
-        f.write(board.replace('name = "cortex-m55"', 'name = "small-m55"').replace(
-            'itcm = { origin = 0x00000000, length = 524288', 'itcm = { origin = 0x00000000, length = 16384'))
+    _board(repo, "small-m55", {'itcm = { origin = 0x00000000, length = 524288':  # a 16 KiB ITCM: no room
+                               'itcm = { origin = 0x00000000, length = 16384'})
     line = error_line(scons(repo, "target=small-m55", f"model={model}", check=False))
     assert "small-m55: no memory region that holds code has room for the program" in line
     assert "itcm 16.0 KiB free" in line and "Over budget" in line
+
+
+def _board(repo, name, replacements):
+    """targets/<name>.toml: cortex-m55's board file with `replacements` (old -> new) made."""
+    board = open(os.path.join(repo, "targets", "cortex-m55.toml")).read().replace(
+        'name = "cortex-m55"', f'name = "{name}"')
+    for old, new in replacements.items():
+        assert old in board
+        board = board.replace(old, new)
+    with open(os.path.join(repo, "targets", f"{name}.toml"), "w") as f:
+        f.write(board)
+
+
+@pytest.mark.slow
+def test_a_boards_alignment_places_weights_arena_and_vectors(wide):
+    repo, model = wide
+    _board(repo, "wide-m55", {"stack = 16384": "alignment = 64\nstack = 16384"})
+    scons(repo, "target=wide-m55", f"model={model}", "vectors=5")
+    out = os.path.join(repo, "build/wide-m55/aot/wide")
+    with open(os.path.join(out, "verify.json")) as f:
+        assert json.load(f)["bit_exact"]
+    with open(os.path.join(out, "firmware.elf"), "rb") as f:
+        elf = ELFFile(f)
+        sections = {s.name: s for s in elf.iter_sections()}
+        placed = [(sym.name, sym["st_value"]) for sym in sections[".symtab"].iter_symbols()
+                  if sym["st_info"]["type"] == "STT_OBJECT" and sym["st_size"] >= 64
+                  and sym.name.startswith(("wide_", "test_vectors"))]
+        assert sections[".nn_weights"]["sh_addralign"] >= 64  # in SRAM: the linker script's own section
+    assert any(name == "wide_arena" for name, _ in placed) and any(name == "test_vectors" for name, _ in placed)
+    assert [name for name, address in placed if address % 64] == []

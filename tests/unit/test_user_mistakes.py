@@ -195,7 +195,9 @@ def test_executorch_kernel_build_failure_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize("line, expected", [('emulator_timeout = "long"', "expected a whole number of seconds"),
                                             ('optimization = "-O2"', "expected a table of compiler optimisation flags"),
-                                            ('features = "neon"', "expected a list of instruction-set features")])
+                                            ('features = "neon"', "expected a list of instruction-set features"),
+                                            ("alignment = 24", "expected a power of two number of bytes, at least 16"),
+                                            ("alignment = 8", "expected a power of two number of bytes, at least 16")])
 def test_a_board_key_of_the_wrong_type_is_named(tmp_path, line, expected):
     board = tmp_path / "board.toml"
     board.write_text(f'name = "board"\ndescription = "d"\nfamily = "linux"\ntoolchain = "zig"\n{line}\n'

@@ -4,19 +4,21 @@ per board, the same way for every runtime that takes one."""
 import hashlib
 import os
 
+from nnbuild.toolchain import board_defines
+
 BUILD = "build"
 _WARNINGS = ("-Wall", "-Wextra")  # not our code to fix: its warnings would drown the build's output
 
 
 def tree_env(tenv, root, label, includes, defines, flags=(), cxx_flags=()):
     """The target's environment for the tree at `root`: its include folders and defines
-    instead of the project's, no warnings. The tree's paths are mapped (to `label`) instead
+    (and the board's) instead of the project's, no warnings. The tree's paths are mapped (to `label`) instead
     of the project's, so the library's build signatures do not depend on the checkout (a
     shared cache= finds it)."""
     lenv = tenv.Clone()
     lenv.Replace(CCFLAGS=[f for f in lenv["CCFLAGS"] if f not in _WARNINGS
                           and not str(f).startswith("-ffile-prefix-map=")],
-                 CPPPATH=list(includes), CPPDEFINES=list(defines))
+                 CPPPATH=list(includes), CPPDEFINES=[*board_defines(tenv["NNBUILD_TARGET"]), *defines])
     lenv.Append(CCFLAGS=[f for f in flags if f not in lenv["CCFLAGS"]] + [f"-ffile-prefix-map={root}={label}"],
                 CXXFLAGS=list(cxx_flags))
     return lenv

@@ -31,7 +31,7 @@ class CortexMBareMetal(Family):
         """Startup code, linker script and compiled-in test vectors of a bare-metal image."""
         from nnbuild.scons_actions import settings_node  # SCons' own modules: only in a build
 
-        context = {"target": target.name, "stack": target.stack, "heap": target.heap,
+        context = {"target": target.name, "stack": target.stack, "heap": target.heap, "alignment": target.alignment,
                    "regions": [vars(r) for r in memory_map.regions(target.memory, target.path)]}
         startup = tenv.RenderTemplate(f"{out}/startup.c", [template_file("baremetal/startup.c.j2"),
                                                            settings_node(tenv, {"target": target.name})])
