@@ -8,8 +8,8 @@ function leaves out start-up and I/O, needs one run, and works alike for the
 Linux runners and bare metal; the whole-program count is reported too, so the
 difference method (count(-n N2) - count(-n N1)) / (N2 - N1) can check it.
 
-- targets run under qemu (user or system mode): benchmarks/qemu_insn_count.c, a
-  TCG plugin built here with the host's gcc (Debian's qemu ships no plugins);
+- targets run under qemu (user or system mode): site_scons/nnbuild/qemu_insn_count.c,
+  a TCG plugin built here with the host's gcc (Debian's qemu ships no plugins);
 - host: valgrind's callgrind.
 Both count deterministically for the same binary and input.
 
@@ -27,15 +27,12 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from elftools.elf.elffile import ELFFile
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "site_scons"))
 from nnbuild import families  # noqa: E402
+from nnbuild.instruction_count import build_plugin, count_under_qemu  # noqa: E402
 from nnbuild.targets import load_target  # noqa: E402
-
-PLUGIN_SOURCE = os.path.join(HERE, "qemu_insn_count.c")
 
 
 @dataclass(frozen=True)
@@ -49,44 +46,10 @@ class Count:
         return self.invoke / self.calls
 
 
-def build_plugin(build_dir):
-    """build_dir/tools/libqemu_insn_count.so, compiled when missing or older than its source."""
-    plugin = os.path.join(build_dir, "tools", "libqemu_insn_count.so")
-    if not os.path.exists(plugin) or os.path.getmtime(plugin) < os.path.getmtime(PLUGIN_SOURCE):
-        os.makedirs(os.path.dirname(plugin), exist_ok=True)
-        partial = f"{plugin}.{os.getpid()}"  # renamed into place: a concurrent run never loads half a file
-        subprocess.run(["gcc", "-O2", "-Wall", "-Werror", "-shared", "-fPIC", "-fvisibility=hidden",
-                        "-o", partial, PLUGIN_SOURCE], check=True)
-        os.replace(partial, plugin)
-    return plugin
-
-
-def _entry(elf, symbol):
-    """Address of the function's first instruction."""
-    with open(elf, "rb") as f:
-        image = ELFFile(f)
-        found = image.get_section_by_name(".symtab").get_symbol_by_name(symbol)
-        if not found:
-            raise ValueError(f"{elf} has no symbol {symbol}")
-        address = found[0]["st_value"]
-        return address & ~1 if image["e_machine"] == "EM_ARM" else address  # bit 0 marks Thumb code
-
-
 def _run(command):
     proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-
-
-def _qemu(emulator, plugin, elf, args, function):
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "count")
-        spec = f"file={plugin},enter={_entry(elf, function):#x},outfile={out}"
-        # Plugin options go first; for qemu-system the target's command ends with -kernel.
-        _run([emulator[0], "-plugin", spec, *emulator[1:], elf, *args])
-        with open(out) as f:
-            values = dict(line.split() for line in f)
-    return Count(int(values["instructions"]), int(values["inside"]), int(values["calls"]))
 
 
 def _callgrind(elf, args, function):
@@ -121,7 +84,8 @@ def count(target, model_dir, repeat=0):
         result = _callgrind(elf, args, function)
     else:
         build_dir = os.path.normpath(os.path.join(model_dir, "..", "..", ".."))  # of build/T/runtime/M
-        result = _qemu(board.emulator, build_plugin(build_dir), elf, args, function)
+        values = count_under_qemu(board.emulator, build_plugin(build_dir), elf, args, function)
+        result = Count(values["instructions"], values["inside"], values["calls"])
     if result.calls == 0:
         raise RuntimeError(f"{elf} never called {function}")
     return result

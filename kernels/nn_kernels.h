@@ -16,6 +16,17 @@
 extern "C" {
 #endif
 
+/* profile=1 builds: the generated invoke calls the runner's nn_profile_node(k) before its
+ * k-th operator and once more after the last, so a profiler can split an inference into
+ * operators (the qemu plugin counts instructions between the calls; the Linux runner times
+ * them). Other builds compile the marks away. */
+#ifdef NN_PROFILE
+void nn_profile_node(int32_t node);
+#define NN_PROFILE_NODE(node) nn_profile_node(node)
+#else
+#define NN_PROFILE_NODE(node) ((void)0)
+#endif
+
 typedef struct {
     int32_t n, h, w, c;
 } nn_shape4;

@@ -57,7 +57,7 @@ def help_text():
     return "\n".join(lines) + "\n"
 
 
-def _boolean(name, value):
+def boolean_option(name, value):
     if value.lower() not in BOOLEANS:
         raise UserError(f"option {name}={value}: expected 0 or 1.")
     return BOOLEANS[value.lower()]
@@ -136,7 +136,7 @@ def parse_options(arguments, launch_dir=None):
     names = _list(raw, "target", targets.available_targets())
     if raw["vectors"] != "auto" and (not raw["vectors"].isdigit() or int(raw["vectors"]) < 1):
         raise UserError(f"option vectors={raw['vectors']}: expected auto or a positive whole number.")
-    verify, verbose = _boolean("verify", raw["verify"]), _boolean("verbose", raw["verbose"])
+    verify, verbose = boolean_option("verify", raw["verify"]), boolean_option("verbose", raw["verbose"])
     _check_cache(raw["cache"])
     if raw["size_diff"]:
         size_diff.check_size_report(raw["size_diff"], "option size_diff")

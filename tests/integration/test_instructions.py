@@ -9,11 +9,14 @@ and that count must agree with the difference method on whole-program counts,
 import importlib.util
 import json
 import os
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
 
 from conftest import copy_project, scons
+from nnbuild import instruction_count
 from nnbuild.tflite_model import load_tflite
 
 pytestmark = pytest.mark.slow
@@ -44,13 +47,14 @@ def _assert_sane(repo, per_inference):
     assert macs <= per_inference <= 100 * macs, (per_inference, macs)
 
 
-def test_plugin_is_rebuilt_only_when_its_source_changes(project):
-    repo, instructions = project
-    plugin = instructions.build_plugin(f"{repo}/build")
+def test_plugin_is_rebuilt_only_when_its_source_changes(tmp_path):
+    source = tmp_path / "qemu_insn_count.c"
+    shutil.copy(instruction_count.PLUGIN_SOURCE, source)
+    plugin = instruction_count.build_plugin(str(tmp_path), str(source))
     built = os.path.getmtime(plugin)
-    assert instructions.build_plugin(f"{repo}/build") == plugin and os.path.getmtime(plugin) == built
-    os.utime(instructions.PLUGIN_SOURCE, (built + 10, built + 10))
-    instructions.build_plugin(f"{repo}/build")
+    assert instruction_count.build_plugin(str(tmp_path), str(source)) == plugin and os.path.getmtime(plugin) == built
+    os.utime(source, (built + 10, built + 10))
+    instruction_count.build_plugin(str(tmp_path), str(source))
     assert os.path.getmtime(plugin) > built
 
 
@@ -82,3 +86,33 @@ def test_cortex_m55_counts_its_compiled_in_vectors(project):
         assert first.calls == json.load(f)["vectors"] == VECTORS
     assert 0 < first.invoke < first.program
     _assert_sane(repo, instructions.instructions_per_inference("cortex-m55", model_dir))
+
+
+def test_profile_splits_an_inference_into_its_operators(project):
+    """profile=1: per-operator counts that add up to the inference, under each board's qemu
+    (qemu-x86_64 for the host); the Linux firmware's -n N times each operator."""
+    repo, instructions = project
+    boards = ("loongarch64", "host", "cortex-m55")
+    plain = {t: instructions.instructions_per_inference(t, f"{repo}/build/{t}/aot/af_detection") for t in boards}
+    proc = scons(repo, f"target={','.join(boards)}", "model=af_detection", f"vectors={VECTORS}", "profile=1")
+    with open(f"{repo}/build/models/af_detection/aot/aot_info.json") as f:
+        nodes = json.load(f)["nodes"]
+    assert sum(n["macs"] for n in nodes) == _macs(f"{repo}/build/models/af_detection/af_detection.tflite")
+    for target in boards:
+        assert f"af_detection on {target}: instructions per inference by operator" in proc.stdout
+        with open(f"{repo}/build/{target}/aot/af_detection/profile.json") as f:
+            profile = json.load(f)
+        operators = profile["operators"]
+        assert profile["calls"] == VECTORS
+        assert [o["opcode"] for o in operators] == [n["opcode"] for n in nodes]
+        assert all(o["instructions"] > 0 for o in operators)
+        parts = sum(o["instructions"] for o in operators) + profile["input_output_copy"]
+        assert abs(parts - profile["instructions"]) <= len(operators) + 1  # rounding of the means
+        # The marks cost little: the profile's inference is the plain build's, within 5%.
+        assert profile["instructions"] == pytest.approx(plain[target], rel=0.05)
+        assert sum(o["share"] for o in operators if o["opcode"] == "CONV_2D") > 0.8
+    folder = f"{repo}/build/loongarch64/aot/af_detection"
+    timed = subprocess.run(["qemu-loongarch64", f"{folder}/firmware", "-n", "3", f"{folder}/vectors.bin"],
+                           capture_output=True, text=True, check=True).stdout
+    times = [line.split() for line in timed.splitlines() if line.startswith("node ")]
+    assert [int(t[1]) for t in times] == list(range(len(nodes))) and all(int(t[2]) >= 0 for t in times)

@@ -35,10 +35,13 @@ def test_missing_model_file():
     ("runtime=tensorrt", ["runtime=tensorrt", "aot"]),
     ("verify=maybe", ["verify=maybe", "0 or 1"]),
     ("opt=fast", ["opt=fast", "speed, size"]),
+    ("profile=maybe", ["profile=maybe", "0 or 1"]),
+    ("profile=1 verify=0", ["profile=1 with verify=0", "verification vectors"]),
+    ("profile=1 runtime=tflm", ["profile=1 profiles runtime=aot's generated code", "add runtime=aot"]),
     ("colour=blue", ["unknown option colour", "target", "model", "runtime", "verify", "verbose"]),
 ])
 def test_bad_option_value(arg, words):
-    line = _error(arg)
+    line = _error(*arg.split())
     for word in words:
         assert word in line
 

@@ -3,7 +3,8 @@ one static library of them per board, shared by every model."""
 
 import os
 
-from nnbuild import export
+from nnbuild import export, families, instruction_count
+from nnbuild.errors import UserError
 from nnbuild.runtimes.aot import builders
 from nnbuild.runtimes.base import Linked
 from nnbuild.runtimes.tflite_route import TfliteRuntime
@@ -36,6 +37,20 @@ def _kernels_library(env, target):
 class Aot(TfliteRuntime):
     name = "aot"
     exports = True
+    options = {"profile": ("1: also count each operator's instructions under the emulator (profile.json, "
+                           "a table per firmware) and time them with the Linux firmware's -n N", "0",
+                           ("0", "1"), False)}
+
+    def complete_options(self, opts):
+        from nnbuild.options import boolean_option  # options imports the runtimes
+
+        opts["profile"] = boolean_option("profile", str(opts["profile"]))
+        if opts["profile"] and not opts["verify"]:
+            raise UserError("option profile=1 with verify=0: the profile runs the verified firmware on its "
+                            "verification vectors; leave verify=0 out.")
+        if opts["profile"] and self not in opts["runtimes"]:
+            raise UserError("option profile=1 profiles runtime=aot's generated code; add runtime=aot, or "
+                            "leave profile=1 out.")
 
     def prepare(self, env, opts, spec):
         model = super().prepare(env, opts, spec)
@@ -52,11 +67,26 @@ class Aot(TfliteRuntime):
 
     def link(self, tenv, opts, target, model, kernels, out):
         tenv.Append(CPPPATH=[f"#{model.parts['dir']}"])
+        if opts["profile"]:  # the invoke's marks and the runner's nn_profile_node (nn_kernels.h)
+            tenv.Append(CPPDEFINES=["NN_PROFILE"])
         objects = [tenv.Object(f"{out}/obj/{os.path.splitext(os.path.basename(str(s)))[0]}.o", s)
                    for s in model.parts["sources"]]
         components = {str(objects[0][0]): "model code", str(objects[1][0]): "model weights",
                       str(kernels): "kernels"}
         return Linked(objects, [kernels], components, model.parts["info"])
+
+    def verify(self, tenv, opts, target, model, binary, out, baremetal):
+        verified = super().verify(tenv, opts, target, model, binary, out, baremetal)
+        if not opts["profile"]:
+            return verified
+        family = families.get(target.family)
+        settings = {"model": model.name, "target": target.name, "build_dir": BUILD,
+                    "emulator": target.emulator, "emulator_package": target.emulator_package,
+                    "args": family.run_arguments(f"{out}/vectors.bin", 0)}
+        profile = tenv.Profile(f"{out}/profile.json", [f"{out}/firmware.elf", model.parts["info"], verified,
+                                                       settings_node(tenv, settings)])
+        tenv.Depends(profile, instruction_count.PLUGIN_SOURCE)
+        return [verified, profile]
 
     def export(self, tenv, opts, target, model, linked, out_dir, after):
         header = tenv.File(f"{model.parts['dir']}/{model.name}.h")

@@ -2,6 +2,8 @@
 
   env.AotModel('build/models/m/aot/m.h', ['build/models/m/m.tflite', settings])
       -> m.h, m.c, m_weights.c and aot_info.json beside it
+  env.Profile('build/T/aot/m/profile.json', [firmware.elf, aot_info.json, verify.json, settings])
+      -> instructions per operator under qemu (profile=1)
 """
 
 import os
@@ -21,3 +23,4 @@ def add_builders(env):
     if "AotModel" not in env["BUILDERS"]:
         env["BUILDERS"]["AotModel"] = python_builder(env, "nnbuild.runtimes.aot.codegen:aot_step", "aot",
                                                      _aot_emitter, isolated=True)
+        env["BUILDERS"]["Profile"] = python_builder(env, "nnbuild.profile:profile_step", "profile")

@@ -109,6 +109,19 @@ def _io(t):
             "qmin": np.iinfo(t.dtype).min, "qmax": np.iinfo(t.dtype).max}
 
 
+def _macs(graph, op):
+    """Multiply-accumulates of one inference of op (0 for an op that does none)."""
+    shape = lambda i: graph.tensors[op.inputs[i]].shape  # noqa: E731
+    out = int(np.prod(graph.tensors[op.outputs[0]].shape))
+    if op.opcode in ("CONV_2D", "FULLY_CONNECTED"):
+        return out * int(np.prod(shape(1)[1:]))        # filter [out, (kh, kw,) depth]
+    if op.opcode == "DEPTHWISE_CONV_2D":
+        return out * int(shape(1)[1] * shape(1)[2])     # filter [1, kh, kw, channels]
+    if op.opcode == "TRANSPOSE_CONV":
+        return int(np.prod(shape(2))) * int(np.prod(shape(1)[:3]))  # every input times [out, kh, kw]
+    return 0
+
+
 def generate_aot(graph, model, origin):
     """Return {'header', 'source', 'weights', 'info'} for `graph` as model `model`.
 
@@ -131,15 +144,19 @@ def generate_aot(graph, model, origin):
         used.update(i for i in op.inputs if i >= 0 and graph.tensors[i].is_constant
                     and re.search(rf"\b{names.weight_symbol(graph.tensors[i])}\b", code))
         steps.append({"index": op.index, "opcode": op.opcode, "name": graph.node_name(op),
-                      "decls": lowered.decls, "call": lowered.call})
+                      "decls": lowered.decls, "call": lowered.call, "macs": _macs(graph, op),
+                      "node": sum(1 for s in steps if s["call"]) if lowered.call else None})
         derived += lowered.weights
     weights = _weights(graph, used, names, derived)
+    # The operators with code, in the order invoke runs them: what a profile splits into.
+    nodes = [{"node": s["node"], "index": s["index"], "opcode": s["opcode"], "macs": s["macs"],
+              "output": graph.tensors[graph.operators[s["index"]].outputs[0]].name} for s in steps if s["call"]]
     x, y = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
     context = {
         "model": model, "MODEL": model.upper(), "origin": origin,
         "input": _io(x), "output": _io(y),
         "input_offset": plan.offsets[x.index], "output_offset": plan.offsets[y.index],
-        "arena_size": plan.size, "steps": steps, "weights": weights,
+        "arena_size": plan.size, "steps": steps, "nodes": nodes, "weights": weights,
         "kernels": sorted({s["call"].split("(")[0] for s in steps if s["call"]}),
     }
     info = {
@@ -147,6 +164,7 @@ def generate_aot(graph, model, origin):
         "weights_bytes": sum(w["nbytes"] for w in weights),
         "ops": sorted({op.opcode for op in graph.operators}),
         "input": context["input"], "output": context["output"],
+        "nodes": nodes,
     }
     return {
         "header": render_template("model.h.j2", **context),

@@ -2,15 +2,21 @@
  * qemu_insn_count: a QEMU TCG plugin counting guest instructions, in the whole
  * program and inside one function (with everything it calls), e.g. <model>_invoke.
  *
- *   qemu-<arch> -plugin file=libqemu_insn_count.so,enter=0xADDR,outfile=PATH FIRMWARE ...
+ *   qemu-<arch> -plugin file=libqemu_insn_count.so,enter=0xADDR[,mark=0xADDR],outfile=PATH FIRMWARE ...
  *
  * enter= is the address of the function's first instruction. A call always ends a
- * translation block (TB), so the TB executed just before the function's first TB
- * ends with the call, and the function has returned when a TB starts just past
- * that call instruction. This needs no register access (which API version 1
- * lacks), no symbol of the caller, and counts nested calls. "Just past" is within
- * CALL_BYTES: qemu 7.2 reports instruction sizes as 0 on some guests (LoongArch),
- * and no TB can start inside the call instruction anyway.
+ * translation block (TB), so the TB executed just before the function's first TB ends
+ * with the call, and the function has returned when a TB starts just past that call
+ * instruction. This needs no register access (which API version 1 lacks), no symbol of
+ * the caller, and counts nested calls. "Just past" is within CALL_BYTES: qemu 7.2
+ * reports instruction sizes as 0 on some guests (LoongArch), and no TB can start inside
+ * the call instruction anyway.
+ *
+ * mark= (profile=1 builds) is the address of nn_profile_node, which the function calls
+ * before each operator and after the last: the instructions inside the function are then
+ * also split at those calls, into "bucket B N" lines (B = 0 before the first call, B = k + 1
+ * after the k-th), summed over the calls of the function; the mark's own instructions are
+ * in no bucket.
  *
  * Counts are per TB executed (n instructions each), which is exact unless a TB
  * exits early on a guest fault; the firmware does not fault. At exit the plugin
@@ -50,34 +56,71 @@ uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *insn);
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
-/* The longest call instruction of the guests measured (LoongArch, RISC-V, AArch64, Thumb). */
-#define CALL_BYTES 4
+/* Longer than any direct call of the guests measured (4 bytes on LoongArch, RISC-V, AArch64,
+ * Thumb; 5 on x86-64): the next TB to start that close past a call is its return. */
+#define CALL_BYTES 8
 
 struct block {
     uint64_t start, last; /* addresses of the first and the last instruction */
     uint64_t insns;
 };
 
-static uint64_t enter;
+static uint64_t enter, mark;
 static const char *outfile;
 /* The firmware runs on one vCPU (one thread), so plain variables suffice. */
-static bool inside;
-static uint64_t call_site, previous_last;
+static bool inside, in_mark;
+static uint64_t call_site, mark_site, previous_last;
 static uint64_t total, inside_insns, calls;
+static uint64_t *buckets;
+static size_t bucket, n_buckets;
+
+/* Whether b starts just past the call instruction ending at `site`: the callee returned. */
+static bool returned(const struct block *b, uint64_t site)
+{
+    return b->start > site && b->start <= site + CALL_BYTES;
+}
+
+static void add_to_bucket(uint64_t insns)
+{
+    if (bucket >= n_buckets) {
+        size_t n = bucket * 2 + 16;
+        uint64_t *grown = realloc(buckets, n * sizeof *buckets);
+        if (grown == NULL) {
+            abort();
+        }
+        memset(grown + n_buckets, 0, (n - n_buckets) * sizeof *grown);
+        buckets = grown;
+        n_buckets = n;
+    }
+    buckets[bucket] += insns;
+}
 
 static void block_exec(unsigned int vcpu, void *udata)
 {
     const struct block *b = udata;
-    if (inside && b->start > call_site && b->start <= call_site + CALL_BYTES) {
+    if (inside && returned(b, call_site)) {
         inside = false;
     } else if (!inside && b->start == enter) {
         inside = true;
         call_site = previous_last;
+        bucket = 0;
         ++calls;
+    }
+    if (inside && mark) {
+        if (in_mark && returned(b, mark_site)) {
+            in_mark = false;
+        } else if (!in_mark && b->start == mark) {
+            in_mark = true;
+            mark_site = previous_last;
+            ++bucket;
+        }
     }
     total += b->insns;
     if (inside) {
         inside_insns += b->insns;
+        if (mark && !in_mark) {
+            add_to_bucket(b->insns);
+        }
     }
     previous_last = b->last;
 }
@@ -102,6 +145,11 @@ static void at_exit(qemu_plugin_id_t id, void *userdata)
     }
     fprintf(f, "instructions %llu\ninside %llu\ncalls %llu\n", (unsigned long long)total,
             (unsigned long long)inside_insns, (unsigned long long)calls);
+    for (size_t i = 0; i < n_buckets; ++i) {
+        if (buckets[i]) {
+            fprintf(f, "bucket %zu %llu\n", i, (unsigned long long)buckets[i]);
+        }
+    }
     fclose(f);
 }
 
@@ -111,10 +159,12 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
     for (int i = 0; i < argc; ++i) {
         if (strncmp(argv[i], "enter=", 6) == 0) {
             enter = strtoull(argv[i] + 6, NULL, 0);
+        } else if (strncmp(argv[i], "mark=", 5) == 0) {
+            mark = strtoull(argv[i] + 5, NULL, 0);
         } else if (strncmp(argv[i], "outfile=", 8) == 0) {
             outfile = argv[i] + 8;
         } else {
-            fprintf(stderr, "qemu_insn_count: unknown argument '%s' (enter=ADDR, outfile=PATH)\n", argv[i]);
+            fprintf(stderr, "qemu_insn_count: unknown argument '%s' (enter=ADDR, mark=ADDR, outfile=PATH)\n", argv[i]);
             return -1;
         }
     }
