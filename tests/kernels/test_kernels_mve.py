@@ -1,5 +1,6 @@
 """The Helium (MVE) kernel variants of kernels/mve/ on the Cortex-M55 under qemu-system-arm
-(mps3-an547): random cases of the operators they implement, each a one-operator model built
+(mps3-an547): random cases of the operators they implement (fully connected, pointwise,
+spatial and depthwise convolutions), each a one-operator model built
 for cortex-m55 and verified byte for byte against the TFLite Micro interpreter. All cases
 are one scons run (a matrix of models)."""
 
@@ -39,15 +40,45 @@ def _cases(count, seed=0):
             yield f"pointwise{i}", _conv_model(case, depthwise=False)
 
 
+def _spatial_cases(count, seed=1):
+    """Deterministic random CONV_2D and DEPTHWISE_CONV_2D cases: filters up to 5x5, strides and
+    dilations of 1 and 2 (x-dilated and grouped convolutions take the reference path), SAME
+    padding at every border, channel counts around a vector's width, depth multipliers 1 and 2;
+    then two convolutions whose filters are larger than the kernel's patch (1024 bytes)."""
+    rng = np.random.default_rng(seed)
+    made = 0
+    while made < count:
+        depthwise = made % 2 == 1
+        case = {"h": int(rng.integers(1, 9)), "w": int(rng.integers(1, 9)),
+                "cin": int(rng.choice([1, 3, 4, 5, 8, 16, 17, 20])), "cout": int(rng.integers(1, 11)),
+                "kh": int(rng.integers(1, 6)), "kw": int(rng.integers(1, 6)),
+                "sh": int(rng.integers(1, 3)), "sw": int(rng.integers(1, 3)),
+                "dh": int(rng.choice([1, 1, 2])), "dw": int(rng.choice([1, 1, 2])), "padding": int(rng.integers(2)),
+                "act": int(rng.choice([0, 1, 3])), "in_scale": float(rng.uniform(0.002, 0.5)),
+                "in_zp": int(rng.integers(-128, 128)), "out_scale": float(rng.uniform(0.002, 0.5)),
+                "out_zp": int(rng.integers(-128, 128)), "per_channel": bool(rng.integers(2)),
+                "seed": int(rng.integers(2**16)), "multiplier": int(rng.choice([1, 1, 1, 2])) if depthwise else 1}
+        model = _conv_model(case, depthwise=depthwise)
+        if model is not None:
+            yield f"{'depthwise' if depthwise else 'conv'}{made}", model
+            made += 1
+    for stride in (1, 2):  # 5x5x60 = 1500 bytes, SAME padding: every border
+        case = {"h": 6, "w": 7, "cin": 60, "cout": 6, "kh": 5, "kw": 5, "sh": stride, "sw": stride, "dh": 1,
+                "dw": 1, "padding": 0, "act": 1, "in_scale": 0.05, "in_zp": -37, "out_scale": 0.4, "out_zp": 9,
+                "per_channel": True, "seed": stride, "multiplier": 1}
+        yield f"large{stride}", _conv_model(case, depthwise=False)
+
+
 def test_cortex_m55_compiles_the_mve_variants():
     chosen = kernel_sources(load_target("cortex-m55"))
-    assert chosen["fully_connected_s8.c"] == os.path.join("kernels", "mve", "fully_connected_s8.c")
+    for name in ("fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c"):
+        assert chosen[name] == os.path.join("kernels", "mve", name)
 
 
 def test_mve_kernels_are_bit_exact_under_the_emulator(tmp_path):
     repo = copy_project(str(tmp_path))
     files = []
-    for name, model in _cases(16):
+    for name, model in [*_cases(16), *_spatial_cases(24)]:
         path = tmp_path / f"{name}.tflite"
         path.write_bytes(model)
         files.append(str(path))
