@@ -44,20 +44,10 @@ static inline void copy_or_fill(int8_t *dst, const int8_t *src, int32_t n, int8_
     }
 }
 
-/* Four dot products of n bytes, x with each of w[0..3], added to acc[0..3]. */
+/* Four dot products of n bytes from `offset` of each of w[0..3], with x, added to acc[0..3]. */
 static inline void dot_x4(const int8_t *x, const int8_t *const w[4], int32_t offset, int32_t n, int32_t acc[4])
 {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    const int8_t *w0 = w[0] + offset, *w1 = w[1] + offset, *w2 = w[2] + offset, *w3 = w[3] + offset;
-    for (int32_t d = 0; d < n; d += 16) {
-        const mve_pred16_t lanes = vctp8q((uint32_t)(n - d));
-        const int8x16_t xv = vldrbq_z_s8(x + d, lanes);
-        a0 = vmladavaq_p_s8(a0, xv, vldrbq_z_s8(w0 + d, lanes), lanes);
-        a1 = vmladavaq_p_s8(a1, xv, vldrbq_z_s8(w1 + d, lanes), lanes);
-        a2 = vmladavaq_p_s8(a2, xv, vldrbq_z_s8(w2 + d, lanes), lanes);
-        a3 = vmladavaq_p_s8(a3, xv, vldrbq_z_s8(w3 + d, lanes), lanes);
-    }
-    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+    nn_dot_x4(x, w[0] + offset, w[1] + offset, w[2] + offset, w[3] + offset, n, acc);
 }
 
 /* Adds the sums of n weights from `offset` of each of w[0..3] to pad[0..3]. */
@@ -66,11 +56,6 @@ static inline void sums_x4(const int8_t *const w[4], int32_t offset, int32_t n, 
     for (int32_t k = 0; k < 4; ++k) {
         pad[k] += sum_s8(w[k] + offset, n);
     }
-}
-
-static inline int32x4_t vector_of(const int32_t v[4])
-{
-    return vldrwq_s32(v);
 }
 
 static inline int32_t clamp_index(int32_t x, int32_t lo, int32_t hi)
@@ -135,7 +120,7 @@ void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *fi
                         }
                     }
                     const mve_pred16_t lanes = vctp32q((uint32_t)rows);
-                    int32x4_t sum = vmlaq_n_s32(vector_of(acc), vector_of(pad), -p->input_offset);
+                    int32x4_t sum = vmlaq_n_s32(vldrwq_s32(acc), vldrwq_s32(pad), -p->input_offset);
                     if (bias) {
                         sum = vaddq_s32(sum, vldrwq_z_s32(bias + oc, lanes));
                     }

@@ -44,6 +44,54 @@ static inline void store_block(const nn_conv_params *p, int8_t *out, int32_t c, 
     vstrbq_scatter_offset_p_s32(out + c + 1, stride2, nn_output_x4(odd, m_odd, s_odd, offset, lo, hi), odd_lanes);
 }
 
+/* The taps of an output pixel: filter rows [fy0, fy1) and columns [fx0, fx1) read the image
+ * from (iy0, ix0); border: some read the padding. */
+typedef struct {
+    int32_t iy0, ix0, fy0, fy1, fx0, fx1, border;
+} window;
+
+/* Eight channels (or the `left` last ones) of one output pixel. Inlined with `full` a
+ * constant: whole blocks load unpredicated (a predicated load needs a VPST of its own). */
+static inline __attribute__((always_inline)) void block(const nn_conv_params *p, const int8_t *image,
+                                                        const int8_t *filter, const int32_t *bias, int8_t *pixel,
+                                                        const window *win, int32_t c, int32_t left, int full)
+{
+    const nn_shape4 in = p->input, fs = p->filter;
+    const int32_t channels = p->output.c;
+    const uint32x4_t stride2 = vmulq_n_u32(vidupq_n_u32(0, 1), 2);
+    const mve_pred16_t lanes = vctp16q((uint32_t)left);
+    int32x4_t even = vdupq_n_s32(0), odd = even;
+    if (bias) {
+        even = vldrwq_gather_shifted_offset_z_s32(bias + c, stride2, vctp32q((uint32_t)((left + 1) / 2)));
+        odd = vldrwq_gather_shifted_offset_z_s32(bias + c + 1, stride2, vctp32q((uint32_t)(left / 2)));
+    }
+    for (int32_t fy = win->fy0; fy < win->fy1; ++fy) {
+        const int8_t *x = image + ((win->iy0 + p->dilation_h * fy) * in.w + win->ix0) * channels + c;
+        const int8_t *w = filter + fy * fs.w * channels + c;
+        for (int32_t fx = win->fx0; fx < win->fx1; ++fx) {
+            const int8_t *xp = x + p->dilation_w * fx * channels, *wp = w + fx * channels;
+            const int16x8_t xv = full ? vldrbq_s16(xp) : vldrbq_z_s16(xp, lanes);
+            const int16x8_t wv = full ? vldrbq_s16(wp) : vldrbq_z_s16(wp, lanes);
+            even = vaddq_s32(even, vmullbq_int_s16(xv, wv));
+            odd = vaddq_s32(odd, vmulltq_int_s16(xv, wv));
+        }
+    }
+    if (win->border) { /* the taps in the padding: zero point times their weights */
+        const int16x8_t zp = vdupq_n_s16((int16_t)-p->input_offset);
+        for (int32_t fy = 0; fy < fs.h; ++fy) {
+            for (int32_t fx = 0; fx < fs.w; ++fx) {
+                if (fy >= win->fy0 && fy < win->fy1 && fx >= win->fx0 && fx < win->fx1) {
+                    continue;
+                }
+                const int16x8_t wv = vldrbq_z_s16(filter + (fy * fs.w + fx) * channels + c, lanes);
+                even = vaddq_s32(even, vmullbq_int_s16(zp, wv));
+                odd = vaddq_s32(odd, vmulltq_int_s16(zp, wv));
+            }
+        }
+    }
+    store_block(p, pixel, c, left, even, odd);
+}
+
 void nn_depthwise_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *filter,
                             const int32_t *bias, int8_t *output)
 {
@@ -52,52 +100,24 @@ void nn_depthwise_conv2d_s8(const nn_conv_params *p, const int8_t *input, const 
         return;
     }
     const nn_shape4 in = p->input, fs = p->filter, out = p->output;
-    const int32_t channels = out.c, zero_point = -p->input_offset;
-    const uint32x4_t stride2 = vmulq_n_u32(vidupq_n_u32(0, 1), 2);
+    const int32_t channels = out.c;
     for (int32_t b = 0; b < out.n; ++b) {
         const int8_t *image = input + b * in.h * in.w * channels;
         for (int32_t oy = 0; oy < out.h; ++oy) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_h;
-            int32_t fy0, fy1;
-            inside(iy0, p->dilation_h, fs.h, in.h, &fy0, &fy1);
+            window win;
+            win.iy0 = oy * p->stride_h - p->pad_h;
+            inside(win.iy0, p->dilation_h, fs.h, in.h, &win.fy0, &win.fy1);
             for (int32_t ox = 0; ox < out.w; ++ox) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                int32_t fx0, fx1;
-                inside(ix0, p->dilation_w, fs.w, in.w, &fx0, &fx1);
-                const int border = fy0 > 0 || fy1 < fs.h || fx0 > 0 || fx1 < fs.w;
+                win.ix0 = ox * p->stride_w - p->pad_w;
+                inside(win.ix0, p->dilation_w, fs.w, in.w, &win.fx0, &win.fx1);
+                win.border = win.fy0 > 0 || win.fy1 < fs.h || win.fx0 > 0 || win.fx1 < fs.w;
                 int8_t *pixel = output + ((b * out.h + oy) * out.w + ox) * channels;
-                for (int32_t c = 0; c < channels; c += 8) {
-                    const int32_t left = channels - c;
-                    const mve_pred16_t lanes = vctp16q((uint32_t)left);
-                    int32x4_t even = vdupq_n_s32(0), odd = even;
-                    if (bias) {
-                        even = vldrwq_gather_shifted_offset_z_s32(bias + c, stride2, vctp32q((uint32_t)((left + 1) / 2)));
-                        odd = vldrwq_gather_shifted_offset_z_s32(bias + c + 1, stride2, vctp32q((uint32_t)(left / 2)));
-                    }
-                    for (int32_t fy = fy0; fy < fy1; ++fy) {
-                        const int8_t *x = image + ((iy0 + p->dilation_h * fy) * in.w + ix0) * channels + c;
-                        const int8_t *w = filter + fy * fs.w * channels + c;
-                        for (int32_t fx = fx0; fx < fx1; ++fx) {
-                            const int16x8_t xv = vldrbq_z_s16(x + p->dilation_w * fx * channels, lanes);
-                            const int16x8_t wv = vldrbq_z_s16(w + fx * channels, lanes);
-                            even = vaddq_s32(even, vmullbq_int_s16(xv, wv));
-                            odd = vaddq_s32(odd, vmulltq_int_s16(xv, wv));
-                        }
-                    }
-                    if (border) { /* the taps in the padding: zero point times their weights */
-                        const int16x8_t zp = vdupq_n_s16((int16_t)zero_point);
-                        for (int32_t fy = 0; fy < fs.h; ++fy) {
-                            for (int32_t fx = 0; fx < fs.w; ++fx) {
-                                if (fy >= fy0 && fy < fy1 && fx >= fx0 && fx < fx1) {
-                                    continue;
-                                }
-                                const int16x8_t wv = vldrbq_z_s16(filter + (fy * fs.w + fx) * channels + c, lanes);
-                                even = vaddq_s32(even, vmullbq_int_s16(zp, wv));
-                                odd = vaddq_s32(odd, vmulltq_int_s16(zp, wv));
-                            }
-                        }
-                    }
-                    store_block(p, pixel, c, left, even, odd);
+                int32_t c = 0;
+                for (; c + 8 <= channels; c += 8) {
+                    block(p, image, filter, bias, pixel, &win, c, 8, 1);
+                }
+                if (c < channels) {
+                    block(p, image, filter, bias, pixel, &win, c, channels - c, 0);
                 }
             }
         }
