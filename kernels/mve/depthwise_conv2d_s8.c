@@ -68,13 +68,24 @@ static inline __attribute__((always_inline)) void block(const nn_conv_params *p,
     for (int32_t fy = win->fy0; fy < win->fy1; ++fy) {
         const int8_t *x = image + ((win->iy0 + p->dilation_h * fy) * in.w + win->ix0) * channels + c;
         const int8_t *w = filter + fy * fs.w * channels + c;
-        for (int32_t fx = win->fx0; fx < win->fx1; ++fx) {
-            const int8_t *xp = x + p->dilation_w * fx * channels, *wp = w + fx * channels;
-            const int16x8_t xv = full ? vldrbq_s16(xp) : vldrbq_z_s16(xp, lanes);
-            const int16x8_t wv = full ? vldrbq_s16(wp) : vldrbq_z_s16(wp, lanes);
-            even = vaddq_s32(even, vmullbq_int_s16(xv, wv));
-            odd = vaddq_s32(odd, vmulltq_int_s16(xv, wv));
+#define TAP(xp, wp)                                                              \
+    do {                                                                         \
+        const int16x8_t xv = full ? vldrbq_s16(xp) : vldrbq_z_s16(xp, lanes);    \
+        const int16x8_t wv = full ? vldrbq_s16(wp) : vldrbq_z_s16(wp, lanes);    \
+        even = vaddq_s32(even, vmullbq_int_s16(xv, wv));                         \
+        odd = vaddq_s32(odd, vmulltq_int_s16(xv, wv));                           \
+    } while (0)
+        if (win->fx1 - win->fx0 == 3 && p->dilation_w == 1) { /* a whole row of a 3-wide filter, unrolled */
+            const int8_t *xp = x + win->fx0 * channels, *wp = w + win->fx0 * channels;
+            TAP(xp, wp);
+            TAP(xp + channels, wp + channels);
+            TAP(xp + 2 * channels, wp + 2 * channels);
+            continue;
         }
+        for (int32_t fx = win->fx0; fx < win->fx1; ++fx) {
+            TAP(x + p->dilation_w * fx * channels, w + fx * channels);
+        }
+#undef TAP
     }
     if (win->border) { /* the taps in the padding: zero point times their weights */
         const int16x8_t zp = vdupq_n_s16((int16_t)-p->input_offset);
