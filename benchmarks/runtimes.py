@@ -44,21 +44,21 @@ def applicable(runtime, spec, target, options):
     return runtimes.get(runtime).supports(spec, load_target(target), options)
 
 
-def build(model, targets, runtime, options):
-    """scons for these targets; None on success, else the build's error line."""
-    passable = {"vectors", "quantize", *(name for r in runtimes.all_runtimes() for name in r.options)}
+def build(model, targets, runtime, options, root=ROOT):
+    """scons in the checkout `root` for these targets; None on success, else the build's error line."""
+    passable = {"vectors", "quantize", "opt", *(name for r in runtimes.all_runtimes() for name in r.options)}
     passed = {k: v for k, v in options.items() if k in passable}
     args = [f"target={','.join(targets)}", f"model={model}", f"runtime={runtime}", "verify=1",
             *(f"{k}={v}" for k, v in passed.items())]
-    proc = subprocess.run([sys.executable, "-m", "SCons", "-Q", *args], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "SCons", "-Q", *args], cwd=root, capture_output=True, text=True)
     if proc.returncode == 0:
         return None
     errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "error" in line.lower()]
     return (errors[0] if errors else f"scons failed ({proc.returncode})")[:160]
 
 
-def measure(target, runtime, name):
-    folder = os.path.join(ROOT, "build", target, runtime, name)
+def measure(target, runtime, name, root=ROOT):
+    folder = os.path.join(root, "build", target, runtime, name)
     with open(os.path.join(folder, "size.json")) as f:
         size = json.load(f)
     return {"flash": size["flash"]["total"], "ram": size["ram"]["total"], "arena": size["arena"]["bytes"],
