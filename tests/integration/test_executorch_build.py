@@ -70,7 +70,7 @@ def test_program_memory_is_planned_and_static(host_build):
     header = open(os.path.join(models, "executorch", "af_detection.h")).read()
     assert "typedef float af_detection_input_t;" in header and "AF_DETECTION_INPUT_SIZE 1250" in header
     glue = open(os.path.join(models, "executorch", "af_detection_executorch.cpp")).read()
-    assert "malloc" not in glue and "alignas(16) uint8_t af_detection_arena[AF_DETECTION_ARENA_SIZE]" in glue
+    assert "malloc" not in glue and "alignas(NN_ALIGNMENT) uint8_t af_detection_arena[AF_DETECTION_ARENA_SIZE]" in glue
 
 
 @pytest.mark.slow

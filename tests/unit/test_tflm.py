@@ -91,14 +91,14 @@ def test_glue_registers_the_operators_and_aligns_model_and_arena():
     glue = render_template("tflm/model.cc.j2", **context)
     assert "tflite::MicroMutableOpResolver<2>" in glue
     assert re.findall(r"resolver->(Add\w+)\(\)", glue) == ["AddFullyConnected", "AddSoftmax"]
-    assert "alignas(16) uint8_t net_arena[NET_ARENA_SIZE]" in glue
+    assert "alignas(NN_ALIGNMENT) uint8_t net_arena[NET_ARENA_SIZE]" in glue
     assert "malloc" not in glue and "FILE" not in glue
     # the input goes into the input tensor before every Invoke
     invoke = glue[glue.index("int net_invoke("):glue.index("net_round")]
     assert invoke.index("memcpy(net_input_tensor") < invoke.index("Invoke()")
     data = render_template("model_data.cc.j2", model="net", origin="net.tflite", runtime="tflm", size=2,
                            rows=["0x01, 0x02"])
-    assert "alignas(16) const unsigned char net_model_data[2]" in data
+    assert "alignas(NN_ALIGNMENT) const unsigned char net_model_data[2]" in data
 
 
 def test_model_step_writes_the_c_api_and_a_measured_arena(tmp_path):
