@@ -110,7 +110,7 @@ def test_profile_splits_an_inference_into_its_operators(project):
         assert abs(parts - profile["instructions"]) <= len(operators) + 1  # rounding of the means
         # The marks cost little: the profile's inference is the plain build's, within 5%.
         assert profile["instructions"] == pytest.approx(plain[target], rel=0.05)
-        assert sum(o["share"] for o in operators if o["opcode"] == "CONV_2D") > 0.8
+        assert sum(o["share"] for o in operators if o["opcode"] == "CONV_2D") > 0.5  # the convolutions dominate
     folder = f"{repo}/build/loongarch64/aot/af_detection"
     timed = subprocess.run(["qemu-loongarch64", f"{folder}/firmware", "-n", "3", f"{folder}/vectors.bin"],
                            capture_output=True, text=True, check=True).stdout
