@@ -19,15 +19,18 @@ SANITIZE = ["-O1", "-g", "-Wall", "-Werror", "-fsanitize=address,undefined", "-f
 
 
 def _compiler(target):
-    """(compile command, emulator prefix): host gcc with sanitizers, or the target's zig cc."""
-    if target is None:
-        return ["gcc", *SANITIZE], []
+    """(compile command, emulator prefix): host gcc with sanitizers, or the target's zig cc;
+    either with the board's defines (NN_ALIGNMENT), as a build compiles."""
     from nnbuild.targets import load_target
-    from nnbuild.toolchain import compile_flags
+    from nnbuild.toolchain import board_defines, compile_flags
 
-    t = load_target(target)
+    t = load_target(target or "host")
+    defines = [f"-D{name}={value}" for name, value in board_defines(t)]
+    if target is None:
+        return ["gcc", *SANITIZE, *defines], []
     zig = t.toolchain_for("zig")
-    cc = [sys.executable, "-m", "ziglang", "cc", "-target", zig.triple, *zig.cflags, *compile_flags(t, "speed"), "-Werror"]
+    cc = [sys.executable, "-m", "ziglang", "cc", "-target", zig.triple, *zig.cflags, *compile_flags(t, "speed"),
+          "-Werror", *defines]
     return cc, t.emulator
 
 
