@@ -6,45 +6,94 @@
  *   NN_T                 the activation type
  *   NN_ACC               the accumulator and bias type
  *   NN_REQUANTIZE_ACC    MultiplyByQuantizedMultiplier for an NN_ACC
+ *
+ * Channels innermost: per output pixel, blocks of NN_DW_BLOCK channels accumulate tap after
+ * tap (inputs and weights of a tap are contiguous in NHWC, a loop a compiler vectorizes).
+ * The taps inside the image are a rectangle computed once per pixel; a tap in the padding
+ * takes back its share of the input offset folded into the bias (zero point times its
+ * weights).
  */
+#include "nn_window.h"
+
+#define NN_DW_JOIN2(a, b) a##_##b
+#define NN_DW_JOIN(a, b) NN_DW_JOIN2(a, b)
+#define NN_DW_HELPER(name) NN_DW_JOIN(NN_DEPTHWISE_CONV2D, name)
+#define NN_DW_BLOCK 16
+
+/* The taps of an output pixel: filter rows rows.first..rows.end and columns cols.first..cols.end
+ * read the image from (iy0, ix0); the others, the padding. */
+typedef struct {
+    int32_t iy0, ix0;
+    nn_taps rows, cols;
+} NN_DW_HELPER(window);
+
+/* Output channels [c, c + n) of one pixel. Inlined with n the constant NN_DW_BLOCK for
+ * whole blocks, so the channel loops have a fixed trip count. */
+static inline __attribute__((always_inline)) void NN_DW_HELPER(block)(
+    const nn_conv_params *p, const NN_T *image, const int8_t *filter, const NN_ACC *bias, NN_T *pixel,
+    const NN_DW_HELPER(window) *win, int32_t c, int32_t n)
+{
+    const nn_shape4 in = p->input, fs = p->filter;
+    const int32_t channels = p->output.c, multiplier = p->depth_multiplier;
+    NN_ACC acc[NN_DW_BLOCK];
+    for (int32_t j = 0; j < n; ++j) {
+        acc[j] = bias ? bias[c + j] : 0;
+    }
+    for (int32_t fy = 0; fy < fs.h; ++fy) {
+        const int inside_row = fy >= win->rows.first && fy < win->rows.end;
+        for (int32_t fx = 0; fx < fs.w; ++fx) {
+            const int8_t *restrict w = filter + (fy * fs.w + fx) * channels + c;
+            if (!inside_row || fx < win->cols.first || fx >= win->cols.end) {
+                const NN_ACC zero_point = -p->input_offset;
+                for (int32_t j = 0; j < n; ++j) {
+                    acc[j] += w[j] * zero_point;
+                }
+                continue;
+            }
+            const NN_T *x = image + ((win->iy0 + p->dilation_h * fy) * in.w + win->ix0 + p->dilation_w * fx) * in.c;
+            if (multiplier == 1) {
+                const NN_T *restrict xc = x + c;
+                for (int32_t j = 0; j < n; ++j) {
+                    acc[j] += w[j] * xc[j];
+                }
+            } else {
+                for (int32_t j = 0; j < n; ++j) {
+                    acc[j] += w[j] * x[(c + j) / multiplier];
+                }
+            }
+        }
+    }
+    for (int32_t j = 0; j < n; ++j) {
+        const int32_t y = NN_REQUANTIZE_ACC(acc[j], p->multiplier[c + j], p->shift[c + j]) + p->output_offset;
+        pixel[c + j] = (NN_T)nn_clamp(y, p->act_min, p->act_max);
+    }
+}
+
 void NN_DEPTHWISE_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
                          const NN_ACC *bias, NN_T *output)
 {
     const nn_shape4 in = p->input, fs = p->filter, out = p->output;
-
     for (int32_t b = 0; b < out.n; ++b) {
+        const NN_T *image = input + b * in.h * in.w * in.c;
         for (int32_t oy = 0; oy < out.h; ++oy) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_h;
+            NN_DW_HELPER(window) win;
+            win.iy0 = oy * p->stride_h - p->pad_h;
+            win.rows = nn_taps_inside(win.iy0, p->dilation_h, fs.h, in.h);
             for (int32_t ox = 0; ox < out.w; ++ox) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                for (int32_t ic = 0; ic < in.c; ++ic) {
-                    for (int32_t m = 0; m < p->depth_multiplier; ++m) {
-                        const int32_t oc = m + ic * p->depth_multiplier;
-                        NN_ACC acc = 0, padded = 0;  /* padded: the weights of taps in the padding */
-                        for (int32_t fy = 0; fy < fs.h; ++fy) {
-                            const int32_t iy = iy0 + p->dilation_h * fy;
-                            const int32_t row_out = iy < 0 || iy >= in.h;
-                            for (int32_t fx = 0; fx < fs.w; ++fx) {
-                                const int32_t ix = ix0 + p->dilation_w * fx;
-                                const int32_t w = filter[(fy * fs.w + fx) * fs.c + oc];
-                                if (row_out || ix < 0 || ix >= in.w) {
-                                    padded += w;
-                                    continue;
-                                }
-                                acc += w * input[((b * in.h + iy) * in.w + ix) * in.c + ic];
-                            }
-                        }
-                        acc -= padded * p->input_offset;
-                        if (bias) {
-                            acc += bias[oc];
-                        }
-                        const int32_t y =
-                            NN_REQUANTIZE_ACC(acc, p->multiplier[oc], p->shift[oc]) + p->output_offset;
-                        output[((b * out.h + oy) * out.w + ox) * out.c + oc] =
-                            (NN_T)nn_clamp(y, p->act_min, p->act_max);
-                    }
+                win.ix0 = ox * p->stride_w - p->pad_w;
+                win.cols = nn_taps_inside(win.ix0, p->dilation_w, fs.w, in.w);
+                NN_T *pixel = output + ((b * out.h + oy) * out.w + ox) * out.c;
+                int32_t c = 0;
+                for (; c + NN_DW_BLOCK <= out.c; c += NN_DW_BLOCK) {
+                    NN_DW_HELPER(block)(p, image, filter, bias, pixel, &win, c, NN_DW_BLOCK);
+                }
+                if (c < out.c) {
+                    NN_DW_HELPER(block)(p, image, filter, bias, pixel, &win, c, out.c - c);
                 }
             }
         }
     }
 }
+
+#undef NN_DW_BLOCK
+#undef NN_DW_HELPER

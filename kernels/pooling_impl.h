@@ -3,73 +3,131 @@
  * int8 and int16 and instantiated by pooling_s8.c and pooling_s16.c, which define
  *   NN_AVG_POOL, NN_MAX_POOL  the kernels' names
  *   NN_T, NN_T_MIN            the element type and its minimum
+ *
+ * Channels innermost: per output position, blocks of NN_POOL_BLOCK channels combine the
+ * window's taps one after the other (a tap's channels are contiguous in NHWC, a loop a
+ * compiler vectorizes). Padding is skipped, not zero: the window is clipped to the input.
  */
-static inline int32_t max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
-static inline int32_t min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+#include "nn_window.h"
 
-/* The window of an output position, clipped to the input (padding is skipped, not zero). */
+#define NN_POOL_JOIN2(a, b) a##_##b
+#define NN_POOL_JOIN(a, b) NN_POOL_JOIN2(a, b)
+#define NN_POOL_HELPER(name) NN_POOL_JOIN(NN_MAX_POOL, name)
+#define NN_POOL_BLOCK 16
+
+/* The window of an output position, clipped to the input: rows and columns of the filter
+ * that read the input from (iy0, ix0). */
 typedef struct {
-    int32_t iy0, ix0, fy0, fy1, fx0, fx1;
-} pool_window;
+    int32_t iy0, ix0;
+    nn_taps rows, cols;
+} NN_POOL_HELPER(window);
 
-static pool_window window_at(const nn_pool_params *p, int32_t oy, int32_t ox)
+static inline NN_POOL_HELPER(window) NN_POOL_HELPER(window_at)(const nn_pool_params *p, int32_t oy, int32_t ox)
 {
-    pool_window win;
+    NN_POOL_HELPER(window) win;
     win.iy0 = oy * p->stride_h - p->pad_h;
     win.ix0 = ox * p->stride_w - p->pad_w;
-    win.fy0 = max_i32(0, -win.iy0);
-    win.fy1 = min_i32(p->filter_h, p->input.h - win.iy0);
-    win.fx0 = max_i32(0, -win.ix0);
-    win.fx1 = min_i32(p->filter_w, p->input.w - win.ix0);
+    win.rows = nn_taps_inside(win.iy0, 1, p->filter_h, p->input.h);
+    win.cols = nn_taps_inside(win.ix0, 1, p->filter_w, p->input.w);
     return win;
+}
+
+/* The input of tap (fy, fx) of the window, from channel c. */
+static inline const NN_T *NN_POOL_HELPER(tap)(const nn_pool_params *p, const NN_T *image,
+                                              const NN_POOL_HELPER(window) *win, int32_t fy, int32_t fx,
+                                              int32_t c)
+{
+    return image + ((win->iy0 + fy) * p->input.w + win->ix0 + fx) * p->input.c + c;
+}
+
+/* Channels [c, c + n) of one output position; inlined with n the constant NN_POOL_BLOCK
+ * for whole blocks. */
+static inline __attribute__((always_inline)) void NN_POOL_HELPER(avg_block)(
+    const nn_pool_params *p, const NN_T *image, const NN_POOL_HELPER(window) *win, NN_T *pixel, int32_t c,
+    int32_t n)
+{
+    int32_t acc[NN_POOL_BLOCK];
+    for (int32_t j = 0; j < n; ++j) {
+        acc[j] = 0;
+    }
+    for (int32_t fy = win->rows.first; fy < win->rows.end; ++fy) {
+        for (int32_t fx = win->cols.first; fx < win->cols.end; ++fx) {
+            const NN_T *restrict x = NN_POOL_HELPER(tap)(p, image, win, fy, fx, c);
+            for (int32_t j = 0; j < n; ++j) {
+                acc[j] += x[j];
+            }
+        }
+    }
+    const int32_t count = (win->rows.end - win->rows.first) * (win->cols.end - win->cols.first);
+    for (int32_t j = 0; j < n; ++j) {
+        int32_t a = acc[j];
+        /* Round half away from zero; an empty window cannot occur with valid shapes. */
+        if (count > 0) {
+            a = a > 0 ? (a + count / 2) / count : (a - count / 2) / count;
+        }
+        pixel[c + j] = (NN_T)nn_clamp(a, p->act_min, p->act_max);
+    }
+}
+
+static inline __attribute__((always_inline)) void NN_POOL_HELPER(max_block)(
+    const nn_pool_params *p, const NN_T *image, const NN_POOL_HELPER(window) *win, NN_T *pixel, int32_t c,
+    int32_t n)
+{
+    NN_T best[NN_POOL_BLOCK];
+    for (int32_t j = 0; j < n; ++j) {
+        best[j] = NN_T_MIN;
+    }
+    for (int32_t fy = win->rows.first; fy < win->rows.end; ++fy) {
+        for (int32_t fx = win->cols.first; fx < win->cols.end; ++fx) {
+            const NN_T *restrict x = NN_POOL_HELPER(tap)(p, image, win, fy, fx, c);
+            for (int32_t j = 0; j < n; ++j) {
+                best[j] = x[j] > best[j] ? x[j] : best[j];
+            }
+        }
+    }
+    for (int32_t j = 0; j < n; ++j) {
+        pixel[c + j] = (NN_T)nn_clamp(best[j], p->act_min, p->act_max);
+    }
+}
+
+/* Every output position and channel block of a pool; avg: which of the two. */
+static inline __attribute__((always_inline)) void NN_POOL_HELPER(pool)(const nn_pool_params *p, const NN_T *input,
+                                                                      NN_T *output, int avg)
+{
+    const nn_shape4 in = p->input, out = p->output;
+    for (int32_t b = 0; b < out.n; ++b) {
+        const NN_T *image = input + b * in.h * in.w * in.c;
+        for (int32_t oy = 0; oy < out.h; ++oy) {
+            for (int32_t ox = 0; ox < out.w; ++ox) {
+                const NN_POOL_HELPER(window) win = NN_POOL_HELPER(window_at)(p, oy, ox);
+                NN_T *pixel = output + ((b * out.h + oy) * out.w + ox) * out.c;
+                int32_t c = 0;
+                for (; c + NN_POOL_BLOCK <= out.c; c += NN_POOL_BLOCK) {
+                    if (avg) {
+                        NN_POOL_HELPER(avg_block)(p, image, &win, pixel, c, NN_POOL_BLOCK);
+                    } else {
+                        NN_POOL_HELPER(max_block)(p, image, &win, pixel, c, NN_POOL_BLOCK);
+                    }
+                }
+                if (c < out.c && avg) {
+                    NN_POOL_HELPER(avg_block)(p, image, &win, pixel, c, out.c - c);
+                } else if (c < out.c) {
+                    NN_POOL_HELPER(max_block)(p, image, &win, pixel, c, out.c - c);
+                }
+            }
+        }
+    }
 }
 
 void NN_AVG_POOL(const nn_pool_params *p, const NN_T *input, NN_T *output)
 {
-    const nn_shape4 in = p->input, out = p->output;
-    for (int32_t b = 0; b < out.n; ++b) {
-        for (int32_t oy = 0; oy < out.h; ++oy) {
-            for (int32_t ox = 0; ox < out.w; ++ox) {
-                const pool_window win = window_at(p, oy, ox);
-                for (int32_t c = 0; c < out.c; ++c) {
-                    int32_t acc = 0;
-                    int32_t count = 0;
-                    for (int32_t fy = win.fy0; fy < win.fy1; ++fy) {
-                        for (int32_t fx = win.fx0; fx < win.fx1; ++fx) {
-                            acc += input[((b * in.h + win.iy0 + fy) * in.w + win.ix0 + fx) * in.c + c];
-                            ++count;
-                        }
-                    }
-                    /* Round half away from zero; an empty window cannot occur with valid shapes. */
-                    if (count > 0) {
-                        acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-                    }
-                    output[((b * out.h + oy) * out.w + ox) * out.c + c] =
-                        (NN_T)nn_clamp(acc, p->act_min, p->act_max);
-                }
-            }
-        }
-    }
+    NN_POOL_HELPER(pool)(p, input, output, 1);
 }
 
 void NN_MAX_POOL(const nn_pool_params *p, const NN_T *input, NN_T *output)
 {
-    const nn_shape4 in = p->input, out = p->output;
-    for (int32_t b = 0; b < out.n; ++b) {
-        for (int32_t oy = 0; oy < out.h; ++oy) {
-            for (int32_t ox = 0; ox < out.w; ++ox) {
-                const pool_window win = window_at(p, oy, ox);
-                for (int32_t c = 0; c < out.c; ++c) {
-                    int32_t best = NN_T_MIN;
-                    for (int32_t fy = win.fy0; fy < win.fy1; ++fy) {
-                        for (int32_t fx = win.fx0; fx < win.fx1; ++fx) {
-                            best = max_i32(best, input[((b * in.h + win.iy0 + fy) * in.w + win.ix0 + fx) * in.c + c]);
-                        }
-                    }
-                    output[((b * out.h + oy) * out.w + ox) * out.c + c] =
-                        (NN_T)nn_clamp(best, p->act_min, p->act_max);
-                }
-            }
-        }
-    }
+    NN_POOL_HELPER(pool)(p, input, output, 0);
 }
+
+#undef NN_POOL_BLOCK
+#undef NN_POOL_HELPER

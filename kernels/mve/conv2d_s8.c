@@ -16,8 +16,9 @@
 #include "nn_kernels.h"
 #include "nn_mve.h"
 #include "nn_requantize.h"
+#include "nn_window.h"
 
-#define NN_CONV2D nn_conv2d_s8_any
+#define NN_CONV2D nn_conv2d_s8_portable /* its reference loops: grouped and x-dilated convolutions */
 #define NN_T int8_t
 #define NN_ACC int32_t
 #define NN_REQUANTIZE_ACC nn_requantize
@@ -58,17 +59,12 @@ static inline void sums_x4(const int8_t *const w[4], int32_t offset, int32_t n, 
     }
 }
 
-static inline int32_t clamp_index(int32_t x, int32_t lo, int32_t hi)
-{
-    return x < lo ? lo : (x > hi ? hi : x);
-}
-
 void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *filter,
                   const int32_t *bias, int8_t *output)
 {
     const nn_shape4 in = p->input, fs = p->filter, out = p->output;
     if (in.c != fs.c || p->dilation_w != 1) {
-        nn_conv2d_s8_any(p, input, filter, bias, output);
+        nn_conv2d_s8_portable_reference(p, input, filter, bias, output);
         return;
     }
     const int32_t depth = in.c, row = fs.w * depth, filter_size = fs.h * row;
@@ -81,7 +77,8 @@ void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *fi
             for (int32_t ox = 0; ox < out.w; ++ox) {
                 const int32_t ix0 = ox * p->stride_w - p->pad_w;
                 /* Filter columns [fx0, fx1) see the image; the others, the padding. */
-                const int32_t fx0 = clamp_index(-ix0, 0, fs.w), fx1 = clamp_index(in.w - ix0, fx0, fs.w);
+                const nn_taps cols = nn_taps_inside(ix0, 1, fs.w, in.w);
+                const int32_t fx0 = cols.first, fx1 = cols.end;
                 const int32_t run = (fx1 - fx0) * depth;
                 const int8_t *pixel_in = input + ((b * in.h) * in.w + ix0 + fx0) * depth;
                 int8_t *pixel_out = output + ((b * out.h + oy) * out.w + ox) * out.c;

@@ -6,28 +6,18 @@
  * the sums are the reference's int32 sums, kept as even and odd channels and stored back in
  * place by a scatter. The taps inside the image are a rectangle computed once per pixel; a
  * tap in the padding takes back its share of the input offset folded into the bias (input
- * zero point times its weights). Other depth multipliers run the reference loops.
+ * zero point times its weights). Other depth multipliers run the portable kernel.
  */
 #include "nn_kernels.h"
 #include "nn_mve.h"
 #include "nn_requantize.h"
+#include "nn_window.h"
 
-#define NN_DEPTHWISE_CONV2D nn_depthwise_conv2d_s8_any
+#define NN_DEPTHWISE_CONV2D nn_depthwise_conv2d_s8_portable
 #define NN_T int8_t
 #define NN_ACC int32_t
 #define NN_REQUANTIZE_ACC nn_requantize
 #include "depthwise_conv2d_impl.h"
-
-/* The first filter tap at or after which start + dilation * tap >= 0, and the end of those
- * with start + dilation * tap < size: the taps [first, end) read inside the image. */
-static inline void inside(int32_t start, int32_t dilation, int32_t taps, int32_t size, int32_t *first,
-                          int32_t *end)
-{
-    int32_t f = start < 0 ? (-start + dilation - 1) / dilation : 0;
-    int32_t e = size - start <= 0 ? 0 : (size - start + dilation - 1) / dilation;
-    *first = f < taps ? f : taps;
-    *end = e < *first ? *first : (e < taps ? e : taps);
-}
 
 /* Requantize the even and odd channels of an eight-channel block and store them. */
 static inline void store_block(const nn_conv_params *p, int8_t *out, int32_t c, int32_t left, int32x4_t even,
@@ -107,7 +97,7 @@ void nn_depthwise_conv2d_s8(const nn_conv_params *p, const int8_t *input, const 
                             const int32_t *bias, int8_t *output)
 {
     if (p->depth_multiplier != 1) {
-        nn_depthwise_conv2d_s8_any(p, input, filter, bias, output);
+        nn_depthwise_conv2d_s8_portable(p, input, filter, bias, output);
         return;
     }
     const nn_shape4 in = p->input, fs = p->filter, out = p->output;
@@ -117,10 +107,12 @@ void nn_depthwise_conv2d_s8(const nn_conv_params *p, const int8_t *input, const 
         for (int32_t oy = 0; oy < out.h; ++oy) {
             window win;
             win.iy0 = oy * p->stride_h - p->pad_h;
-            inside(win.iy0, p->dilation_h, fs.h, in.h, &win.fy0, &win.fy1);
+            const nn_taps rows = nn_taps_inside(win.iy0, p->dilation_h, fs.h, in.h);
+            win.fy0 = rows.first, win.fy1 = rows.end;
             for (int32_t ox = 0; ox < out.w; ++ox) {
                 win.ix0 = ox * p->stride_w - p->pad_w;
-                inside(win.ix0, p->dilation_w, fs.w, in.w, &win.fx0, &win.fx1);
+                const nn_taps cols = nn_taps_inside(win.ix0, p->dilation_w, fs.w, in.w);
+                win.fx0 = cols.first, win.fx1 = cols.end;
                 win.border = win.fy0 > 0 || win.fy1 < fs.h || win.fx0 > 0 || win.fx1 < fs.w;
                 int8_t *pixel = output + ((b * out.h + oy) * out.w + ox) * channels;
                 int32_t c = 0;

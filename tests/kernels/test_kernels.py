@@ -8,6 +8,7 @@ behaviour sanitizers and must match the reference byte for byte.
 import os
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,7 +33,10 @@ def _seeded(seed):
 
 
 conv_case = st.fixed_dictionaries({
-    "h": st.integers(1, 12), "w": st.integers(1, 12), "cin": st.integers(1, 6), "cout": st.integers(1, 6),
+    # Channel counts below, at and above the kernels' blocks (4 output channels of a convolution,
+    # 16 of a depthwise convolution or pool).
+    "h": st.integers(1, 12), "w": st.integers(1, 12), "cin": st.sampled_from([1, 2, 3, 5, 6, 16, 17, 33]),
+    "cout": st.integers(1, 9),
     "kh": st.integers(1, 4), "kw": st.integers(1, 4), "sh": st.integers(1, 3), "sw": st.integers(1, 3),
     "dh": st.integers(1, 2), "dw": st.integers(1, 2), "padding": PADDING, "act": ACTIVATIONS,
     "in_scale": SCALE, "in_zp": ZERO_POINT, "out_scale": SCALE, "out_zp": ZERO_POINT,
@@ -109,7 +113,7 @@ def _fc_model(batches, depth, units, act, in_scale, in_zp, out_scale, out_zp, pe
 
 
 @CASES
-@given(h=st.integers(1, 12), w=st.integers(1, 12), c=st.integers(1, 5), fh=st.integers(1, 4),
+@given(h=st.integers(1, 12), w=st.integers(1, 12), c=st.sampled_from([1, 3, 5, 16, 17, 35]), fh=st.integers(1, 4),
        fw=st.integers(1, 4), sh=st.integers(1, 3), sw=st.integers(1, 3), padding=PADDING,
        act=ACTIVATIONS, scale=SCALE, zp=ZERO_POINT, kind=st.sampled_from(["AVERAGE_POOL_2D", "MAX_POOL_2D"]))
 def test_pooling(tmp_path_factory, h, w, c, fh, fw, sh, sw, padding, act, scale, zp, kind):
@@ -121,6 +125,16 @@ def test_pooling(tmp_path_factory, h, w, c, fh, fw, sh, sw, padding, act, scale,
     op = (kind, "Pool2DOptions", options("Pool2DOptions", padding=padding, strideH=sh, strideW=sw,
                                          filterHeight=fh, filterWidth=fw, fusedActivationFunction=act), [0], [1])
     assert_bit_exact(build_model([op], tensors, [0], [1]), str(tmp_path_factory.mktemp("pool")))
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv_2d_with_a_filter_larger_than_the_patch(tmp_path, stride):
+    """A 5x5x60 filter (1500 bytes) is more than the kernel's receptive-field copy holds: it
+    runs row by row, SAME padding taking back the padding's share at every border."""
+    case = {"h": 6, "w": 7, "cin": 60, "cout": 6, "kh": 5, "kw": 5, "sh": stride, "sw": stride, "dh": 1, "dw": 1,
+            "padding": 0, "act": 1, "in_scale": 0.05, "in_zp": -37, "out_scale": 0.4, "out_zp": 9,
+            "per_channel": True, "seed": stride, "multiplier": 1}
+    assert_bit_exact(_conv_model(case, depthwise=False), str(tmp_path))
 
 
 def test_reshape_aliases_its_input(tmp_path):
