@@ -8,7 +8,9 @@
  *   NN_REQUANTIZE_ACC    MultiplyByQuantizedMultiplier for an NN_ACC
  *
  * Channels innermost: per output pixel, blocks of NN_DW_BLOCK channels accumulate tap after
- * tap (inputs and weights of a tap are contiguous in NHWC, a loop a compiler vectorizes).
+ * tap (inputs and weights of a tap are contiguous in NHWC: a loop of a constant trip count,
+ * which a compiler vectorizes); channels past the last whole block go one at a time (one
+ * vectorized copy of the loops keeps the code small).
  * The taps inside the image are a rectangle computed once per pixel; a tap in the padding
  * takes back its share of the input offset folded into the bias (zero point times its
  * weights).
@@ -18,7 +20,7 @@
 #define NN_DW_JOIN2(a, b) a##_##b
 #define NN_DW_JOIN(a, b) NN_DW_JOIN2(a, b)
 #define NN_DW_HELPER(name) NN_DW_JOIN(NN_DEPTHWISE_CONV2D, name)
-#define NN_DW_BLOCK 16
+#define NN_DW_BLOCK 8
 
 /* The taps of an output pixel: filter rows rows.first..rows.end and columns cols.first..cols.end
  * read the image from (iy0, ix0); the others, the padding. */
@@ -27,8 +29,7 @@ typedef struct {
     nn_taps rows, cols;
 } NN_DW_HELPER(window);
 
-/* Output channels [c, c + n) of one pixel. Inlined with n the constant NN_DW_BLOCK for
- * whole blocks, so the channel loops have a fixed trip count. */
+/* Output channels [c, c + n) of one pixel, inlined with n a constant: NN_DW_BLOCK or 1. */
 static inline __attribute__((always_inline)) void NN_DW_HELPER(block)(
     const nn_conv_params *p, const NN_T *image, const int8_t *filter, const NN_ACC *bias, NN_T *pixel,
     const NN_DW_HELPER(window) *win, int32_t c, int32_t n)
@@ -87,8 +88,8 @@ void NN_DEPTHWISE_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_
                 for (; c + NN_DW_BLOCK <= out.c; c += NN_DW_BLOCK) {
                     NN_DW_HELPER(block)(p, image, filter, bias, pixel, &win, c, NN_DW_BLOCK);
                 }
-                if (c < out.c) {
-                    NN_DW_HELPER(block)(p, image, filter, bias, pixel, &win, c, out.c - c);
+                for (; c < out.c; ++c) {
+                    NN_DW_HELPER(block)(p, image, filter, bias, pixel, &win, c, 1);
                 }
             }
         }

@@ -5,15 +5,17 @@
  *   NN_T, NN_T_MIN            the element type and its minimum
  *
  * Channels innermost: per output position, blocks of NN_POOL_BLOCK channels combine the
- * window's taps one after the other (a tap's channels are contiguous in NHWC, a loop a
- * compiler vectorizes). Padding is skipped, not zero: the window is clipped to the input.
+ * window's taps one after the other (a tap's channels are contiguous in NHWC: a loop of a
+ * constant trip count, which a compiler vectorizes); channels past the last whole block go
+ * one at a time (one vectorized copy of each loop keeps the code small). Padding is
+ * skipped, not zero: the window is clipped to the input.
  */
 #include "nn_window.h"
 
 #define NN_POOL_JOIN2(a, b) a##_##b
 #define NN_POOL_JOIN(a, b) NN_POOL_JOIN2(a, b)
 #define NN_POOL_HELPER(name) NN_POOL_JOIN(NN_MAX_POOL, name)
-#define NN_POOL_BLOCK 16
+#define NN_POOL_BLOCK 8
 
 /* The window of an output position, clipped to the input: rows and columns of the filter
  * that read the input from (iy0, ix0). */
@@ -40,8 +42,8 @@ static inline const NN_T *NN_POOL_HELPER(tap)(const nn_pool_params *p, const NN_
     return image + ((win->iy0 + fy) * p->input.w + win->ix0 + fx) * p->input.c + c;
 }
 
-/* Channels [c, c + n) of one output position; inlined with n the constant NN_POOL_BLOCK
- * for whole blocks. */
+/* Channels [c, c + n) of one output position; inlined with n a constant: NN_POOL_BLOCK
+ * or 1. */
 static inline __attribute__((always_inline)) void NN_POOL_HELPER(avg_block)(
     const nn_pool_params *p, const NN_T *image, const NN_POOL_HELPER(window) *win, NN_T *pixel, int32_t c,
     int32_t n)
@@ -109,10 +111,12 @@ static inline __attribute__((always_inline)) void NN_POOL_HELPER(pool)(const nn_
                         NN_POOL_HELPER(max_block)(p, image, &win, pixel, c, NN_POOL_BLOCK);
                     }
                 }
-                if (c < out.c && avg) {
-                    NN_POOL_HELPER(avg_block)(p, image, &win, pixel, c, out.c - c);
-                } else if (c < out.c) {
-                    NN_POOL_HELPER(max_block)(p, image, &win, pixel, c, out.c - c);
+                for (; c < out.c; ++c) {
+                    if (avg) {
+                        NN_POOL_HELPER(avg_block)(p, image, &win, pixel, c, 1);
+                    } else {
+                        NN_POOL_HELPER(max_block)(p, image, &win, pixel, c, 1);
+                    }
                 }
             }
         }

@@ -7,6 +7,7 @@ from nnbuild.code_dependencies import template_file
 from nnbuild.errors import UserError
 from nnbuild.runner import runner_context
 from nnbuild.scons_actions import settings_node
+from nnbuild.toolchain import off_the_inference_path
 
 BUILD = "build"
 
@@ -70,7 +71,7 @@ def build_firmware(tenv, opts, target, toolchain, runtime, libraries, model):
     context = runner_context(model.name, target.name)
     runner_c = tenv.RenderTemplate(f"{out}/runner.c", [template_file(f"{target.family}/runner.c.j2"),
                                                        settings_node(tenv, context)])
-    runner_o = tenv.Object(f"{out}/obj/runner.o", runner_c)
+    runner_o = tenv.Object(f"{out}/obj/runner.o", runner_c, **off_the_inference_path(tenv))
     tenv.Depends(runner_o, runner_needs)
     objects = [runner_o, *linked.objects, *extra]
     components = {str(runner_o[0]): "runner", **linked.components, **extra_components}

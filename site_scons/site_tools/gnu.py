@@ -32,7 +32,7 @@ def generate(env):
     prefix = compiler_prefix(env)
     env.Replace(CC=prefix + "gcc", CXX=prefix + "g++", LINK=prefix + "gcc",
                 AR=prefix + "ar", ARFLAGS=["rcsD"], RANLIBCOM="", OBJCOPY=prefix + "objcopy")
-    link = families.get(target.family).gnu_link_flags(env, [*settings.cflags, *link_flags(target, env["NNBUILD_OPT"]),
+    link = families.get(target.family).gnu_link_flags(env, [*settings.cflags, *link_flags(target),
                                                                     *settings.linkflags])
     use_firmware_flags(env, settings.cflags, link, ["-Wl,-Map=${TARGETS[1]}"], "-s")
     # The raw image a flasher writes; verification vectors are not part of it.

@@ -22,7 +22,7 @@ def generate(env):
     # zig's driver rejects -Map but passes lld's --print-map, which writes the map to stdout.
     # zig objcopy cannot strip every architecture, so the deployable is a second
     # link of the same objects with the linker's own --strip-all.
-    use_firmware_flags(env, arch, [*arch, *link_flags(target, env["NNBUILD_OPT"]), *settings.linkflags], [], "-Wl,-s")
+    use_firmware_flags(env, arch, [*arch, *link_flags(target), *settings.linkflags], [], "-Wl,-s")
     env["LINKCOM"] = env["LINKCOM"] + " -Wl,--print-map > ${TARGETS[1]}"
 
 

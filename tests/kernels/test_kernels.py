@@ -45,13 +45,14 @@ conv_case = st.fixed_dictionaries({
 
 
 def _conv_model(c, depthwise):
+    """c["groups"] (default 1): a grouped CONV_2D, each filter reading cin / groups channels."""
     rng = _seeded(c["seed"])
     oh = _out_size(c["padding"], c["h"], c["kh"], c["sh"], c["dh"])
     ow = _out_size(c["padding"], c["w"], c["kw"], c["sw"], c["dw"])
     if oh < 1 or ow < 1:
         return None
     cout = c["cin"] * c["multiplier"] if depthwise else c["cout"]
-    wshape = (1, c["kh"], c["kw"], cout) if depthwise else (cout, c["kh"], c["kw"], c["cin"])
+    wshape = (1, c["kh"], c["kw"], cout) if depthwise else (cout, c["kh"], c["kw"], c["cin"] // c.get("groups", 1))
     w = rng.integers(-127, 128, wshape).astype(np.int8)
     w_scale = list(rng.uniform(0.001, 0.05, cout)) if c["per_channel"] else float(rng.uniform(0.001, 0.05))
     bias = rng.integers(-5000, 5000, cout).astype(np.int32)
@@ -135,6 +136,24 @@ def test_conv_2d_with_a_filter_larger_than_the_patch(tmp_path, stride):
             "padding": 0, "act": 1, "in_scale": 0.05, "in_zp": -37, "out_scale": 0.4, "out_zp": 9,
             "per_channel": True, "seed": stride, "multiplier": 1}
     assert_bit_exact(_conv_model(case, depthwise=False), str(tmp_path))
+
+
+GROUPED = [(2, 3, 1, 8), (3, 2, 2, 9), (2, 5, 2, 96)]  # groups, filter width, x dilation, input channels
+
+
+def _grouped_conv_model(groups, kw, dw, cin):
+    case = {"h": 7, "w": 9, "cin": cin, "cout": 3 * groups, "kh": 3, "kw": kw, "sh": 1, "sw": 2, "dh": 2, "dw": dw,
+            "padding": 0, "act": 0, "in_scale": 0.05, "in_zp": 11, "out_scale": 0.3, "out_zp": -5,
+            "per_channel": True, "seed": groups, "multiplier": 1, "groups": groups}
+    return _conv_model(case, depthwise=False)
+
+
+@pytest.mark.parametrize("groups,kw,dw,cin", GROUPED)
+def test_grouped_and_x_dilated_conv_2d(tmp_path, groups, kw, dw, cin):
+    """Grouped convolutions (TFLite's filters of cin / groups channels, 3 output channels per
+    group: a partial four) and x dilation split a filter row tap by tap; the last case's
+    filter (3x5x48) is larger than the kernel's receptive-field copy."""
+    assert_bit_exact(_grouped_conv_model(groups, kw, dw, cin), str(tmp_path))
 
 
 def test_reshape_aliases_its_input(tmp_path):

@@ -1,6 +1,6 @@
 """The Helium (MVE) kernel variants of kernels/mve/ on the Cortex-M55 under qemu-system-arm
 (mps3-an547): random cases of the operators they implement (fully connected, pointwise,
-spatial and depthwise convolutions), each a one-operator model built
+spatial and depthwise convolutions, ADD), each a one-operator model built
 for cortex-m55 and verified byte for byte against the TFLite Micro interpreter. All cases
 are one scons run (a matrix of models)."""
 
@@ -13,7 +13,8 @@ import pytest
 from conftest import copy_project, scons
 from nnbuild.runtimes.aot import kernel_sources
 from nnbuild.targets import load_target
-from test_kernels import _conv_model, _fc_model
+from test_kernels import GROUPED, _conv_model, _fc_model, _grouped_conv_model
+from test_kernels_elementwise import _binary_model
 
 pytestmark = pytest.mark.slow
 
@@ -42,9 +43,10 @@ def _cases(count, seed=0):
 
 def _spatial_cases(count, seed=1):
     """Deterministic random CONV_2D and DEPTHWISE_CONV_2D cases: filters up to 5x5, strides and
-    dilations of 1 and 2 (x-dilated and grouped convolutions take the reference path), SAME
+    dilations of 1 and 2 (x dilation splits a filter row tap by tap), SAME
     padding at every border, channel counts around a vector's width, depth multipliers 1 and 2;
-    then two convolutions whose filters are larger than the kernel's patch (1024 bytes)."""
+    then two convolutions whose filters are larger than the kernel's patch (1024 bytes), and
+    grouped ones."""
     rng = np.random.default_rng(seed)
     made = 0
     while made < count:
@@ -67,18 +69,36 @@ def _spatial_cases(count, seed=1):
                 "dw": 1, "padding": 0, "act": 1, "in_scale": 0.05, "in_zp": -37, "out_scale": 0.4, "out_zp": 9,
                 "per_channel": True, "seed": stride, "multiplier": 1}
         yield f"large{stride}", _conv_model(case, depthwise=False)
+    for i, grouped in enumerate(GROUPED):
+        yield f"grouped{i}", _grouped_conv_model(*grouped)
+
+
+def _add_cases(count, seed=2):
+    """Deterministic random ADD cases: equal shapes (the vector rows, lengths not a multiple of
+    four included) and broadcasts along and across rows (the portable kernel's)."""
+    rng = np.random.default_rng(seed)
+    for i in range(count):
+        h, w, c = (int(v) for v in rng.integers(1, 8, 3))
+        full = (1, h, w, c)
+        shape2 = [full, (c,), (1, h, 1, c), (1, h, w, 1)][i % 4]
+        case = {"shapes": (full, shape2, full), "act": int(rng.choice([0, 1, 3])), "input_first": bool(i % 2),
+                "scale1": float(rng.uniform(0.002, 0.5)), "zp1": int(rng.integers(-128, 128)),
+                "scale2": float(rng.uniform(0.002, 0.5)), "zp2": int(rng.integers(-128, 128)),
+                "out_scale": float(rng.uniform(0.002, 0.5)), "out_zp": int(rng.integers(-128, 128)),
+                "seed": int(rng.integers(2**16))}
+        yield f"add{i}", _binary_model("ADD", case)
 
 
 def test_cortex_m55_compiles_the_mve_variants():
     chosen = kernel_sources(load_target("cortex-m55"))
-    for name in ("fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c"):
+    for name in ("fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c", "elementwise_s8.c"):
         assert chosen[name] == os.path.join("kernels", "mve", name)
 
 
 def test_mve_kernels_are_bit_exact_under_the_emulator(tmp_path):
     repo = copy_project(str(tmp_path))
     files = []
-    for name, model in [*_cases(16), *_spatial_cases(24)]:
+    for name, model in [*_cases(16), *_spatial_cases(24), *_add_cases(12)]:
         path = tmp_path / f"{name}.tflite"
         path.write_bytes(model)
         files.append(str(path))
