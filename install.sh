@@ -19,6 +19,21 @@ packages=(
 echo "[install] Debian packages: ${packages[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+# loongarch64-lsx runs under qemu 10 (Debian 12's qemu 7.2 has no LSX): the static
+# qemu-loongarch64 of bookworm-backports' qemu-user, installed beside Debian's qemu-user (which
+# stays, for the plain loongarch64 board) as qemu-loongarch64-10.
+if ! command -v qemu-loongarch64-10 >/dev/null; then
+    echo "[install] qemu-loongarch64-10 (qemu-user 10 from bookworm-backports)"
+    printf '%s\n' "Types: deb" "URIs: http://deb.debian.org/debian" "Suites: bookworm-backports" \
+        "Components: main" "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" |
+        $sudo tee /etc/apt/sources.list.d/nnbuild-backports.sources >/dev/null
+    $sudo apt-get update -qq
+    unpacked=$(mktemp -d)
+    (cd "$unpacked" && apt-get download -qq qemu-user/bookworm-backports 2>/dev/null)
+    dpkg-deb -x "$unpacked"/qemu-user_*.deb "$unpacked/root"
+    $sudo install -m 755 "$unpacked/root/usr/bin/qemu-loongarch64" /usr/local/bin/qemu-loongarch64-10
+    rm -rf "$unpacked"
+fi
 echo "[install] Python packages from requirements.txt"
 python3 -m pip install -q --root-user-action=ignore -r requirements.txt
 python3 -m pip install -q --root-user-action=ignore --no-deps -r requirements-nodeps.txt

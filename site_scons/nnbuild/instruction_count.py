@@ -1,6 +1,8 @@
 """Counting a firmware's guest instructions under qemu with the project's TCG plugin
 (qemu_insn_count.c): inside `<model>_invoke`, and with profile=1 per operator. Shared
-by the profile step (profile.py) and benchmarks/instructions.py."""
+by the profile step (profile.py) and benchmarks/instructions.py. A qemu that cannot load
+plugins (a static build, as bookworm-backports' qemu 10 for loongarch64-lsx) logs every
+instruction instead, counted here by the plugin's rules."""
 
 import os
 import platform
@@ -56,6 +58,8 @@ def count_under_qemu(emulator, plugin, elf, args, function, mark=None):
         # Plugin options go first; for qemu-system the target's command ends with -kernel.
         command = [emulator[0], "-plugin", spec, *emulator[1:], elf, *args]
         proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if "unknown option 'plugin'" in proc.stderr:
+            return count_by_trace(emulator, elf, args, enter, symbol_address(elf, mark) if mark else None)
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed ({proc.returncode}): {proc.stderr[-2000:]}")
         with open(out) as f:
@@ -63,3 +67,46 @@ def count_under_qemu(emulator, plugin, elf, args, function, mark=None):
     values = {line[0]: int(line[1]) for line in lines if len(line) == 2}
     values["buckets"] = {int(line[1]): int(line[2]) for line in lines if line[0] == "bucket"}
     return values
+
+
+CALL_BYTES = 8  # as the plugin's: a call has returned when execution resumes this close after it
+
+
+def count_by_trace(emulator, elf, args, enter, mark=None):
+    """count_under_qemu for a qemu-user without plugin support: one instruction per
+    translation block, each block's execution logged (-d exec,nochain) and followed here
+    through the plugin's state machine (qemu_insn_count.c). Slow (a log line per guest
+    instruction) but exact."""
+    command = [emulator[0], "-one-insn-per-tb", "-d", "exec,nochain", "-D", "/dev/stderr", *emulator[1:], elf,
+               *args]
+    total = inside_count = calls = bucket = 0
+    inside = in_mark = False
+    call_site = mark_site = previous = -1
+    buckets = {}
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    errors = []
+    for line in proc.stderr:
+        if not line.startswith("Trace "):  # "Trace 0: HOST [FLAGS/PC/...]"
+            errors.append(line)
+            continue
+        pc = int(line.split("/", 2)[1], 16)
+        if inside and call_site < pc <= call_site + CALL_BYTES:
+            inside = False
+        elif not inside and pc == enter:
+            inside, call_site, bucket = True, previous, 0
+            calls += 1
+        if inside and mark is not None:
+            if in_mark and mark_site < pc <= mark_site + CALL_BYTES:
+                in_mark = False
+            elif not in_mark and pc == mark:
+                in_mark, mark_site = True, previous
+                bucket += 1
+        total += 1
+        if inside:
+            inside_count += 1
+            if mark is not None and not in_mark:
+                buckets[bucket] = buckets.get(bucket, 0) + 1
+        previous = pc
+    if proc.wait() != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({proc.returncode}): {''.join(errors)[-2000:]}")
+    return {"instructions": total, "inside": inside_count, "calls": calls, "buckets": buckets}

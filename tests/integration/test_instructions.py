@@ -76,6 +76,28 @@ def test_linux_counts_are_deterministic_and_match_the_difference_method(project,
                                                                                        rel=0.01)
 
 
+def test_a_qemu_without_plugins_counts_the_same_by_trace(project, tmp_path):
+    """bookworm-backports' qemu 10 (a static build: no plugins) runs loongarch64-lsx; its
+    instructions are counted from its execution log by the plugin's rules. The plain
+    loongarch64 firmware runs on both qemus: the same counts inside the invoke, and the same
+    split at the calls of a mark (here each convolution's)."""
+    repo, _ = project
+    model_dir = f"{repo}/build/loongarch64/aot/af_detection"
+    graph = load_tflite(f"{repo}/build/models/af_detection/af_detection.tflite")
+    first = tmp_path / "first.bin"  # one input vector: the log has a line per instruction
+    size = int(np.prod(graph.tensors[graph.inputs[0]].shape))
+    with open(f"{model_dir}/vectors.bin", "rb") as f:
+        first.write_bytes(f.read(size))
+    plugin = instruction_count.build_plugin(str(tmp_path))
+    counted = [instruction_count.count_under_qemu([emulator], plugin, f"{model_dir}/firmware.elf", [str(first)],
+                                                  "af_detection_invoke", mark="nn_conv2d_s8")
+               for emulator in ("qemu-loongarch64", "qemu-loongarch64-10")]
+    with_plugin, by_trace = counted
+    assert with_plugin["calls"] == by_trace["calls"] == 1
+    assert 0 < by_trace["inside"] == with_plugin["inside"]
+    assert len(by_trace["buckets"]) == 7 and by_trace["buckets"] == with_plugin["buckets"]  # six convolutions
+
+
 def test_cortex_m55_counts_its_compiled_in_vectors(project):
     repo, instructions = project
     model_dir = f"{repo}/build/cortex-m55/aot/af_detection"
