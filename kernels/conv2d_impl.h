@@ -5,8 +5,8 @@
  *   NN_T               the activation type
  *   NN_ACC             the accumulator and bias type
  *   NN_REQUANTIZE_ACC  MultiplyByQuantizedMultiplier for an NN_ACC
- * and, for an instruction set (kernels/mve/conv2d_s8.c), NN_CONV_VARIANT_STEPS and its own
- * NN_CONV_DOT4, NN_CONV_SUMS4, NN_CONV_FILL and NN_CONV_STORE4 (the portable ones below).
+ * and, for an instruction set (kernels/mve/conv2d_s8.c, kernels/lsx/conv2d_s8.c), any of its
+ * own NN_CONV_DOT4, NN_CONV_SUMS4, NN_CONV_FILL and NN_CONV_STORE4 (the portable steps below).
  *
  * Per output pixel (and group), the receptive field is copied into one contiguous patch
  * (im2col; taps in the padding hold the input zero point, so the offset folded into the
@@ -25,7 +25,7 @@
 #define NN_CONV_HELPER(name) NN_CONV_JOIN(NN_CONV2D, name)
 #define NN_CONV_PATCH (1024 / (int32_t)sizeof(NN_T)) /* elements, on the stack */
 
-#ifndef NN_CONV_VARIANT_STEPS
+#ifndef NN_CONV_DOT4
 /* Four dot products of n values: x with w[k] + offset, added to acc[k]. One copy (not
  * inlined): it is the kernel's vectorized loop. */
 static __attribute__((noinline)) void NN_CONV_HELPER(dot4)(const NN_T *restrict x, const int8_t *const w[4],
@@ -44,6 +44,9 @@ static __attribute__((noinline)) void NN_CONV_HELPER(dot4)(const NN_T *restrict 
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 #define NN_CONV_DOT4 NN_CONV_HELPER(dot4)
+#endif
+
+#ifndef NN_CONV_SUMS4
 
 /* Adds the sums of n weights from w[k] + offset to padded[k]. */
 static __attribute__((noinline)) void NN_CONV_HELPER(sums4)(const int8_t *const w[4], int32_t offset, int32_t n,
@@ -54,6 +57,9 @@ static __attribute__((noinline)) void NN_CONV_HELPER(sums4)(const int8_t *const 
     }
 }
 #define NN_CONV_SUMS4 NN_CONV_HELPER(sums4)
+#endif
+
+#ifndef NN_CONV_FILL
 
 /* n elements of the patch: copied from src, or the zero point where src is NULL. */
 static __attribute__((noinline)) void NN_CONV_HELPER(fill)(NN_T *restrict dst, const NN_T *restrict src, int32_t n,
@@ -64,6 +70,9 @@ static __attribute__((noinline)) void NN_CONV_HELPER(fill)(NN_T *restrict dst, c
     }
 }
 #define NN_CONV_FILL NN_CONV_HELPER(fill)
+#endif
+
+#ifndef NN_CONV_STORE4
 
 /* Output channels oc..oc + rows - 1 of a pixel from their sums, the padding's share taken
  * back and the bias added. */
@@ -165,11 +174,10 @@ void NN_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
     }
 }
 
-#ifndef NN_CONV_VARIANT_STEPS /* the next instantiation (conv2d_s16.c makes two) defines its own */
+/* The next instantiation (conv2d_s16.c makes two) defines its own steps. */
 #undef NN_CONV_DOT4
 #undef NN_CONV_SUMS4
 #undef NN_CONV_FILL
 #undef NN_CONV_STORE4
-#endif
 #undef NN_CONV_PATCH
 #undef NN_CONV_HELPER

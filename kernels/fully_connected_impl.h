@@ -6,31 +6,47 @@
  *   NN_T                the activation type
  *   NN_ACC              the accumulator and bias type
  *   NN_REQUANTIZE_ACC   MultiplyByQuantizedMultiplier for an NN_ACC
+ * and, for an instruction set (kernels/lsx/fully_connected_s8.c), may define its own
+ *   NN_FC_DOT4(x, w0, w1, w2, w3, n, acc)
  *
  * Four outputs at a time: each input value is loaded once for four weight rows, a loop a
  * compiler vectorizes. Pointwise convolutions run here too.
  */
+#define NN_FC_JOIN2(a, b) a##_##b
+#define NN_FC_JOIN(a, b) NN_FC_JOIN2(a, b)
+
+#ifndef NN_FC_DOT4
+/* Four dot products of n values, x with w0..w3, added to acc[0..3]. */
+static inline void NN_FC_JOIN(NN_FULLY_CONNECTED, dot4)(const NN_T *restrict x, const int8_t *restrict w0,
+                                                        const int8_t *restrict w1, const int8_t *restrict w2,
+                                                        const int8_t *restrict w3, int32_t n, NN_ACC acc[4])
+{
+    NN_ACC a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (int32_t d = 0; d < n; ++d) {
+        const NN_T v = x[d];
+        a0 += w0[d] * v;
+        a1 += w1[d] * v;
+        a2 += w2[d] * v;
+        a3 += w3[d] * v;
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+#define NN_FC_DOT4 NN_FC_JOIN(NN_FULLY_CONNECTED, dot4)
+#endif
+
 void NN_FULLY_CONNECTED(const nn_fc_params *p, const NN_T *input, const int8_t *filter,
                         const NN_ACC *bias, NN_T *output)
 {
     const int32_t depth = p->accum_depth, outputs = p->output_depth;
     for (int32_t b = 0; b < p->batches; ++b) {
-        const NN_T *restrict x = input + b * depth;
+        const NN_T *x = input + b * depth;
         for (int32_t o = 0; o < outputs; o += 4) {
             const int32_t rows = outputs - o < 4 ? outputs - o : 4;
             /* Missing rows of the last group read row o again: no load past the weights. */
-            const int8_t *restrict w0 = filter + o * depth;
-            const int8_t *restrict w1 = rows > 1 ? w0 + depth : w0;
-            const int8_t *restrict w2 = rows > 2 ? w0 + 2 * depth : w0;
-            const int8_t *restrict w3 = rows > 3 ? w0 + 3 * depth : w0;
+            const int8_t *w0 = filter + o * depth;
             NN_ACC acc[4] = {0, 0, 0, 0};
-            for (int32_t d = 0; d < depth; ++d) {
-                const NN_T v = x[d];
-                acc[0] += w0[d] * v;
-                acc[1] += w1[d] * v;
-                acc[2] += w2[d] * v;
-                acc[3] += w3[d] * v;
-            }
+            NN_FC_DOT4(x, w0, rows > 1 ? w0 + depth : w0, rows > 2 ? w0 + 2 * depth : w0,
+                       rows > 3 ? w0 + 3 * depth : w0, depth, acc);
             for (int32_t k = 0; k < rows; ++k) {
                 const int32_t ch = p->per_channel ? o + k : 0;
                 const NN_ACC sum = acc[k] + (bias ? bias[o + k] : 0);
@@ -40,3 +56,5 @@ void NN_FULLY_CONNECTED(const nn_fc_params *p, const NN_T *input, const int8_t *
         }
     }
 }
+
+#undef NN_FC_DOT4 /* the next instantiation (fully_connected_s16.c makes two) defines its own */

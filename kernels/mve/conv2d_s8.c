@@ -57,7 +57,6 @@ static inline void store4(const nn_conv_params *p, int8_t *pixel, int32_t oc, in
 #define NN_T int8_t
 #define NN_ACC int32_t
 #define NN_REQUANTIZE_ACC nn_requantize
-#define NN_CONV_VARIANT_STEPS
 #define NN_CONV_DOT4 dot4
 #define NN_CONV_SUMS4 sums4
 #define NN_CONV_FILL fill

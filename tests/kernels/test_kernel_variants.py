@@ -1,8 +1,9 @@
-"""The Helium (MVE) kernel variants of kernels/mve/ on the Cortex-M55 under qemu-system-arm
-(mps3-an547): random cases of the operators they implement (fully connected, pointwise,
-spatial and depthwise convolutions, ADD), each a one-operator model built
-for cortex-m55 and verified byte for byte against the TFLite Micro interpreter. All cases
-are one scons run (a matrix of models)."""
+"""The kernel variants of an instruction set under its board's emulator: Helium (kernels/mve/)
+on cortex-m55 under qemu-system-arm (mps3-an547), LSX (kernels/lsx/) on loongarch64-lsx under
+qemu 10. Random cases of the operators they implement (fully connected, pointwise, spatial,
+grouped and depthwise convolutions, ADD), each a one-operator model built for the board and
+verified byte for byte against the TFLite Micro interpreter; all cases of a board are one
+scons run (a matrix of models)."""
 
 import json
 import os
@@ -89,22 +90,29 @@ def _add_cases(count, seed=2):
         yield f"add{i}", _binary_model("ADD", case)
 
 
-def test_cortex_m55_compiles_the_mve_variants():
-    chosen = kernel_sources(load_target("cortex-m55"))
-    for name in ("fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c", "elementwise_s8.c"):
-        assert chosen[name] == os.path.join("kernels", "mve", name)
+VARIANTS = {"cortex-m55": ("mve", ["fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c", "elementwise_s8.c"]),
+            "loongarch64-lsx": ("lsx", ["fully_connected_s8.c", "conv2d_s8.c"])}
 
 
-def test_mve_kernels_are_bit_exact_under_the_emulator(tmp_path):
+@pytest.mark.parametrize("target", VARIANTS)
+def test_the_board_compiles_its_variants(target):
+    feature, names = VARIANTS[target]
+    chosen = kernel_sources(load_target(target))
+    for name in names:
+        assert chosen[name] == os.path.join("kernels", feature, name)
+
+
+@pytest.mark.parametrize("target", VARIANTS)
+def test_variants_are_bit_exact_under_the_emulator(tmp_path, target):
     repo = copy_project(str(tmp_path))
     files = []
     for name, model in [*_cases(16), *_spatial_cases(24), *_add_cases(12)]:
         path = tmp_path / f"{name}.tflite"
         path.write_bytes(model)
         files.append(str(path))
-    scons(repo, "-j2", "target=cortex-m55", f"model={','.join(files)}", "vectors=8")
+    scons(repo, "-j2", f"target={target}", f"model={','.join(files)}", "vectors=8")
     for path in files:
         name = os.path.splitext(os.path.basename(path))[0]
-        with open(os.path.join(repo, "build", "cortex-m55", "aot", name, "verify.json")) as f:
+        with open(os.path.join(repo, "build", target, "aot", name, "verify.json")) as f:
             verify = json.load(f)
         assert verify["bit_exact"] and verify["vectors"] == 8, (name, verify)
