@@ -61,22 +61,29 @@ def columns(options):
     return found
 
 
+def unknown_board(checkout, target):
+    """Why a checkout (an earlier commit's) cannot build `target`, or None."""
+    if not os.path.exists(os.path.join(checkout, "targets", f"{target}.toml")):
+        return f"that commit has no board {target}"
+    return None
+
+
 def _cell(row):
     return row if isinstance(row, str) else f"{row['instructions']:,.0f}"
 
 
 def print_model(name, targets, results, names):
     print(f"\n{name}: instructions per inference (ratio: aot / column, below 1 = aot faster)")
-    header = f"  {'board':<12} {'aot flash B':>11} {'arena B':>8}"
+    header = f"  {'board':<16} {'aot flash B':>11} {'arena B':>8}"
     for column in names:
         header += f" | {column:>16} {'ratio':>6}"
     print(header)
     for target in targets:
         base = results[target]["aot"]
         if isinstance(base, str):
-            print(f"  {target:<12} aot {base}")
+            print(f"  {target:<16} aot {base}")
             continue
-        line = f"  {target:<12} {base['flash']:>11,} {base['arena']:>8,}"
+        line = f"  {target:<16} {base['flash']:>11,} {base['arena']:>8,}"
         for column in names:
             row = results[target][column]
             ratio = f"{base['instructions'] / row['instructions']:.2f}" if isinstance(row, dict) else "-"
@@ -98,10 +105,12 @@ def main(argv):
         spec = resolve_model(model)
         results = {target: {} for target in targets}
         for name, checkout, runtime, column_options, why in plan:
-            buildable = [] if why else [t for t in targets if not applicable(runtime, spec, t, column_options)]
+            reasons = {t: why or unknown_board(checkout, t) or applicable(runtime, spec, t, column_options)
+                       for t in targets}
+            buildable = [t for t in targets if not reasons[t]]
             for target in targets:
                 if target not in buildable:
-                    results[target][name] = f"not built: {why or applicable(runtime, spec, target, column_options)}"
+                    results[target][name] = f"not built: {reasons[target]}"
             failure = build(model, buildable, runtime, column_options, checkout) if buildable else None
             for target in buildable:  # measured now: the next tflm column builds into the same folders
                 results[target][name] = (f"failed: {failure}" if failure

@@ -10,8 +10,8 @@
  *
  * Per output pixel (and group), the receptive field is copied into one contiguous patch
  * (im2col; taps in the padding hold the input zero point, so the offset folded into the
- * bias needs no correction), then four output channels at a time are dot products with it
- * that share its loads. Filters larger than the patch read the input in place: a filter
+ * bias needs no correction), unless it already is one run of the input, then four output
+ * channels at a time are dot products with it that share its loads. Filters larger than the patch read the input in place: a filter
  * row is a few segments, each a contiguous run of input (NHWC) and of weights, or taps in
  * the padding, which take back their share (zero point times their weights). Without
  * groups or x dilation the taps of a row inside the image are one segment.
@@ -26,24 +26,10 @@
 #define NN_CONV_PATCH (1024 / (int32_t)sizeof(NN_T)) /* elements, on the stack */
 
 #ifndef NN_CONV_DOT4
-/* Four dot products of n values: x with w[k] + offset, added to acc[k]. One copy (not
- * inlined): it is the kernel's vectorized loop. */
-static __attribute__((noinline)) void NN_CONV_HELPER(dot4)(const NN_T *restrict x, const int8_t *const w[4],
-                                                          int32_t offset, int32_t n, NN_ACC acc[4])
-{
-    const int8_t *restrict w0 = w[0] + offset, *restrict w1 = w[1] + offset;
-    const int8_t *restrict w2 = w[2] + offset, *restrict w3 = w[3] + offset;
-    NN_ACC a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    for (int32_t d = 0; d < n; ++d) {
-        const NN_T v = x[d];
-        a0 += w0[d] * v;
-        a1 += w1[d] * v;
-        a2 += w2[d] * v;
-        a3 += w3[d] * v;
-    }
-    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
-}
 #define NN_CONV_DOT4 NN_CONV_HELPER(dot4)
+#define NN_DOT4 NN_CONV_DOT4
+#include "dot4_impl.h"
+#undef NN_DOT4
 #endif
 
 #ifndef NN_CONV_SUMS4
@@ -125,6 +111,9 @@ void NN_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
     const int contiguous = groups == 1 && p->dilation_w == 1;
     const int32_t row = fs.w * fs.c, filter_size = fs.h * row;
     const int use_patch = filter_size <= NN_CONV_PATCH;
+    /* Filters as wide as the image (1-D signals: width 1) read whole input rows: a receptive
+     * field inside the image is then one contiguous run of the input, read in place. */
+    const int whole_rows = contiguous && fs.w == in.w && p->dilation_h == 1;
     const NN_T zero_point = (NN_T)-p->input_offset;
     NN_T patch[NN_CONV_PATCH];
     NN_CONV_HELPER(segment) seg;
@@ -136,8 +125,10 @@ void NN_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
                 const int32_t ix0 = ox * p->stride_w - p->pad_w;
                 const nn_taps cols = nn_taps_inside(ix0, p->dilation_w, fs.w, in.w);
                 NN_T *pixel = output + ((b * out.h + oy) * out.w + ox) * out.c;
+                const int in_place = whole_rows && ix0 == 0 && iy0 >= 0 && iy0 + fs.h <= in.h;
+                const NN_T *field = in_place ? image + iy0 * in.w * in.c : use_patch ? patch : NULL;
                 for (int32_t g = 0; g < groups; ++g) {
-                    for (int32_t fy = 0; use_patch && fy < fs.h; ++fy) {
+                    for (int32_t fy = 0; field == patch && fy < fs.h; ++fy) {
                         const int32_t iy = iy0 + p->dilation_h * fy;
                         for (int32_t fx = 0; fx < fs.w;) {
                             fx = NN_CONV_HELPER(segment_at)(p, image, g, iy, ix0, cols, contiguous, fx, &seg);
@@ -152,17 +143,18 @@ void NN_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
                                                     rows > 2 ? w0 + 2 * filter_size : w0,
                                                     rows > 3 ? w0 + 3 * filter_size : w0};
                         NN_ACC acc[4] = {0, 0, 0, 0}, padded[4] = {0, 0, 0, 0};
-                        if (use_patch) {
-                            NN_CONV_DOT4(patch, w, 0, filter_size, acc);
+                        if (field) {
+                            NN_CONV_DOT4(field, w[0], w[1], w[2], w[3], filter_size, acc);
                         }
-                        for (int32_t fy = 0; !use_patch && fy < fs.h; ++fy) {
+                        for (int32_t fy = 0; !field && fy < fs.h; ++fy) {
                             const int32_t iy = iy0 + p->dilation_h * fy;
                             for (int32_t fx = 0; fx < fs.w;) {
                                 fx = NN_CONV_HELPER(segment_at)(p, image, g, iy, ix0, cols, contiguous, fx, &seg);
+                                const int32_t at = fy * row + seg.offset;
                                 if (seg.src) {
-                                    NN_CONV_DOT4(seg.src, w, fy * row + seg.offset, seg.n, acc);
+                                    NN_CONV_DOT4(seg.src, w[0] + at, w[1] + at, w[2] + at, w[3] + at, seg.n, acc);
                                 } else {
-                                    NN_CONV_SUMS4(w, fy * row + seg.offset, seg.n, padded);
+                                    NN_CONV_SUMS4(w, at, seg.n, padded);
                                 }
                             }
                         }

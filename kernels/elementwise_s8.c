@@ -3,7 +3,9 @@
 #include "nn_kernels.h"
 #include "nn_requantize.h"
 
+#ifndef NN_ADD /* kernels/mve/elementwise_s8.c renames it: its fallback */
 #define NN_ADD nn_add_s8
+#endif
 #define NN_SUB nn_sub_s8
 #define NN_MUL nn_mul_s8
 #define NN_SQUARED_DIFFERENCE nn_squared_difference_s8

@@ -16,22 +16,10 @@
 #define NN_FC_JOIN(a, b) NN_FC_JOIN2(a, b)
 
 #ifndef NN_FC_DOT4
-/* Four dot products of n values, x with w0..w3, added to acc[0..3]. */
-static inline void NN_FC_JOIN(NN_FULLY_CONNECTED, dot4)(const NN_T *restrict x, const int8_t *restrict w0,
-                                                        const int8_t *restrict w1, const int8_t *restrict w2,
-                                                        const int8_t *restrict w3, int32_t n, NN_ACC acc[4])
-{
-    NN_ACC a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    for (int32_t d = 0; d < n; ++d) {
-        const NN_T v = x[d];
-        a0 += w0[d] * v;
-        a1 += w1[d] * v;
-        a2 += w2[d] * v;
-        a3 += w3[d] * v;
-    }
-    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
-}
 #define NN_FC_DOT4 NN_FC_JOIN(NN_FULLY_CONNECTED, dot4)
+#define NN_DOT4 NN_FC_DOT4
+#include "dot4_impl.h"
+#undef NN_DOT4
 #endif
 
 void NN_FULLY_CONNECTED(const nn_fc_params *p, const NN_T *input, const int8_t *filter,

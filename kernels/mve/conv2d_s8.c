@@ -12,12 +12,6 @@
 #include "nn_mve.h"
 #include "nn_requantize.h"
 
-/* Four dot products of n bytes from `offset` of each of w[0..3], with x, added to acc[0..3]. */
-static inline void dot4(const int8_t *x, const int8_t *const w[4], int32_t offset, int32_t n, int32_t acc[4])
-{
-    nn_dot_x4(x, w[0] + offset, w[1] + offset, w[2] + offset, w[3] + offset, n, acc);
-}
-
 /* Adds the sums of n weights from `offset` of each of w[0..3] to padded[0..3]. */
 static inline void sums4(const int8_t *const w[4], int32_t offset, int32_t n, int32_t padded[4])
 {
@@ -57,7 +51,7 @@ static inline void store4(const nn_conv_params *p, int8_t *pixel, int32_t oc, in
 #define NN_T int8_t
 #define NN_ACC int32_t
 #define NN_REQUANTIZE_ACC nn_requantize
-#define NN_CONV_DOT4 dot4
+#define NN_CONV_DOT4 nn_dot_x4
 #define NN_CONV_SUMS4 sums4
 #define NN_CONV_FILL fill
 #define NN_CONV_STORE4 store4

@@ -5,21 +5,10 @@
  * requantized to the output; the tail predicated. Broadcast rows and the other operators run
  * the portable kernels (elementwise_impl.h).
  */
-#include "nn_kernels.h"
 #include "nn_mve.h"
-#include "nn_requantize.h"
 
-#define NN_ADD nn_add_s8_portable
-#define NN_SUB nn_sub_s8
-#define NN_MUL nn_mul_s8
-#define NN_SQUARED_DIFFERENCE nn_squared_difference_s8
-#define NN_MAXIMUM nn_maximum_s8
-#define NN_MINIMUM nn_minimum_s8
-#define NN_PRELU nn_prelu_s8
-#define NN_T int8_t
-#define NN_T_MIN INT8_MIN
-#define NN_T_MAX INT8_MAX
-#include "elementwise_impl.h"
+#define NN_ADD nn_add_s8_portable /* the reference kernels, ADD renamed: its fallback */
+#include "../elementwise_s8.c"
 
 /* One input's four lanes, offset, shifted left and rescaled to the common scale. */
 static inline int32x4_t rescale_x4(int32x4_t x, int32_t offset, int32x4_t left_shift, int32x4_t multiplier,

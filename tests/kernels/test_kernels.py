@@ -138,6 +138,16 @@ def test_conv_2d_with_a_filter_larger_than_the_patch(tmp_path, stride):
     assert_bit_exact(_conv_model(case, depthwise=False), str(tmp_path))
 
 
+@pytest.mark.parametrize("w,padding", [(1, 0), (3, 1)])
+def test_conv_2d_with_filters_as_wide_as_the_image(tmp_path, w, padding):
+    """A 1-D signal (width 1) or a filter as wide as the image: receptive fields inside the image
+    are read in place; SAME padding's first and last rows still go through the patch."""
+    case = {"h": 40, "w": w, "cin": 3, "cout": 6, "kh": 7, "kw": w, "sh": 2, "sw": 1, "dh": 1, "dw": 1,
+            "padding": padding, "act": 1, "in_scale": 0.05, "in_zp": -20, "out_scale": 0.2, "out_zp": 4,
+            "per_channel": True, "seed": w, "multiplier": 1}
+    assert_bit_exact(_conv_model(case, depthwise=False), str(tmp_path))
+
+
 GROUPED = [(2, 3, 1, 8), (3, 2, 2, 9), (2, 5, 2, 96)]  # groups, filter width, x dilation, input channels
 
 
