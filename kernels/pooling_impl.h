@@ -92,8 +92,9 @@ static inline __attribute__((always_inline)) void NN_POOL_HELPER(max_block)(
     }
 }
 
-/* Every output position and channel block of a pool; avg: which of the two. */
-static inline __attribute__((always_inline)) void NN_POOL_HELPER(pool)(const nn_pool_params *p, const NN_T *input,
+/* Every output position and channel block of a pool; avg: which of the two (one copy of the
+ * loops for both, for size). */
+static void NN_POOL_HELPER(pool)(const nn_pool_params *p, const NN_T *input,
                                                                       NN_T *output, int avg)
 {
     const nn_shape4 in = p->input, out = p->output;

@@ -25,8 +25,8 @@ static inline int32_t nn_lsx_sum_w(__m128i v)
 }
 
 /* Four dot products of n int8 values, x with each of w0..w3, added to acc[0..3]: 16 at a
- * time, the rest one by one. */
-static inline void nn_lsx_dot_x4(const int8_t *x, const int8_t *w0, const int8_t *w1, const int8_t *w2,
+ * time, the rest one by one. One copy per kernel (not inlined): its vectorized loop. */
+static __attribute__((noinline)) void nn_lsx_dot_x4(const int8_t *x, const int8_t *w0, const int8_t *w1, const int8_t *w2,
                                  const int8_t *w3, int32_t n, int32_t acc[4])
 {
     __m128i a0 = __lsx_vldi(0), a1 = a0, a2 = a0, a3 = a0;
