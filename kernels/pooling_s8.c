@@ -3,7 +3,9 @@
 #include "nn_requantize.h"
 
 #define NN_AVG_POOL nn_avg_pool_s8
+#ifndef NN_MAX_POOL /* kernels/mve/pooling_s8.c renames it */
 #define NN_MAX_POOL nn_max_pool_s8
+#endif
 #define NN_T int8_t
 #define NN_T_MIN INT8_MIN
 #include "pooling_impl.h"

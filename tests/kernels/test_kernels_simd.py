@@ -1,7 +1,7 @@
 """The kernel variants of an instruction set under its board's emulator: Helium (kernels/mve/)
 on cortex-m55 under qemu-system-arm (mps3-an547), LSX (kernels/lsx/) on loongarch64-lsx under
 qemu 10. Random cases of the operators they implement (fully connected, pointwise, spatial,
-grouped and depthwise convolutions, ADD), each a one-operator model built for the board and
+grouped and depthwise convolutions, ADD, pools), each a one-operator model built for the board and
 verified byte for byte against the TFLite Micro interpreter; all cases of a board are one
 scons run (a matrix of models)."""
 
@@ -14,7 +14,7 @@ import pytest
 from conftest import copy_project, scons
 from nnbuild.runtimes.aot import kernel_sources
 from nnbuild.targets import load_target
-from test_kernels import GROUPED, _conv_model, _fc_model, _grouped_conv_model
+from test_kernels import GROUPED, _conv_model, _fc_model, _grouped_conv_model, _pool_model
 from test_kernels_elementwise import _binary_model
 
 pytestmark = pytest.mark.slow
@@ -90,8 +90,25 @@ def _add_cases(count, seed=2):
         yield f"add{i}", _binary_model("ADD", case)
 
 
-VARIANTS = {"cortex-m55": ("mve", ["fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c", "elementwise_s8.c"]),
+VARIANTS = {"cortex-m55": ("mve", ["fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c", "elementwise_s8.c",
+                           "pooling_s8.c"]),
             "loongarch64-lsx": ("lsx", ["fully_connected_s8.c", "conv2d_s8.c"])}
+
+
+def _pool_cases(count, seed=3):
+    """Deterministic random MAX_POOL_2D (and AVERAGE_POOL_2D) cases: channel counts around a
+    vector's 16 lanes, windows up to 4x4, SAME padding's clipped windows."""
+    rng = np.random.default_rng(seed)
+    made = 0
+    while made < count:
+        model = _pool_model(int(rng.integers(1, 9)), int(rng.integers(1, 9)), int(rng.choice([1, 8, 15, 16, 17, 40])),
+                            int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(1, 3)),
+                            int(rng.integers(1, 3)), int(rng.integers(2)), int(rng.choice([0, 1, 3])),
+                            float(rng.uniform(0.002, 0.5)), int(rng.integers(-128, 128)),
+                            "AVERAGE_POOL_2D" if made % 4 == 3 else "MAX_POOL_2D")
+        if model is not None:
+            yield f"pool{made}", model
+            made += 1
 
 
 @pytest.mark.parametrize("target", VARIANTS)
@@ -106,7 +123,7 @@ def test_the_board_compiles_its_variants(target):
 def test_variants_are_bit_exact_under_the_emulator(tmp_path, target):
     repo = copy_project(str(tmp_path))
     files = []
-    for name, model in [*_cases(16), *_spatial_cases(24), *_add_cases(12)]:
+    for name, model in [*_cases(16), *_spatial_cases(24), *_add_cases(12), *_pool_cases(12)]:
         path = tmp_path / f"{name}.tflite"
         path.write_bytes(model)
         files.append(str(path))
