@@ -22,17 +22,10 @@
 #define NN_DW_HELPER(name) NN_DW_JOIN(NN_DEPTHWISE_CONV2D, name)
 #define NN_DW_BLOCK 8
 
-/* The taps of an output pixel: filter rows rows.first..rows.end and columns cols.first..cols.end
- * read the image from (iy0, ix0); the others, the padding. */
-typedef struct {
-    int32_t iy0, ix0;
-    nn_taps rows, cols;
-} NN_DW_HELPER(window);
-
 /* Output channels [c, c + n) of one pixel, inlined with n a constant: NN_DW_BLOCK or 1. */
 static inline __attribute__((always_inline)) void NN_DW_HELPER(block)(
     const nn_conv_params *p, const NN_T *image, const int8_t *filter, const NN_ACC *bias, NN_T *pixel,
-    const NN_DW_HELPER(window) *win, int32_t c, int32_t n)
+    const nn_window *win, int32_t c, int32_t n)
 {
     const nn_shape4 in = p->input, fs = p->filter;
     const int32_t channels = p->output.c, multiplier = p->depth_multiplier;
@@ -77,7 +70,7 @@ void NN_DEPTHWISE_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_
     for (int32_t b = 0; b < out.n; ++b) {
         const NN_T *image = input + b * in.h * in.w * in.c;
         for (int32_t oy = 0; oy < out.h; ++oy) {
-            NN_DW_HELPER(window) win;
+            nn_window win;
             win.iy0 = oy * p->stride_h - p->pad_h;
             win.rows = nn_taps_inside(win.iy0, p->dilation_h, fs.h, in.h);
             for (int32_t ox = 0; ox < out.w; ++ox) {

@@ -25,4 +25,12 @@ static inline nn_taps nn_taps_inside(int32_t start, int32_t dilation, int32_t ta
     return t;
 }
 
+/* The window of an output position: from input position (iy0, ix0), filter rows
+ * [rows.first, rows.end) and columns [cols.first, cols.end) read the input; the others, the
+ * padding. */
+typedef struct {
+    int32_t iy0, ix0;
+    nn_taps rows, cols;
+} nn_window;
+
 #endif /* NN_WINDOW_H */

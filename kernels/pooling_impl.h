@@ -17,16 +17,10 @@
 #define NN_POOL_HELPER(name) NN_POOL_JOIN(NN_MAX_POOL, name)
 #define NN_POOL_BLOCK 8
 
-/* The window of an output position, clipped to the input: rows and columns of the filter
- * that read the input from (iy0, ix0). */
-typedef struct {
-    int32_t iy0, ix0;
-    nn_taps rows, cols;
-} NN_POOL_HELPER(window);
-
-static inline NN_POOL_HELPER(window) NN_POOL_HELPER(window_at)(const nn_pool_params *p, int32_t oy, int32_t ox)
+/* The window of an output position, clipped to the input. */
+static inline nn_window NN_POOL_HELPER(window_at)(const nn_pool_params *p, int32_t oy, int32_t ox)
 {
-    NN_POOL_HELPER(window) win;
+    nn_window win;
     win.iy0 = oy * p->stride_h - p->pad_h;
     win.ix0 = ox * p->stride_w - p->pad_w;
     win.rows = nn_taps_inside(win.iy0, 1, p->filter_h, p->input.h);
@@ -36,7 +30,7 @@ static inline NN_POOL_HELPER(window) NN_POOL_HELPER(window_at)(const nn_pool_par
 
 /* The input of tap (fy, fx) of the window, from channel c. */
 static inline const NN_T *NN_POOL_HELPER(tap)(const nn_pool_params *p, const NN_T *image,
-                                              const NN_POOL_HELPER(window) *win, int32_t fy, int32_t fx,
+                                              const nn_window *win, int32_t fy, int32_t fx,
                                               int32_t c)
 {
     return image + ((win->iy0 + fy) * p->input.w + win->ix0 + fx) * p->input.c + c;
@@ -45,7 +39,7 @@ static inline const NN_T *NN_POOL_HELPER(tap)(const nn_pool_params *p, const NN_
 /* Channels [c, c + n) of one output position; inlined with n a constant: NN_POOL_BLOCK
  * or 1. */
 static inline __attribute__((always_inline)) void NN_POOL_HELPER(avg_block)(
-    const nn_pool_params *p, const NN_T *image, const NN_POOL_HELPER(window) *win, NN_T *pixel, int32_t c,
+    const nn_pool_params *p, const NN_T *image, const nn_window *win, NN_T *pixel, int32_t c,
     int32_t n)
 {
     int32_t acc[NN_POOL_BLOCK];
@@ -72,7 +66,7 @@ static inline __attribute__((always_inline)) void NN_POOL_HELPER(avg_block)(
 }
 
 static inline __attribute__((always_inline)) void NN_POOL_HELPER(max_block)(
-    const nn_pool_params *p, const NN_T *image, const NN_POOL_HELPER(window) *win, NN_T *pixel, int32_t c,
+    const nn_pool_params *p, const NN_T *image, const nn_window *win, NN_T *pixel, int32_t c,
     int32_t n)
 {
     NN_T best[NN_POOL_BLOCK];
@@ -102,7 +96,7 @@ static void NN_POOL_HELPER(pool)(const nn_pool_params *p, const NN_T *input,
         const NN_T *image = input + b * in.h * in.w * in.c;
         for (int32_t oy = 0; oy < out.h; ++oy) {
             for (int32_t ox = 0; ox < out.w; ++ox) {
-                const NN_POOL_HELPER(window) win = NN_POOL_HELPER(window_at)(p, oy, ox);
+                const nn_window win = NN_POOL_HELPER(window_at)(p, oy, ox);
                 NN_T *pixel = output + ((b * out.h + oy) * out.w + ox) * out.c;
                 int32_t c = 0;
                 for (; c + NN_POOL_BLOCK <= out.c; c += NN_POOL_BLOCK) {

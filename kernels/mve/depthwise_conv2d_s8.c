@@ -34,17 +34,12 @@ static inline void store_block(const nn_conv_params *p, int8_t *out, int32_t c, 
     vstrbq_scatter_offset_p_s32(out + c + 1, stride2, nn_output_x4(odd, m_odd, s_odd, offset, lo, hi), odd_lanes);
 }
 
-/* The taps of an output pixel: filter rows [fy0, fy1) and columns [fx0, fx1) read the image
- * from (iy0, ix0); border: some read the padding. */
-typedef struct {
-    int32_t iy0, ix0, fy0, fy1, fx0, fx1, border;
-} window;
-
 /* Eight channels (or the `left` last ones) of one output pixel. Inlined with `full` a
  * constant: whole blocks load unpredicated (a predicated load needs a VPST of its own). */
 static inline __attribute__((always_inline)) void block(const nn_conv_params *p, const int8_t *image,
                                                         const int8_t *filter, const int32_t *bias, int8_t *pixel,
-                                                        const window *win, int32_t c, int32_t left, int full)
+                                                        const nn_window *win, int border, int32_t c,
+                                                        int32_t left, int full)
 {
     const nn_shape4 in = p->input, fs = p->filter;
     const int32_t channels = p->output.c;
@@ -55,7 +50,7 @@ static inline __attribute__((always_inline)) void block(const nn_conv_params *p,
         even = vldrwq_gather_shifted_offset_z_s32(bias + c, stride2, vctp32q((uint32_t)((left + 1) / 2)));
         odd = vldrwq_gather_shifted_offset_z_s32(bias + c + 1, stride2, vctp32q((uint32_t)(left / 2)));
     }
-    for (int32_t fy = win->fy0; fy < win->fy1; ++fy) {
+    for (int32_t fy = win->rows.first; fy < win->rows.end; ++fy) {
         const int8_t *x = image + ((win->iy0 + p->dilation_h * fy) * in.w + win->ix0) * channels + c;
         const int8_t *w = filter + fy * fs.w * channels + c;
 #define TAP(xp, wp)                                                              \
@@ -65,23 +60,23 @@ static inline __attribute__((always_inline)) void block(const nn_conv_params *p,
         even = vaddq_s32(even, vmullbq_int_s16(xv, wv));                         \
         odd = vaddq_s32(odd, vmulltq_int_s16(xv, wv));                           \
     } while (0)
-        if (win->fx1 - win->fx0 == 3 && p->dilation_w == 1) { /* a whole row of a 3-wide filter, unrolled */
-            const int8_t *xp = x + win->fx0 * channels, *wp = w + win->fx0 * channels;
+        if (win->cols.end - win->cols.first == 3 && p->dilation_w == 1) { /* a whole row of a 3-wide filter, unrolled */
+            const int8_t *xp = x + win->cols.first * channels, *wp = w + win->cols.first * channels;
             TAP(xp, wp);
             TAP(xp + channels, wp + channels);
             TAP(xp + 2 * channels, wp + 2 * channels);
             continue;
         }
-        for (int32_t fx = win->fx0; fx < win->fx1; ++fx) {
+        for (int32_t fx = win->cols.first; fx < win->cols.end; ++fx) {
             TAP(x + p->dilation_w * fx * channels, w + fx * channels);
         }
 #undef TAP
     }
-    if (win->border) { /* the taps in the padding: zero point times their weights */
+    if (border) { /* the taps in the padding: zero point times their weights */
         const int16x8_t zp = vdupq_n_s16((int16_t)-p->input_offset);
         for (int32_t fy = 0; fy < fs.h; ++fy) {
             for (int32_t fx = 0; fx < fs.w; ++fx) {
-                if (fy >= win->fy0 && fy < win->fy1 && fx >= win->fx0 && fx < win->fx1) {
+                if (fy >= win->rows.first && fy < win->rows.end && fx >= win->cols.first && fx < win->cols.end) {
                     continue;
                 }
                 const int16x8_t wv = vldrbq_z_s16(filter + (fy * fs.w + fx) * channels + c, lanes);
@@ -105,22 +100,21 @@ void nn_depthwise_conv2d_s8(const nn_conv_params *p, const int8_t *input, const 
     for (int32_t b = 0; b < out.n; ++b) {
         const int8_t *image = input + b * in.h * in.w * channels;
         for (int32_t oy = 0; oy < out.h; ++oy) {
-            window win;
+            nn_window win;
             win.iy0 = oy * p->stride_h - p->pad_h;
-            const nn_taps rows = nn_taps_inside(win.iy0, p->dilation_h, fs.h, in.h);
-            win.fy0 = rows.first, win.fy1 = rows.end;
+            win.rows = nn_taps_inside(win.iy0, p->dilation_h, fs.h, in.h);
             for (int32_t ox = 0; ox < out.w; ++ox) {
                 win.ix0 = ox * p->stride_w - p->pad_w;
-                const nn_taps cols = nn_taps_inside(win.ix0, p->dilation_w, fs.w, in.w);
-                win.fx0 = cols.first, win.fx1 = cols.end;
-                win.border = win.fy0 > 0 || win.fy1 < fs.h || win.fx0 > 0 || win.fx1 < fs.w;
+                win.cols = nn_taps_inside(win.ix0, p->dilation_w, fs.w, in.w);
+                const int border = win.rows.first > 0 || win.rows.end < fs.h || win.cols.first > 0 ||
+                                   win.cols.end < fs.w;
                 int8_t *pixel = output + ((b * out.h + oy) * out.w + ox) * channels;
                 int32_t c = 0;
                 for (; c + 8 <= channels; c += 8) {
-                    block(p, image, filter, bias, pixel, &win, c, 8, 1);
+                    block(p, image, filter, bias, pixel, &win, border, c, 8, 1);
                 }
                 if (c < channels) {
-                    block(p, image, filter, bias, pixel, &win, c, channels - c, 0);
+                    block(p, image, filter, bias, pixel, &win, border, c, channels - c, 0);
                 }
             }
         }
