@@ -6,7 +6,8 @@
  *   NN_ACC             the accumulator and bias type
  *   NN_REQUANTIZE_ACC  MultiplyByQuantizedMultiplier for an NN_ACC
  * and, for an instruction set (kernels/mve/conv2d_s8.c, kernels/lsx/conv2d_s8.c), any of its
- * own NN_CONV_DOT4, NN_CONV_SUMS4, NN_CONV_FILL and NN_CONV_STORE4 (the portable steps below).
+ * own NN_CONV_DOT4, NN_CONV_SUMS4, NN_CONV_FILL, NN_CONV_STORE4 and NN_CONV_CHANNELS (the
+ * portable steps below).
  *
  * Per output pixel (and group), the receptive field is copied into one contiguous patch
  * (im2col; taps in the padding hold the input zero point, so the offset folded into the
@@ -74,6 +75,33 @@ static inline void NN_CONV_HELPER(store4)(const nn_conv_params *p, NN_T *pixel, 
 #define NN_CONV_STORE4 NN_CONV_HELPER(store4)
 #endif
 
+#ifndef NN_CONV_CHANNELS
+
+/* Output channels [oc, end) of a pixel whose receptive field is one run of n elements: a
+ * fully connected layer over the field, four channels at a time. */
+static __attribute__((noinline)) void NN_CONV_HELPER(channels)(const nn_conv_params *p, const NN_T *restrict field,
+                                                              const int8_t *restrict filter, int32_t n,
+                                                              int32_t oc, int32_t end,
+                                                              const NN_ACC *restrict bias, NN_T *restrict pixel)
+{
+    /* Copies: the stores to the pixel may alias *p, which would reload it every time. */
+    const int32_t *multiplier = p->multiplier, *shift = p->shift;
+    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+    for (; oc < end; oc += 4) {
+        const int32_t rows = end - oc < 4 ? end - oc : 4;
+        const int8_t *w0 = filter + oc * n; /* missing rows read row oc again */
+        NN_ACC acc[4] = {0, 0, 0, 0};
+        NN_CONV_DOT4(field, w0, rows > 1 ? w0 + n : w0, rows > 2 ? w0 + 2 * n : w0, rows > 3 ? w0 + 3 * n : w0, n,
+                     acc);
+        for (int32_t k = 0; k < rows; ++k) {
+            const NN_ACC sum = acc[k] + (bias ? bias[oc + k] : 0);
+            pixel[oc + k] = (NN_T)nn_clamp(NN_REQUANTIZE_ACC(sum, multiplier[oc + k], shift[oc + k]) + offset, lo, hi);
+        }
+    }
+}
+#define NN_CONV_CHANNELS NN_CONV_HELPER(channels)
+#endif
+
 /* A stretch of a filter row: filter elements [offset, offset + n) of the row, which read
  * the input from src, or the padding (src NULL). */
 typedef struct {
@@ -135,6 +163,11 @@ void NN_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
                             NN_CONV_FILL(patch + fy * row + seg.offset, seg.src, seg.n, zero_point);
                         }
                     }
+                    if (field) {
+                        NN_CONV_CHANNELS(p, field, filter, filter_size, g * per_group, (g + 1) * per_group, bias,
+                                         pixel);
+                        continue;
+                    }
                     for (int32_t oc = g * per_group; oc < (g + 1) * per_group; oc += 4) {
                         const int32_t rows = (g + 1) * per_group - oc < 4 ? (g + 1) * per_group - oc : 4;
                         /* Missing rows of the last four read row oc again: no load past the weights. */
@@ -143,10 +176,7 @@ void NN_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
                                                     rows > 2 ? w0 + 2 * filter_size : w0,
                                                     rows > 3 ? w0 + 3 * filter_size : w0};
                         NN_ACC acc[4] = {0, 0, 0, 0}, padded[4] = {0, 0, 0, 0};
-                        if (field) {
-                            NN_CONV_DOT4(field, w[0], w[1], w[2], w[3], filter_size, acc);
-                        }
-                        for (int32_t fy = 0; !field && fy < fs.h; ++fy) {
+                        for (int32_t fy = 0; fy < fs.h; ++fy) {
                             const int32_t iy = iy0 + p->dilation_h * fy;
                             for (int32_t fx = 0; fx < fs.w;) {
                                 fx = NN_CONV_HELPER(segment_at)(p, image, g, iy, ix0, cols, contiguous, fx, &seg);
@@ -171,5 +201,6 @@ void NN_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
 #undef NN_CONV_SUMS4
 #undef NN_CONV_FILL
 #undef NN_CONV_STORE4
+#undef NN_CONV_CHANNELS
 #undef NN_CONV_PATCH
 #undef NN_CONV_HELPER

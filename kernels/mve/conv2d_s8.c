@@ -4,7 +4,8 @@
  * it) with its four steps in Helium. Four output channels of a pixel at a time are dot
  * products of VMLADAVA (16 int8 products added into int32 per instruction, exactly the
  * reference's sum; tails predicated), one input load for four weight rows; the four sums are
- * requantized as one vector.
+ * requantized as one vector. A receptive field in one run (a patch, or in place) is a fully
+ * connected layer's row: nn_mve_rows.
  */
 #include <stddef.h>
 
@@ -47,6 +48,14 @@ static inline void store4(const nn_conv_params *p, int8_t *pixel, int32_t oc, in
                             p->act_max, lanes);
 }
 
+/* Output channels [oc, end) of a pixel whose receptive field is one run of n elements. */
+static inline void channels(const nn_conv_params *p, const int8_t *field, const int8_t *filter, int32_t n,
+                            int32_t oc, int32_t end, const int32_t *bias, int8_t *pixel)
+{
+    const nn_mve_requant q = {p->multiplier + oc, p->shift + oc, 1, p->output_offset, p->act_min, p->act_max};
+    nn_mve_rows(field, filter + oc * n, n, end - oc, bias ? bias + oc : NULL, &q, pixel + oc);
+}
+
 #define NN_CONV2D nn_conv2d_s8
 #define NN_T int8_t
 #define NN_ACC int32_t
@@ -55,4 +64,5 @@ static inline void store4(const nn_conv_params *p, int8_t *pixel, int32_t oc, in
 #define NN_CONV_SUMS4 sums4
 #define NN_CONV_FILL fill
 #define NN_CONV_STORE4 store4
+#define NN_CONV_CHANNELS channels
 #include "conv2d_impl.h"

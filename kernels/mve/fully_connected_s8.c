@@ -1,37 +1,49 @@
 /*
  * FULLY_CONNECTED, int8, with Helium (MVE): four outputs at a time. Each input vector is
- * loaded once for four weight rows (nn_dot_x4); VMLADAVA adds the 16 products of two int8
+ * loaded once for four weight rows (nn_dot_x4v); VMLADAVA adds the 16 products of two int8
  * vectors into a 32-bit accumulator, exactly the reference's int32 sum, and the tail is
  * predicated (VCTP), so any depth works without a scalar loop. The four sums are requantized as one
  * vector. The input offset is in the bias (folded at build time), so the inputs are
- * multiplied as they are. Pointwise convolutions run here too.
+ * multiplied as they are. Pointwise convolutions run here too, and CONV_2D's pixels
+ * (kernels/mve/conv2d_s8.c) through nn_mve_rows.
  */
+#include <stddef.h>
+
 #include "nn_kernels.h"
 #include "nn_mve.h"
+
+void nn_mve_rows(const int8_t *restrict x, const int8_t *restrict w, int32_t n, int32_t count,
+                 const int32_t *restrict bias, const nn_mve_requant *q, int8_t *restrict out)
+{
+    /* Copies: the int8 stores below may alias *q, which would reload it every time. */
+    const int32_t *multiplier = q->multiplier, *shift = q->shift;
+    const int32_t step = q->per_channel ? 4 : 0;
+    const int32_t offset = q->output_offset, lo = q->act_min, hi = q->act_max;
+    for (; count > 0; count -= 4, w += 4 * n, out += 4, multiplier += step, shift += step) {
+        const int8_t *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
+        if (count < 4) { /* missing rows read row 0 again: no load past the weights */
+            w1 = count > 1 ? w1 : w;
+            w2 = count > 2 ? w2 : w;
+            w3 = w;
+        }
+        const mve_pred16_t lanes = vctp32q((uint32_t)count);
+        int32x4_t acc = nn_dot_x4v(x, w, w1, w2, w3, n);
+        if (bias) {
+            acc = vaddq_s32(acc, vldrwq_z_s32(bias, lanes));
+            bias += 4;
+        }
+        const int32x4_t m = step ? vldrwq_z_s32(multiplier, lanes) : vdupq_n_s32(*multiplier);
+        const int32x4_t s = step ? vldrwq_z_s32(shift, lanes) : vdupq_n_s32(*shift);
+        vstrbq_p_s32(out, nn_output_x4(acc, m, s, offset, lo, hi), lanes);
+    }
+}
 
 void nn_fully_connected_s8(const nn_fc_params *p, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output)
 {
     const int32_t depth = p->accum_depth, outputs = p->output_depth;
+    const nn_mve_requant q = {p->multiplier, p->shift, p->per_channel, p->output_offset, p->act_min, p->act_max};
     for (int32_t b = 0; b < p->batches; ++b) {
-        const int8_t *x = input + b * depth;
-        for (int32_t o = 0; o < outputs; o += 4) {
-            const int32_t rows = outputs - o < 4 ? outputs - o : 4;
-            /* Missing rows of the last group read row o again: no load past the weights. */
-            const int8_t *w0 = filter + o * depth;
-            const int8_t *w1 = rows > 1 ? w0 + depth : w0;
-            const int8_t *w2 = rows > 2 ? w0 + 2 * depth : w0;
-            const int8_t *w3 = rows > 3 ? w0 + 3 * depth : w0;
-            int32_t sums[4] = {0, 0, 0, 0};
-            nn_dot_x4(x, w0, w1, w2, w3, depth, sums);
-            const mve_pred16_t lanes = vctp32q((uint32_t)rows);
-            int32x4_t acc = vldrwq_s32(sums);
-            if (bias) {
-                acc = vaddq_s32(acc, vldrwq_z_s32(bias + o, lanes));
-            }
-            const int32_t ch = p->per_channel ? o : 0;
-            nn_store_requantized_x4(output + b * outputs + o, acc, p->multiplier + ch, p->shift + ch,
-                                    p->per_channel, p->output_offset, p->act_min, p->act_max, lanes);
-        }
+        nn_mve_rows(input + b * depth, filter, depth, outputs, bias, &q, output + b * outputs);
     }
 }
