@@ -12,29 +12,51 @@
 #include "nn_kernels.h"
 #include "nn_mve.h"
 
+/* Outputs o..o + 3 (rows of them exist): requantized and stored. Inlined with `full` a
+ * constant: four whole outputs need no predicate. */
+static inline __attribute__((always_inline)) void four_outputs(const int8_t *x, const int8_t *w, int32_t n,
+                                                               int32_t rows, const int32_t *bias,
+                                                               const int32_t *multiplier, const int32_t *shift,
+                                                               int32_t per_channel, int32_t offset, int32_t lo,
+                                                               int32_t hi, int8_t *out, int full)
+{
+    const int8_t *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
+    if (!full) { /* missing rows read row 0 again: no load past the weights */
+        w1 = rows > 1 ? w1 : w;
+        w2 = rows > 2 ? w2 : w;
+        w3 = w;
+    }
+    const mve_pred16_t lanes = vctp32q((uint32_t)rows);
+    int32x4_t acc = nn_dot_x4v(x, w, w1, w2, w3, n);
+    if (bias) {
+        acc = vaddq_s32(acc, full ? vldrwq_s32(bias) : vldrwq_z_s32(bias, lanes));
+    }
+    int32x4_t m = vdupq_n_s32(*multiplier), s = vdupq_n_s32(*shift);
+    if (per_channel) {
+        m = full ? vldrwq_s32(multiplier) : vldrwq_z_s32(multiplier, lanes);
+        s = full ? vldrwq_s32(shift) : vldrwq_z_s32(shift, lanes);
+    }
+    const int32x4_t y = nn_output_x4(acc, m, s, offset, lo, hi);
+    if (full) {
+        vstrbq_s32(out, y);
+    } else {
+        vstrbq_p_s32(out, y, lanes);
+    }
+}
+
 void nn_mve_rows(const int8_t *restrict x, const int8_t *restrict w, int32_t n, int32_t count,
                  const int32_t *restrict bias, const nn_mve_requant *q, int8_t *restrict out)
 {
     /* Copies: the int8 stores below may alias *q, which would reload it every time. */
     const int32_t *multiplier = q->multiplier, *shift = q->shift;
-    const int32_t step = q->per_channel ? 4 : 0;
+    const int32_t per_channel = q->per_channel, step = per_channel ? 4 : 0;
     const int32_t offset = q->output_offset, lo = q->act_min, hi = q->act_max;
-    for (; count > 0; count -= 4, w += 4 * n, out += 4, multiplier += step, shift += step) {
-        const int8_t *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
-        if (count < 4) { /* missing rows read row 0 again: no load past the weights */
-            w1 = count > 1 ? w1 : w;
-            w2 = count > 2 ? w2 : w;
-            w3 = w;
-        }
-        const mve_pred16_t lanes = vctp32q((uint32_t)count);
-        int32x4_t acc = nn_dot_x4v(x, w, w1, w2, w3, n);
-        if (bias) {
-            acc = vaddq_s32(acc, vldrwq_z_s32(bias, lanes));
-            bias += 4;
-        }
-        const int32x4_t m = step ? vldrwq_z_s32(multiplier, lanes) : vdupq_n_s32(*multiplier);
-        const int32x4_t s = step ? vldrwq_z_s32(shift, lanes) : vdupq_n_s32(*shift);
-        vstrbq_p_s32(out, nn_output_x4(acc, m, s, offset, lo, hi), lanes);
+    for (; count >= 4; count -= 4, w += 4 * n, out += 4, multiplier += step, shift += step) {
+        four_outputs(x, w, n, 4, bias, multiplier, shift, per_channel, offset, lo, hi, out, 1);
+        bias = bias ? bias + 4 : NULL;
+    }
+    if (count > 0) {
+        four_outputs(x, w, n, count, bias, multiplier, shift, per_channel, offset, lo, hi, out, 0);
     }
 }
 
