@@ -9,6 +9,8 @@
  */
 #include <stddef.h>
 
+#include "nn_window.h"
+
 #include "nn_kernels.h"
 #include "nn_mve.h"
 #include "nn_requantize.h"
@@ -56,7 +58,7 @@ static inline void channels(const nn_conv_params *p, const int8_t *field, const 
     nn_mve_rows(field, filter + oc * n, n, end - oc, bias ? bias + oc : NULL, &q, pixel + oc);
 }
 
-#define NN_CONV2D nn_conv2d_s8
+#define NN_CONV2D any_conv2d /* every pixel; nn_conv2d_s8 below runs signals first */
 #define NN_T int8_t
 #define NN_ACC int32_t
 #define NN_REQUANTIZE_ACC nn_requantize
@@ -66,3 +68,51 @@ static inline void channels(const nn_conv_params *p, const int8_t *field, const 
 #define NN_CONV_STORE4 store4
 #define NN_CONV_CHANNELS channels
 #include "conv2d_impl.h"
+
+/* Output rows [first, end) of a convolution over a signal (a filter as wide as the input, from
+ * its first column, no dilation, no groups), each row's receptive field inside the input:
+ * one run of n input values, `step` values after the previous row's. Four rows at a time
+ * share each weight load (nn_dot_x4v with the weights as its x), one output channel at a
+ * time, stored by a scatter. */
+static void signal_rows(const nn_conv_params *p, const int8_t *image, const int8_t *filter, const int32_t *bias,
+                        int8_t *output, int32_t first, int32_t end)
+{
+    const nn_shape4 in = p->input, fs = p->filter, out = p->output;
+    const int32_t n = fs.h * fs.w * fs.c, step = p->stride_h * in.w * in.c;
+    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const uint32x4_t rows_apart = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)out.c);
+    for (int32_t oy = first; oy < end; oy += 4) {
+        const int32_t rows = end - oy < 4 ? end - oy : 4;
+        const int8_t *x0 = image + (oy * p->stride_h - p->pad_h) * in.w * in.c;
+        const int8_t *x1 = rows > 1 ? x0 + step : x0, *x2 = rows > 2 ? x1 + step : x0, *x3 = rows > 3 ? x2 + step : x0;
+        const mve_pred16_t lanes = vctp32q((uint32_t)rows);
+        int8_t *pixel = output + oy * out.c;
+        for (int32_t oc = 0; oc < out.c; ++oc) {
+            int32x4_t acc = nn_dot_x4v(filter + oc * n, x0, x1, x2, x3, n);
+            acc = vaddq_n_s32(acc, bias ? bias[oc] : 0);
+            const int32x4_t y = nn_output_x4(acc, vdupq_n_s32(p->multiplier[oc]), vdupq_n_s32(p->shift[oc]), offset,
+                                             lo, hi);
+            vstrbq_scatter_offset_p_s32(pixel + oc, rows_apart, y, lanes);
+        }
+    }
+}
+
+void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
+                  int8_t *output)
+{
+    const nn_shape4 in = p->input, fs = p->filter, out = p->output;
+    const nn_taps inside = nn_outputs_inside(p->stride_h, p->pad_h, 1, fs.h, in.h, out.h);
+    if (fs.w != in.w || p->pad_w != 0 || fs.c != in.c || p->dilation_h != 1 || p->dilation_w != 1 || out.n != 1 ||
+        inside.end - inside.first < 4) {
+        any_conv2d(p, input, filter, bias, output);
+        return;
+    }
+    signal_rows(p, input, filter, bias, output, inside.first, inside.end);
+    /* The rows that read padding, as two convolutions of fewer output rows. */
+    nn_conv_params part = *p;
+    part.output.h = inside.first;
+    any_conv2d(&part, input, filter, bias, output);
+    part.output.h = out.h - inside.end;
+    part.pad_h = p->pad_h - inside.end * p->stride_h;
+    any_conv2d(&part, input, filter, bias, output + inside.end * out.w * out.c);
+}

@@ -46,8 +46,8 @@ def _spatial_cases(count, seed=1):
     """Deterministic random CONV_2D and DEPTHWISE_CONV_2D cases: filters up to 5x5, strides and
     dilations of 1 and 2 (x dilation splits a filter row tap by tap), SAME
     padding at every border, channel counts around a vector's width, depth multipliers 1 and 2;
-    then two convolutions whose filters are larger than the kernel's patch (1024 bytes), and
-    grouped ones."""
+    then two convolutions whose filters are larger than the kernel's patch (1024 bytes),
+    grouped ones, and convolutions over signals (1-D, padded at both ends)."""
     rng = np.random.default_rng(seed)
     made = 0
     while made < count:
@@ -72,6 +72,11 @@ def _spatial_cases(count, seed=1):
         yield f"large{stride}", _conv_model(case, depthwise=False)
     for i, grouped in enumerate(GROUPED):
         yield f"grouped{i}", _grouped_conv_model(*grouped)
+    for cin, stride in ((1, 2), (3, 1)):  # signals (width 1): four output rows per weight load
+        case = {"h": 23, "w": 1, "cin": cin, "cout": 5, "kh": 7, "kw": 1, "sh": stride, "sw": 1, "dh": 1, "dw": 1,
+                "padding": 0, "act": 1, "in_scale": 0.05, "in_zp": 11, "out_scale": 0.3, "out_zp": -5,
+                "per_channel": True, "seed": cin, "multiplier": 1}
+        yield f"signal{cin}", _conv_model(case, depthwise=False)
 
 
 def _add_cases(count, seed=2):
