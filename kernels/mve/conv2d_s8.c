@@ -71,28 +71,56 @@ static inline void channels(const nn_conv_params *p, const int8_t *field, const 
 
 /* Output rows [first, end) of a convolution over a signal (a filter as wide as the input, from
  * its first column, no dilation, no groups), each row's receptive field inside the input:
- * one run of n input values, `step` values after the previous row's. Four rows at a time
- * share each weight load (nn_dot_x4v with the weights as its x), one output channel at a
- * time, stored by a scatter. */
+ * one run of n input values, `step` values after the previous row's: four rows at a time
+ * share each weight load (nn_mve_rows_x4). */
 static void signal_rows(const nn_conv_params *p, const int8_t *image, const int8_t *filter, const int32_t *bias,
                         int8_t *output, int32_t first, int32_t end)
 {
     const nn_shape4 in = p->input, fs = p->filter, out = p->output;
     const int32_t n = fs.h * fs.w * fs.c, step = p->stride_h * in.w * in.c;
-    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
-    const uint32x4_t rows_apart = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)out.c);
+    const nn_mve_requant q = {p->multiplier, p->shift, 1, p->output_offset, p->act_min, p->act_max};
     for (int32_t oy = first; oy < end; oy += 4) {
-        const int32_t rows = end - oy < 4 ? end - oy : 4;
         const int8_t *x0 = image + (oy * p->stride_h - p->pad_h) * in.w * in.c;
-        const int8_t *x1 = rows > 1 ? x0 + step : x0, *x2 = rows > 2 ? x1 + step : x0, *x3 = rows > 3 ? x2 + step : x0;
-        const mve_pred16_t lanes = vctp32q((uint32_t)rows);
-        int8_t *pixel = output + oy * out.c;
-        for (int32_t oc = 0; oc < out.c; ++oc) {
-            int32x4_t acc = nn_dot_x4v(filter + oc * n, x0, x1, x2, x3, n);
-            acc = vaddq_n_s32(acc, bias ? bias[oc] : 0);
-            const int32x4_t y = nn_output_x4(acc, vdupq_n_s32(p->multiplier[oc]), vdupq_n_s32(p->shift[oc]), offset,
-                                             lo, hi);
-            vstrbq_scatter_offset_p_s32(pixel + oc, rows_apart, y, lanes);
+        const int8_t *const x[4] = {x0, x0 + step, x0 + 2 * step, x0 + 3 * step}; /* read: the first `rows` */
+        const int32_t rows = end - oy < 4 ? end - oy : 4;
+        nn_mve_rows_x4(x, rows, filter, n, out.c, bias, &q, output + oy * out.c, out.c);
+    }
+}
+
+#define PATCH 1024 /* bytes of a pixel's receptive field, as conv2d_impl.h's patch */
+
+/* Without groups and with filters of at most PATCH values: the receptive fields of four
+ * pixels at a time copied to patches (conv2d_impl.h's segments), which then share each
+ * weight load (nn_mve_rows_x4). */
+static void patch_pixels(const nn_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
+                         int8_t *output)
+{
+    const nn_shape4 in = p->input, fs = p->filter, out = p->output;
+    const int32_t row = fs.w * fs.c, n = fs.h * row, pixels = out.h * out.w;
+    const int contiguous = p->dilation_w == 1;
+    const int8_t zero_point = (int8_t)-p->input_offset;
+    const nn_mve_requant q = {p->multiplier, p->shift, 1, p->output_offset, p->act_min, p->act_max};
+    int8_t patches[4][PATCH];
+    const int8_t *const x[4] = {patches[0], patches[1], patches[2], patches[3]};
+    any_conv2d_segment seg;
+    for (int32_t b = 0; b < out.n; ++b) {
+        const int8_t *image = input + b * in.h * in.w * in.c;
+        int8_t *pixel = output + b * pixels * out.c;
+        for (int32_t first = 0; first < pixels; first += 4, pixel += 4 * out.c) {
+            const int32_t rows = pixels - first < 4 ? pixels - first : 4;
+            for (int32_t k = 0; k < rows; ++k) {
+                const int32_t iy0 = (first + k) / out.w * p->stride_h - p->pad_h;
+                const int32_t ix0 = (first + k) % out.w * p->stride_w - p->pad_w;
+                const nn_taps cols = nn_taps_inside(ix0, p->dilation_w, fs.w, in.w);
+                for (int32_t fy = 0; fy < fs.h; ++fy) {
+                    const int32_t iy = iy0 + p->dilation_h * fy;
+                    for (int32_t fx = 0; fx < fs.w;) {
+                        fx = any_conv2d_segment_at(p, image, 0, iy, ix0, cols, contiguous, fx, &seg);
+                        fill(patches[k] + fy * row + seg.offset, seg.src, seg.n, zero_point);
+                    }
+                }
+            }
+            nn_mve_rows_x4(x, rows, filter, n, out.c, bias, &q, pixel, out.c);
         }
     }
 }
@@ -104,7 +132,11 @@ void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *fi
     const nn_taps inside = nn_outputs_inside(p->stride_h, p->pad_h, 1, fs.h, in.h, out.h);
     if (fs.w != in.w || p->pad_w != 0 || fs.c != in.c || p->dilation_h != 1 || p->dilation_w != 1 || out.n != 1 ||
         inside.end - inside.first < 4) {
-        any_conv2d(p, input, filter, bias, output);
+        if (fs.c == in.c && fs.h * fs.w * fs.c <= PATCH) {
+            patch_pixels(p, input, filter, bias, output);
+        } else {
+            any_conv2d(p, input, filter, bias, output);
+        }
         return;
     }
     signal_rows(p, input, filter, bias, output, inside.first, inside.end);

@@ -60,12 +60,40 @@ void nn_mve_rows(const int8_t *restrict x, const int8_t *restrict w, int32_t n, 
     }
 }
 
+/* One copy for the FULLY_CONNECTED and CONV_2D kernels (not inlined into the first). */
+__attribute__((noinline)) void nn_mve_rows_x4(const int8_t *const x[4], int32_t rows, const int8_t *restrict w,
+                                              int32_t n, int32_t count, const int32_t *restrict bias,
+                                              const nn_mve_requant *q, int8_t *restrict out, int32_t out_step)
+{
+    /* Copies: the int8 stores below may alias *q, which would reload it every time. */
+    const int32_t *multiplier = q->multiplier, *shift = q->shift;
+    const int32_t step = q->per_channel ? 1 : 0;
+    const int32_t offset = q->output_offset, lo = q->act_min, hi = q->act_max;
+    const int8_t *x0 = x[0], *x1 = rows > 1 ? x[1] : x0, *x2 = rows > 2 ? x[2] : x0, *x3 = rows > 3 ? x[3] : x0;
+    const uint32x4_t apart = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)out_step);
+    const mve_pred16_t lanes = vctp32q((uint32_t)rows);
+    for (int32_t o = 0; o < count; ++o, w += n, multiplier += step, shift += step) {
+        int32x4_t acc = nn_dot_x4v(w, x0, x1, x2, x3, n);
+        if (bias) {
+            acc = vaddq_n_s32(acc, bias[o]);
+        }
+        const int32x4_t y = nn_output_x4(acc, vdupq_n_s32(*multiplier), vdupq_n_s32(*shift), offset, lo, hi);
+        vstrbq_scatter_offset_p_s32(out + o, apart, y, lanes);
+    }
+}
+
 void nn_fully_connected_s8(const nn_fc_params *p, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output)
 {
     const int32_t depth = p->accum_depth, outputs = p->output_depth;
     const nn_mve_requant q = {p->multiplier, p->shift, p->per_channel, p->output_offset, p->act_min, p->act_max};
-    for (int32_t b = 0; b < p->batches; ++b) {
+    int32_t b = 0;
+    for (; b + 4 <= p->batches; b += 4) { /* pointwise convolutions: four pixels per weight load */
+        const int8_t *const x[4] = {input + b * depth, input + (b + 1) * depth, input + (b + 2) * depth,
+                                    input + (b + 3) * depth};
+        nn_mve_rows_x4(x, 4, filter, depth, outputs, bias, &q, output + b * outputs, outputs);
+    }
+    for (; b < p->batches; ++b) {
         nn_mve_rows(input + b * depth, filter, depth, outputs, bias, &q, output + b * outputs);
     }
 }

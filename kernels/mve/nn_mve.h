@@ -99,4 +99,10 @@ typedef struct {
 void nn_mve_rows(const int8_t *x, const int8_t *w, int32_t n, int32_t count, const int32_t *bias,
                  const nn_mve_requant *q, int8_t *out);
 
+/* nn_mve_rows for `rows` (1 to 4) inputs at once, x[k] the k-th, its outputs at out +
+ * k * out_step: four inputs share each weight load, one output at a time, stored by a
+ * scatter. For several inputs of the same weights: batches, a convolution's pixels. */
+void nn_mve_rows_x4(const int8_t *const x[4], int32_t rows, const int8_t *w, int32_t n, int32_t count,
+                    const int32_t *bias, const nn_mve_requant *q, int8_t *out, int32_t out_step);
+
 #endif /* NN_MVE_H */
