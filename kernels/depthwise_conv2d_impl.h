@@ -6,6 +6,9 @@
  *   NN_T                 the activation type
  *   NN_ACC               the accumulator and bias type
  *   NN_REQUANTIZE_ACC    MultiplyByQuantizedMultiplier for an NN_ACC
+ * and, for an instruction set (kernels/lsx/depthwise_conv2d_s8.c), may define its own
+ *   NN_DW_WHOLE_BLOCK(p, image, filter, bias, pixel, win, c)
+ * for the NN_DW_BLOCK channels from c of a pixel with depth multiplier 1.
  *
  * Channels innermost: per output pixel, blocks of NN_DW_BLOCK channels accumulate tap after
  * tap (inputs and weights of a tap are contiguous in NHWC: a loop of a constant trip count,
@@ -79,6 +82,12 @@ void NN_DEPTHWISE_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_
                 NN_T *pixel = output + ((b * out.h + oy) * out.w + ox) * out.c;
                 int32_t c = 0;
                 for (; c + NN_DW_BLOCK <= out.c; c += NN_DW_BLOCK) {
+#ifdef NN_DW_WHOLE_BLOCK
+                    if (p->depth_multiplier == 1) {
+                        NN_DW_WHOLE_BLOCK(p, image, filter, bias, pixel, &win, c);
+                        continue;
+                    }
+#endif
                     NN_DW_HELPER(block)(p, image, filter, bias, pixel, &win, c, NN_DW_BLOCK);
                 }
                 for (; c < out.c; ++c) {
@@ -90,4 +99,5 @@ void NN_DEPTHWISE_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_
 }
 
 #undef NN_DW_BLOCK
+#undef NN_DW_WHOLE_BLOCK
 #undef NN_DW_HELPER

@@ -5,20 +5,14 @@
  * int32 sums of its even and odd channels (VMADDWEV.W.H / VMADDWOD.W.H): the reference's
  * int32 sums. A tap in the padding multiplies the input zero point, which takes back that
  * tap's share of the input offset folded into the bias. The sums are requantized one channel
- * at a time (nn_requantize). Other depth multipliers and channel counts run the portable
- * kernel.
+ * at a time (nn_requantize). The portable kernel's loops (depthwise_conv2d_impl.h) run it
+ * for each whole block; other depth multipliers and the last channels, the portable steps.
  */
 #include <lsxintrin.h>
 
 #include "nn_kernels.h"
 #include "nn_requantize.h"
 #include "nn_window.h"
-
-#define NN_DEPTHWISE_CONV2D nn_depthwise_conv2d_s8_portable
-#define NN_T int8_t
-#define NN_ACC int32_t
-#define NN_REQUANTIZE_ACC nn_requantize
-#include "depthwise_conv2d_impl.h"
 
 /* Eight int8 values at p as eight int16 lanes (an 8-byte load: no read past the block). */
 static inline __m128i widen8(const int8_t *p)
@@ -27,9 +21,10 @@ static inline __m128i widen8(const int8_t *p)
 }
 
 /* Channels [c, c + 8) of one output pixel. */
-static inline void block(const nn_conv_params *p, const int8_t *image, const int8_t *filter, const int32_t *bias,
-                         int8_t *pixel, const nn_window *win, __m128i zero_point, int32_t c)
+static inline void whole_block(const nn_conv_params *p, const int8_t *image, const int8_t *filter,
+                               const int32_t *bias, int8_t *pixel, const nn_window *win, int32_t c)
 {
+    const __m128i zero_point = __lsx_vreplgr2vr_h(-p->input_offset);
     const nn_shape4 in = p->input, fs = p->filter;
     const int32_t channels = p->output.c;
     __m128i even = __lsx_vldi(0), odd = even; /* channels c, c + 2, ... and c + 1, c + 3, ... */
@@ -57,29 +52,9 @@ static inline void block(const nn_conv_params *p, const int8_t *image, const int
     }
 }
 
-void nn_depthwise_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *filter,
-                            const int32_t *bias, int8_t *output)
-{
-    const nn_shape4 in = p->input, fs = p->filter, out = p->output;
-    if (p->depth_multiplier != 1 || out.c % 8) {
-        nn_depthwise_conv2d_s8_portable(p, input, filter, bias, output);
-        return;
-    }
-    const __m128i zero_point = __lsx_vreplgr2vr_h(-p->input_offset);
-    for (int32_t b = 0; b < out.n; ++b) {
-        const int8_t *image = input + b * in.h * in.w * in.c;
-        for (int32_t oy = 0; oy < out.h; ++oy) {
-            nn_window win;
-            win.iy0 = oy * p->stride_h - p->pad_h;
-            win.rows = nn_taps_inside(win.iy0, p->dilation_h, fs.h, in.h);
-            for (int32_t ox = 0; ox < out.w; ++ox) {
-                win.ix0 = ox * p->stride_w - p->pad_w;
-                win.cols = nn_taps_inside(win.ix0, p->dilation_w, fs.w, in.w);
-                int8_t *pixel = output + ((b * out.h + oy) * out.w + ox) * out.c;
-                for (int32_t c = 0; c < out.c; c += 8) {
-                    block(p, image, filter, bias, pixel, &win, zero_point, c);
-                }
-            }
-        }
-    }
-}
+#define NN_DEPTHWISE_CONV2D nn_depthwise_conv2d_s8
+#define NN_T int8_t
+#define NN_ACC int32_t
+#define NN_REQUANTIZE_ACC nn_requantize
+#define NN_DW_WHOLE_BLOCK whole_block
+#include "depthwise_conv2d_impl.h"
