@@ -28,11 +28,31 @@ ROOT = os.path.dirname(HERE)
 sys.path[:0] = [HERE, os.path.join(ROOT, "site_scons")]
 from instructions import instructions_per_inference  # noqa: E402
 from nnbuild import runtimes  # noqa: E402
+from nnbuild.errors import UserError  # noqa: E402
 from nnbuild.models import resolve_model  # noqa: E402
 from nnbuild.targets import load_target  # noqa: E402
 
 BASELINE = runtimes.NAMES[0]  # the default runtime: the others' ratios are against it
 SHARED_MODELS = os.path.normpath(os.path.join(ROOT, "..", "shared", "models"))
+
+
+def parse_options(argv):
+    """{name: value} of the name=value arguments."""
+    for arg in argv:
+        if "=" not in arg:
+            raise UserError(f"argument '{arg}' is not name=value; give options as the usage line at the top of "
+                            f"{os.path.basename(sys.argv[0])} shows, e.g. target=host model=af_detection.")
+    return dict(arg.split("=", 1) for arg in argv)
+
+
+def run_cli(main):
+    """main(sys.argv[1:]), a user's mistake (an unknown model, a malformed option) one
+    `nnbuild: error:` paragraph and exit status 2, as scons reports it, not a traceback."""
+    try:
+        main(sys.argv[1:])
+    except UserError as error:
+        print(f"nnbuild: error: {error}", file=sys.stderr)
+        sys.exit(2)
 
 
 def default_models():
@@ -84,7 +104,7 @@ def print_table(name, target, rows):
 
 
 def main(argv):
-    options = dict(arg.split("=", 1) for arg in argv)
+    options = parse_options(argv)
     options.setdefault("vectors", "20")
     targets = options.get("target", "host,loongarch64").split(",")
     models = options["model"].split(",") if "model" in options else default_models()
@@ -104,4 +124,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_cli(main)

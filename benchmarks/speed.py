@@ -24,7 +24,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from runtimes import ROOT, applicable, build, default_models, measure, resolve_model  # noqa: E402
+from runtimes import ROOT, applicable, build, default_models, measure, parse_options, resolve_model, run_cli  # noqa: E402
 
 SHARED_TFLM = os.path.normpath(os.path.join(ROOT, "..", "shared", "tflm"))
 TARGETS = "cortex-m55,rpi4,loongarch64,milkv-duo,host"
@@ -96,7 +96,7 @@ def print_model(name, targets, results, names):
 
 
 def main(argv):
-    options = dict(arg.split("=", 1) for arg in argv)
+    options = parse_options(argv)
     options.setdefault("vectors", "5")
     targets = options.get("target", TARGETS).split(",")
     models = options["model"].split(",") if "model" in options else default_models()
@@ -119,4 +119,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    run_cli(main)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import copy_project, tiny_model_file
+from conftest import REPO, copy_project, tiny_model_file
 
 pytestmark = pytest.mark.slow
 
@@ -24,3 +24,11 @@ def test_speed_benchmark_measures_aot_and_explains_missing_trees(tmp_path):
         cells = rows[board].split("|")
         assert int(cells[1].split()[0].replace(",", "")) > 0 and cells[1].split()[1] == "1.00"
     assert "host tflm reference: not built: no TFLite Micro tree" in proc.stdout
+
+
+@pytest.mark.parametrize("args", [["model=no_such_model"], ["target"]])
+def test_a_mistake_in_the_benchmark_arguments_is_one_error_paragraph(args):
+    proc = subprocess.run([sys.executable, "benchmarks/speed.py", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("nnbuild: error: ") and "Traceback" not in proc.stderr, proc.stderr
