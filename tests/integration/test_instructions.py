@@ -43,8 +43,10 @@ def _macs(tflite):
 
 
 def _assert_sane(repo, per_inference):
+    """Between one instruction per 16 multiply-accumulates (an int8 vector of Helium's or
+    LSX's VMLADAVA / dot products) and 100 per multiply-accumulate."""
     macs = _macs(f"{repo}/build/models/af_detection/af_detection.tflite")
-    assert macs <= per_inference <= 100 * macs, (per_inference, macs)
+    assert macs / 16 <= per_inference <= 100 * macs, (per_inference, macs)
 
 
 def test_plugin_is_rebuilt_only_when_its_source_changes(tmp_path):
