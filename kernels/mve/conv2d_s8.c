@@ -1,11 +1,11 @@
 /*
- * CONV_2D, int8, with Helium (MVE): the portable kernel's loops (conv2d_impl.h: a
- * receptive-field patch per pixel, or the filter rows' segments for filters larger than
- * it) with its four steps in Helium. Four output channels of a pixel at a time are dot
- * products of VMLADAVA (16 int8 products added into int32 per instruction, exactly the
- * reference's sum; tails predicated), one input load for four weight rows; the four sums are
- * requantized as one vector. A receptive field in one run (a patch, or in place) is a fully
- * connected layer's row: nn_mve_rows.
+ * CONV_2D, int8, with Helium (MVE). Dot products are VMLADAVA (16 int8 products added into
+ * int32 per instruction, exactly the reference's sum; tails predicated), and four pixels
+ * share each weight load (nn_mve_rows_x4) where their receptive fields are at hand together:
+ * rows of a signal (a filter as wide as the input) read in place, or patches of four pixels
+ * (convolutions without groups, filters up to PATCH bytes). The rest (groups, larger filters,
+ * a signal's padded rows) runs the portable kernel's loops (conv2d_impl.h) with its steps in
+ * Helium: four output channels of a pixel per input load, requantized as one vector.
  */
 #include <stddef.h>
 
@@ -129,22 +129,22 @@ void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *fi
                   int8_t *output)
 {
     const nn_shape4 in = p->input, fs = p->filter, out = p->output;
+    const int groups = fs.c != in.c;
     const nn_taps inside = nn_outputs_inside(p->stride_h, p->pad_h, 1, fs.h, in.h, out.h);
-    if (fs.w != in.w || p->pad_w != 0 || fs.c != in.c || p->dilation_h != 1 || p->dilation_w != 1 || out.n != 1 ||
-        inside.end - inside.first < 4) {
-        if (fs.c == in.c && fs.h * fs.w * fs.c <= PATCH) {
-            patch_pixels(p, input, filter, bias, output);
-        } else {
-            any_conv2d(p, input, filter, bias, output);
-        }
-        return;
+    const int signal = !groups && fs.w == in.w && p->pad_w == 0 && p->dilation_h == 1 && p->dilation_w == 1 &&
+                       out.n == 1 && inside.end - inside.first >= 4;
+    if (signal) {
+        signal_rows(p, input, filter, bias, output, inside.first, inside.end);
+        /* The rows that read padding, as two convolutions of fewer output rows. */
+        nn_conv_params part = *p;
+        part.output.h = inside.first;
+        any_conv2d(&part, input, filter, bias, output);
+        part.output.h = out.h - inside.end;
+        part.pad_h = p->pad_h - inside.end * p->stride_h;
+        any_conv2d(&part, input, filter, bias, output + inside.end * out.w * out.c);
+    } else if (!groups && fs.h * fs.w * fs.c <= PATCH) {
+        patch_pixels(p, input, filter, bias, output);
+    } else {
+        any_conv2d(p, input, filter, bias, output);
     }
-    signal_rows(p, input, filter, bias, output, inside.first, inside.end);
-    /* The rows that read padding, as two convolutions of fewer output rows. */
-    nn_conv_params part = *p;
-    part.output.h = inside.first;
-    any_conv2d(&part, input, filter, bias, output);
-    part.output.h = out.h - inside.end;
-    part.pad_h = p->pad_h - inside.end * p->stride_h;
-    any_conv2d(&part, input, filter, bias, output + inside.end * out.w * out.c);
 }
