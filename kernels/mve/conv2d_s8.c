@@ -99,6 +99,7 @@ static void patch_pixels(const nn_conv_params *p, const int8_t *input, const int
     const int32_t row = fs.w * fs.c, n = fs.h * row, pixels = out.h * out.w;
     const int contiguous = p->dilation_w == 1;
     const int8_t zero_point = (int8_t)-p->input_offset;
+    const mve_pred16_t row_lanes = vctp8q((uint32_t)row);
     const nn_mve_requant q = {p->multiplier, p->shift, 1, p->output_offset, p->act_min, p->act_max};
     int8_t patches[4][PATCH];
     const int8_t *const x[4] = {patches[0], patches[1], patches[2], patches[3]};
@@ -112,11 +113,23 @@ static void patch_pixels(const nn_conv_params *p, const int8_t *input, const int
                 const int32_t iy0 = (first + k) / out.w * p->stride_h - p->pad_h;
                 const int32_t ix0 = (first + k) % out.w * p->stride_w - p->pad_w;
                 const nn_taps cols = nn_taps_inside(ix0, p->dilation_w, fs.w, in.w);
+                const int32_t inside_from = cols.first * in.c, inside_end = cols.end * in.c;
+                const int one_vector = contiguous && inside_from == 0 && inside_end == row && row <= 16;
                 for (int32_t fy = 0; fy < fs.h; ++fy) {
                     const int32_t iy = iy0 + p->dilation_h * fy;
-                    for (int32_t fx = 0; fx < fs.w;) {
-                        fx = any_conv2d_segment_at(p, image, 0, iy, ix0, cols, contiguous, fx, &seg);
-                        fill(patches[k] + fy * row + seg.offset, seg.src, seg.n, zero_point);
+                    int8_t *dst = patches[k] + fy * row;
+                    if (one_vector && iy >= 0 && iy < in.h) { /* the row inside, in one vector */
+                        vstrbq_p_s8(dst, vldrbq_z_s8(image + (iy * in.w + ix0) * in.c, row_lanes), row_lanes);
+                    } else if (contiguous && iy >= 0 && iy < in.h) { /* padding, the run inside, padding */
+                        fill(dst, NULL, inside_from, zero_point);
+                        fill(dst + inside_from, image + (iy * in.w + ix0 + cols.first) * in.c,
+                             inside_end - inside_from, zero_point);
+                        fill(dst + inside_end, NULL, row - inside_end, zero_point);
+                    } else {
+                        for (int32_t fx = 0; fx < fs.w;) {
+                            fx = any_conv2d_segment_at(p, image, 0, iy, ix0, cols, contiguous, fx, &seg);
+                            fill(dst + seg.offset, seg.src, seg.n, zero_point);
+                        }
                     }
                 }
             }
