@@ -10,40 +10,59 @@
 #define NN_ADD nn_add_s8_portable /* the reference kernels, ADD renamed: its fallback */
 #include "../elementwise_s8.c"
 
-/* A requantization's multiplier and its shift split in two (nn_requantize_split_x4). */
+/* A requantization's multiplier and its shift split in two, the left one plus `left` more (ADD's
+ * common shift), as scalars for the vector-by-scalar forms of VSHL, VQRDMULH and VRSHL: with
+ * only the right shift as a vector, the three scales of ADD and its clamp fit MVE's eight
+ * registers. */
 typedef struct {
-    int32x4_t multiplier, left, right;
-} scale_x4;
+    int32_t multiplier, left, right;
+    int32x4_t right_x4;
+} scale;
 
-static inline scale_x4 scale_of(int32_t multiplier, int32_t shift)
+static inline scale scale_of(int32_t multiplier, int32_t shift, int32_t left)
 {
-    const scale_x4 s = {vdupq_n_s32(multiplier), vdupq_n_s32(shift > 0 ? shift : 0),
-                        vdupq_n_s32(shift > 0 ? 0 : shift)};
+    const scale s = {multiplier, left + (shift > 0 ? shift : 0), shift > 0 ? 0 : shift,
+                     vdupq_n_s32(shift > 0 ? 0 : shift)};
     return s;
 }
 
-/* One input's four lanes, offset, shifted left and rescaled to the common scale. */
-static inline int32x4_t rescale_x4(int32x4_t x, int32_t offset, int32x4_t left_shift, scale_x4 s)
+/* nn_requantize_split_x4 with a scale of scalars. */
+static inline int32x4_t rescale_x4(int32x4_t x, const scale *s)
 {
-    return nn_requantize_split_x4(vshlq_s32(vaddq_n_s32(x, offset), left_shift), s.multiplier, s.left, s.right);
+    const int32x4_t y = vqrdmulhq_n_s32(vshlq_r_s32(x, s->left), s->multiplier);
+    const int32x4_t fixup = vshrq_n_s32(vandq_s32(y, s->right_x4), 31); /* -1: negative and shifted */
+    return vrshlq_n_s32(vqaddq_s32(y, fixup), s->right);
 }
 
-/* ADD of n contiguous elements of each input. */
+/* Four elements of ADD, from its inputs' four lanes. */
+static inline int32x4_t add_x4(int32x4_t x1, int32x4_t x2, int32_t offset1, int32_t offset2, const scale *s1,
+                               const scale *s2, const scale *s, int32_t offset, int32x4_t lo, int32x4_t hi)
+{
+    const int32x4_t sum = vaddq_s32(rescale_x4(vaddq_n_s32(x1, offset1), s1), rescale_x4(vaddq_n_s32(x2, offset2), s2));
+    const int32x4_t y = vaddq_n_s32(rescale_x4(sum, s), offset);
+    return vminq_s32(vmaxq_s32(y, lo), hi);
+}
+
+/* ADD of n contiguous elements of each input: whole vectors unpredicated, then the tail. */
 static void add_row(const nn_add_params *p, const int8_t *x1, const int8_t *x2, int8_t *output, int32_t n)
 {
     /* Copies: the int8 stores below may alias *p, which would reload it every time. */
-    const int32x4_t left_shift = vdupq_n_s32(p->left_shift);
-    const scale_x4 s1 = scale_of(p->input1_multiplier, p->input1_shift);
-    const scale_x4 s2 = scale_of(p->input2_multiplier, p->input2_shift);
-    const scale_x4 s = scale_of(p->output_multiplier, p->output_shift);
-    const int32_t offset1 = p->input1_offset, offset2 = p->input2_offset;
-    const int32_t offset = p->output_offset, lo = p->act_min, hi = p->act_max;
-    for (int32_t i = 0; i < n; i += 4) {
+    const scale s1 = scale_of(p->input1_multiplier, p->input1_shift, p->left_shift);
+    const scale s2 = scale_of(p->input2_multiplier, p->input2_shift, p->left_shift);
+    const scale s = scale_of(p->output_multiplier, p->output_shift, 0);
+    const int32_t offset1 = p->input1_offset, offset2 = p->input2_offset, offset = p->output_offset;
+    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        vstrbq_s32(output + i, add_x4(vldrbq_s32(x1 + i), vldrbq_s32(x2 + i), offset1, offset2, &s1, &s2, &s, offset,
+                                      lo, hi));
+    }
+    if (i < n) {
         const mve_pred16_t lanes = vctp32q((uint32_t)(n - i));
-        const int32x4_t a = rescale_x4(vldrbq_z_s32(x1 + i, lanes), offset1, left_shift, s1);
-        const int32x4_t c = rescale_x4(vldrbq_z_s32(x2 + i, lanes), offset2, left_shift, s2);
-        const int32x4_t sum = nn_requantize_split_x4(vaddq_s32(a, c), s.multiplier, s.left, s.right);
-        vstrbq_p_s32(output + i, nn_clamp_x4(sum, offset, lo, hi), lanes);
+        vstrbq_p_s32(output + i,
+                     add_x4(vldrbq_z_s32(x1 + i, lanes), vldrbq_z_s32(x2 + i, lanes), offset1, offset2, &s1, &s2, &s,
+                            offset, lo, hi),
+                     lanes);
     }
 }
 
