@@ -72,13 +72,20 @@ __attribute__((noinline)) void nn_mve_rows_x4(const int8_t *const x[4], int32_t 
     const int8_t *x0 = x[0], *x1 = rows > 1 ? x[1] : x0, *x2 = rows > 2 ? x[2] : x0, *x3 = rows > 3 ? x[3] : x0;
     const uint32x4_t apart = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)out_step);
     const mve_pred16_t lanes = vctp32q((uint32_t)rows);
+    const int32x4_t lo_x4 = vdupq_n_s32(lo), hi_x4 = vdupq_n_s32(hi);
     for (int32_t o = 0; o < count; ++o, w += n, multiplier += step, shift += step) {
         int32x4_t acc = nn_dot_x4v(w, x0, x1, x2, x3, n);
         if (bias) {
             acc = vaddq_n_s32(acc, bias[o]);
         }
-        const int32x4_t y = nn_output_x4(acc, vdupq_n_s32(*multiplier), vdupq_n_s32(*shift), offset, lo, hi);
-        vstrbq_scatter_offset_p_s32(out + o, apart, y, lanes);
+        /* nn_requantize_split_x4 with scalar multiplier and shifts (one per output here). */
+        const int32_t left = *shift > 0 ? *shift : 0, right = *shift > 0 ? 0 : *shift;
+        int32x4_t y = vqrdmulhq_n_s32(vshlq_r_s32(acc, left), *multiplier);
+        if (right) {
+            y = vqaddq_s32(y, vshrq_n_s32(y, 31)); /* -1: negative and shifted */
+        }
+        y = vaddq_n_s32(vrshlq_n_s32(y, right), offset);
+        vstrbq_scatter_offset_p_s32(out + o, apart, vminq_s32(vmaxq_s32(y, lo_x4), hi_x4), lanes);
     }
 }
 
