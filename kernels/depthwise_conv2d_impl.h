@@ -24,6 +24,9 @@
 #define NN_DW_JOIN(a, b) NN_DW_JOIN2(a, b)
 #define NN_DW_HELPER(name) NN_DW_JOIN(NN_DEPTHWISE_CONV2D, name)
 #define NN_DW_BLOCK 8
+/* The block's loops unrolled at every optimization level (-Os too): its accumulators then live
+ * in registers on cores without SIMD, not on the stack. */
+#define NN_DW_UNROLL _Pragma("GCC unroll 8")
 
 /* Output channels [c, c + n) of one pixel, inlined with n a constant: NN_DW_BLOCK or 1. */
 static inline __attribute__((always_inline)) void NN_DW_HELPER(block)(
@@ -33,33 +36,41 @@ static inline __attribute__((always_inline)) void NN_DW_HELPER(block)(
     const nn_shape4 in = p->input, fs = p->filter;
     const int32_t channels = p->output.c, multiplier = p->depth_multiplier;
     NN_ACC acc[NN_DW_BLOCK];
+    NN_DW_UNROLL
     for (int32_t j = 0; j < n; ++j) {
         acc[j] = bias ? bias[c + j] : 0;
     }
+    const int32_t tap_step = p->dilation_w * in.c;
     for (int32_t fy = 0; fy < fs.h; ++fy) {
         const int inside_row = fy >= win->rows.first && fy < win->rows.end;
+        /* Where the row's first tap would be (in the padding: never read there). */
+        const int32_t row_at = ((win->iy0 + p->dilation_h * fy) * in.w + win->ix0) * in.c;
         for (int32_t fx = 0; fx < fs.w; ++fx) {
             const int8_t *restrict w = filter + (fy * fs.w + fx) * channels + c;
             if (!inside_row || fx < win->cols.first || fx >= win->cols.end) {
                 const NN_ACC zero_point = -p->input_offset;
-                for (int32_t j = 0; j < n; ++j) {
+                NN_DW_UNROLL
+    for (int32_t j = 0; j < n; ++j) {
                     acc[j] += w[j] * zero_point;
                 }
                 continue;
             }
-            const NN_T *x = image + ((win->iy0 + p->dilation_h * fy) * in.w + win->ix0 + p->dilation_w * fx) * in.c;
+            const NN_T *x = image + row_at + fx * tap_step;
             if (multiplier == 1) {
                 const NN_T *restrict xc = x + c;
-                for (int32_t j = 0; j < n; ++j) {
+                NN_DW_UNROLL
+    for (int32_t j = 0; j < n; ++j) {
                     acc[j] += w[j] * xc[j];
                 }
             } else {
-                for (int32_t j = 0; j < n; ++j) {
+                NN_DW_UNROLL
+    for (int32_t j = 0; j < n; ++j) {
                     acc[j] += w[j] * x[(c + j) / multiplier];
                 }
             }
         }
     }
+    NN_DW_UNROLL
     for (int32_t j = 0; j < n; ++j) {
         const int32_t y = NN_REQUANTIZE_ACC(acc[j], p->multiplier[c + j], p->shift[c + j]) + p->output_offset;
         pixel[c + j] = (NN_T)nn_clamp(y, p->act_min, p->act_max);
@@ -99,5 +110,6 @@ void NN_DEPTHWISE_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_
 }
 
 #undef NN_DW_BLOCK
+#undef NN_DW_UNROLL
 #undef NN_DW_WHOLE_BLOCK
 #undef NN_DW_HELPER

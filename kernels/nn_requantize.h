@@ -8,22 +8,25 @@
 
 #include <stdint.h>
 
+/* gemmlowp's SaturatingRoundingDoublingHighMul: (a * b + nudge) / 2^31 with the nudge +-2^30 by
+ * the product's sign and the division truncating is floor((a * b + 2^30) / 2^31), one
+ * arithmetic shift. */
 static inline int32_t nn_saturating_rounding_doubling_high_mul(int32_t a, int32_t b)
 {
     if (a == b && a == INT32_MIN) {
         return INT32_MAX;
     }
-    const int64_t ab = (int64_t)a * (int64_t)b;
-    const int32_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
-    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 30)) >> 31);
 }
 
+/* gemmlowp's RoundingDivideByPOT, round half away from zero: floor((x + 2^(e-1) - [x < 0]) / 2^e),
+ * in 64 bits so the sum cannot overflow. */
 static inline int32_t nn_rounding_divide_by_pot(int32_t x, int exponent)
 {
-    const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
-    const int32_t remainder = x & mask;
-    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+    if (exponent == 0) {
+        return x;
+    }
+    return (int32_t)(((int64_t)x + ((int64_t)1 << (exponent - 1)) - (x < 0)) >> exponent);
 }
 
 static inline int32_t nn_requantize(int32_t x, int32_t multiplier, int32_t shift)
