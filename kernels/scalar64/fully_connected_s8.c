@@ -1,29 +1,43 @@
 /*
- * FULLY_CONNECTED, int8, for 64-bit cores without SIMD (the MilkV Duo's C906): the inputs of two
- * batches packed into one int64 per depth, x0 + 2^32 * x1, so one 64-bit multiply by a weight
- * makes both products and one int64 accumulator holds both sums: the low 32 bits are the
- * first sum (|sum| <= depth * 2^14 < 2^31), the rest, once the first is taken out, the second.
- * Four batches (two pairs) and four outputs at a time share every load. Pointwise convolutions
- * run here (a batch per pixel); a single batch, and depths past PAIRED_DEPTH, run the portable
- * kernel.
+ * FULLY_CONNECTED, int8, for 64-bit cores without SIMD (the MilkV Duo's C906): four batches at a
+ * time, two products per 64-bit multiply (nn_scalar64_rows_x4, defined here for CONV_2D too).
+ * Pointwise convolutions run here (a batch per pixel); a single batch, and depths past
+ * NN_SCALAR64_DEPTH, four outputs per input load.
  */
 #include "nn_kernels.h"
 #include "nn_requantize.h"
-
-#define NN_FULLY_CONNECTED nn_fully_connected_s8_portable /* the reference kernel: the fallback */
-#include "../fully_connected_s8.c"
-
-#define PAIRED_DEPTH 1024 /* two pairs of packed inputs: 16 KB of stack */
+#include "nn_scalar64.h"
 
 /* packed[d] = x0[d] + 2^32 * x1[d]. */
-static void pack_pair(const int8_t *x0, const int8_t *x1, int32_t depth, int64_t *packed)
+static void pack_pair(const int8_t *x0, const int8_t *x1, int32_t n, int64_t *packed)
 {
-    for (int32_t d = 0; d < depth; ++d) {
+    for (int32_t d = 0; d < n; ++d) {
         packed[d] = (int64_t)x0[d] + (int64_t)x1[d] * ((int64_t)1 << 32);
     }
 }
 
-/* Weight rows w0..w3 times the packed pairs v0 and v1, added to acc[0..3] and acc[4..7]. */
+/* Four dot products of n values, x with w0..w3, into acc[0..3]: four values per iteration (at -Os
+ * the compiler unrolls nothing, and a loop of five pointers costs as much as its multiply-adds). */
+static inline __attribute__((always_inline)) void dot4(const int8_t *restrict x, const int8_t *restrict w0,
+                                                       const int8_t *restrict w1, const int8_t *restrict w2,
+                                                       const int8_t *restrict w3, int32_t n, int32_t acc[4])
+{
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t d = 0;
+    for (; d + 4 <= n; d += 4) {
+        _Pragma("GCC unroll 4") for (int32_t j = d; j < d + 4; ++j) {
+            const int32_t v = x[j];
+            a0 += w0[j] * v, a1 += w1[j] * v, a2 += w2[j] * v, a3 += w3[j] * v;
+        }
+    }
+    for (; d < n; ++d) {
+        const int32_t v = x[d];
+        a0 += w0[d] * v, a1 += w1[d] * v, a2 += w2[d] * v, a3 += w3[d] * v;
+    }
+    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+/* Weight rows w0..w3 times the packed pairs v0 and v1 into acc[0..3] and acc[4..7]. */
 static __attribute__((noinline)) void dot4_pairs(const int64_t *restrict v0, const int64_t *restrict v1,
                                                  const int8_t *restrict w0, const int8_t *restrict w1,
                                                  const int8_t *restrict w2, const int8_t *restrict w3, int32_t n,
@@ -39,48 +53,70 @@ static __attribute__((noinline)) void dot4_pairs(const int64_t *restrict v0, con
     acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3, acc[4] = b0, acc[5] = b1, acc[6] = b2, acc[7] = b3;
 }
 
-static inline void store(const nn_fc_params *p, const int32_t *bias, int32_t o, int32_t sum, int8_t *out)
+static inline void store(const nn_scalar64_requant *q, const int32_t *bias, int32_t o, int32_t sum, int8_t *out)
 {
-    const int32_t ch = p->per_channel ? o : 0;
-    const int32_t y = nn_requantize(sum + (bias ? bias[o] : 0), p->multiplier[ch], p->shift[ch]) + p->output_offset;
-    *out = (int8_t)nn_clamp(y, p->act_min, p->act_max);
+    const int32_t ch = q->per_channel ? o : 0;
+    const int32_t y = nn_requantize(sum + (bias ? bias[o] : 0), q->multiplier[ch], q->shift[ch]) + q->output_offset;
+    *out = (int8_t)nn_clamp(y, q->act_min, q->act_max);
+}
+
+void nn_scalar64_rows_x4(const int8_t *const x[4], int32_t rows, const int8_t *w, int32_t n, int32_t count,
+                         const int32_t *bias, const nn_scalar64_requant *q, int8_t *out, int32_t out_step)
+{
+    int64_t packed[2][NN_SCALAR64_DEPTH];
+    const int32_t pairs = rows > 2 ? 2 : 1; /* an odd input is paired with itself, its twin dropped */
+    pack_pair(x[0], rows > 1 ? x[1] : x[0], n, packed[0]);
+    if (pairs == 2) {
+        pack_pair(x[2], rows > 3 ? x[3] : x[2], n, packed[1]);
+    }
+    for (int32_t o = 0; o < count; o += 4) {
+        const int32_t group = count - o < 4 ? count - o : 4;
+        /* Missing rows of the last group read row o again: no load past the weights. */
+        const int8_t *w0 = w + o * n;
+        int64_t acc[8];
+        dot4_pairs(packed[0], packed[pairs - 1], w0, group > 1 ? w0 + n : w0, group > 2 ? w0 + 2 * n : w0,
+                   group > 3 ? w0 + 3 * n : w0, n, acc);
+        for (int32_t k = 0; k < group; ++k) {
+            for (int32_t i = 0; i < rows; ++i) {
+                const int64_t a = acc[4 * (i / 2) + k];
+                const int32_t first = (int32_t)a;
+                store(q, bias, o + k, i % 2 ? (int32_t)((a - first) >> 32) : first, out + i * out_step + o + k);
+            }
+        }
+    }
+}
+
+/* One batch: four outputs per input load. */
+static void one_batch(const int8_t *x, const int8_t *w, int32_t n, int32_t count, const int32_t *bias,
+                      const nn_scalar64_requant *q, int8_t *out)
+{
+    for (int32_t o = 0; o < count; o += 4) {
+        const int32_t group = count - o < 4 ? count - o : 4;
+        const int8_t *w0 = w + o * n; /* missing rows read row o again */
+        int32_t acc[4];
+        dot4(x, w0, group > 1 ? w0 + n : w0, group > 2 ? w0 + 2 * n : w0, group > 3 ? w0 + 3 * n : w0, n, acc);
+        for (int32_t k = 0; k < group; ++k) {
+            store(q, bias, o + k, acc[k], out + o + k);
+        }
+    }
 }
 
 void nn_fully_connected_s8(const nn_fc_params *p, const int8_t *input, const int8_t *filter,
                            const int32_t *bias, int8_t *output)
 {
     const int32_t depth = p->accum_depth, outputs = p->output_depth;
-    int32_t b = 0;
-    if (depth <= PAIRED_DEPTH) {
-        int64_t packed[2][PAIRED_DEPTH];
-        for (int32_t pairs = 0; b + 2 <= p->batches; b += 2 * pairs) {
-            pairs = p->batches - b >= 4 ? 2 : 1; /* one pair: its sums twice, once kept */
-            pack_pair(input + b * depth, input + (b + 1) * depth, depth, packed[0]);
-            if (pairs == 2) {
-                pack_pair(input + (b + 2) * depth, input + (b + 3) * depth, depth, packed[1]);
+    const nn_scalar64_requant q = {p->multiplier, p->shift, p->per_channel, p->output_offset, p->act_min,
+                                   p->act_max};
+    for (int32_t b = 0; b < p->batches; b += 4) {
+        const int32_t rows = p->batches - b < 4 ? p->batches - b : 4;
+        if (rows == 1 || depth > NN_SCALAR64_DEPTH) {
+            for (int32_t k = 0; k < rows; ++k) {
+                one_batch(input + (b + k) * depth, filter, depth, outputs, bias, &q, output + (b + k) * outputs);
             }
-            for (int32_t o = 0; o < outputs; o += 4) {
-                const int32_t rows = outputs - o < 4 ? outputs - o : 4;
-                /* Missing rows of the last group read row o again: no load past the weights. */
-                const int8_t *w0 = filter + o * depth;
-                int64_t acc[8];
-                dot4_pairs(packed[0], packed[pairs - 1], w0, rows > 1 ? w0 + depth : w0,
-                           rows > 2 ? w0 + 2 * depth : w0, rows > 3 ? w0 + 3 * depth : w0, depth, acc);
-                for (int32_t k = 0; k < rows; ++k) {
-                    for (int32_t q = 0; q < pairs; ++q) {
-                        const int64_t a = acc[4 * q + k];
-                        const int32_t first = (int32_t)a, second = (int32_t)((a - first) >> 32);
-                        int8_t *out = output + (b + 2 * q) * outputs + o + k;
-                        store(p, bias, o + k, first, out);
-                        store(p, bias, o + k, second, out + outputs);
-                    }
-                }
-            }
+            continue;
         }
-    }
-    if (b < p->batches) {
-        nn_fc_params rest = *p;
-        rest.batches = p->batches - b;
-        nn_fully_connected_s8_portable(&rest, input + b * depth, filter, bias, output + b * outputs);
+        const int8_t *const x[4] = {input + b * depth, input + (b + 1) * depth, input + (b + 2) * depth,
+                                    input + (b + 3) * depth}; /* read: the first `rows` */
+        nn_scalar64_rows_x4(x, rows, filter, depth, outputs, bias, &q, output + b * outputs, outputs);
     }
 }

@@ -97,7 +97,8 @@ def _add_cases(count, seed=2):
 
 VARIANTS = {"cortex-m55": ("mve", ["fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c", "elementwise_s8.c",
                            "pooling_s8.c"]),
-            "loongarch64-lsx": ("lsx", ["fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c"])}
+            "loongarch64-lsx": ("lsx", ["fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c"]),
+            "milkv-duo": ("scalar64", ["fully_connected_s8.c", "conv2d_s8.c"])}
 
 
 def _pool_cases(count, seed=3):
