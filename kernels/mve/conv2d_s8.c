@@ -37,6 +37,19 @@ static inline void fill(int8_t *dst, const int8_t *src, int32_t n, int8_t zero_p
     }
 }
 
+/* n bytes copied from src: whole vectors unpredicated, then the tail. */
+static inline void copy_run(int8_t *dst, const int8_t *src, int32_t n)
+{
+    int32_t d = 0;
+    for (; d + 16 <= n; d += 16) {
+        vstrbq_s8(dst + d, vldrbq_s8(src + d));
+    }
+    if (d < n) {
+        const mve_pred16_t lanes = vctp8q((uint32_t)(n - d));
+        vstrbq_p_s8(dst + d, vldrbq_z_s8(src + d, lanes), lanes);
+    }
+}
+
 /* Output channels oc..oc + rows - 1 of a pixel, requantized as one vector. */
 static inline void store4(const nn_conv_params *p, int8_t *pixel, int32_t oc, int32_t rows, const int32_t acc[4],
                           const int32_t padded[4], const int32_t *bias)
@@ -100,6 +113,7 @@ static void patch_pixels(const nn_conv_params *p, const int8_t *input, const int
     const int contiguous = p->dilation_w == 1;
     const int8_t zero_point = (int8_t)-p->input_offset;
     const mve_pred16_t row_lanes = vctp8q((uint32_t)row);
+    const int32_t src_step = p->dilation_h * in.w * in.c;
     const nn_mve_requant q = {p->multiplier, p->shift, 1, p->output_offset, p->act_min, p->act_max};
     int8_t patches[4][PATCH];
     const int8_t *const x[4] = {patches[0], patches[1], patches[2], patches[3]};
@@ -114,7 +128,16 @@ static void patch_pixels(const nn_conv_params *p, const int8_t *input, const int
                 const int32_t ix0 = (first + k) % out.w * p->stride_w - p->pad_w;
                 const nn_taps cols = nn_taps_inside(ix0, p->dilation_w, fs.w, in.w);
                 const int32_t inside_from = cols.first * in.c, inside_end = cols.end * in.c;
-                const int one_vector = contiguous && inside_from == 0 && inside_end == row && row <= 16;
+                const int whole_rows = contiguous && inside_from == 0 && inside_end == row;
+                const int one_vector = whole_rows && row <= 16;
+                const nn_taps rows_inside = nn_taps_inside(iy0, p->dilation_h, fs.h, in.h);
+                if (whole_rows && rows_inside.first == 0 && rows_inside.end == fs.h) { /* the window inside */
+                    const int8_t *src = image + (iy0 * in.w + ix0) * in.c;
+                    for (int32_t fy = 0; fy < fs.h; ++fy, src += src_step) {
+                        copy_run(patches[k] + fy * row, src, row);
+                    }
+                    continue;
+                }
                 for (int32_t fy = 0; fy < fs.h; ++fy) {
                     const int32_t iy = iy0 + p->dilation_h * fy;
                     int8_t *dst = patches[k] + fy * row;
@@ -122,8 +145,8 @@ static void patch_pixels(const nn_conv_params *p, const int8_t *input, const int
                         vstrbq_p_s8(dst, vldrbq_z_s8(image + (iy * in.w + ix0) * in.c, row_lanes), row_lanes);
                     } else if (contiguous && iy >= 0 && iy < in.h) { /* padding, the run inside, padding */
                         fill(dst, NULL, inside_from, zero_point);
-                        fill(dst + inside_from, image + (iy * in.w + ix0 + cols.first) * in.c,
-                             inside_end - inside_from, zero_point);
+                        copy_run(dst + inside_from, image + (iy * in.w + ix0 + cols.first) * in.c,
+                                 inside_end - inside_from);
                         fill(dst + inside_end, NULL, row - inside_end, zero_point);
                     } else {
                         for (int32_t fx = 0; fx < fs.w;) {
