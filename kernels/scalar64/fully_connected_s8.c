@@ -2,7 +2,7 @@
  * FULLY_CONNECTED, int8, for 64-bit cores without SIMD (the MilkV Duo's C906): four batches at a
  * time, two products per 64-bit multiply (nn_scalar64_rows_x4, defined here for CONV_2D too).
  * Pointwise convolutions run here (a batch per pixel); a single batch, and depths past
- * NN_SCALAR64_DEPTH, four outputs per input load.
+ * NN_SCALAR64_DEPTH, three outputs per input load.
  */
 #include "nn_kernels.h"
 #include "nn_requantize.h"
@@ -16,25 +16,26 @@ static void pack_pair(const int8_t *x0, const int8_t *x1, int32_t n, int64_t *pa
     }
 }
 
-/* Four dot products of n values, x with w0..w3, into acc[0..3]: four values per iteration (at -Os
- * the compiler unrolls nothing, and a loop of five pointers costs as much as its multiply-adds). */
-static inline __attribute__((always_inline)) void dot4(const int8_t *restrict x, const int8_t *restrict w0,
+/* Three dot products of n values, x with w0..w2, into acc[0..2]: eight values per iteration (at -Os
+ * the compiler unrolls nothing, and a loop of its pointers costs as much as its multiply-adds);
+ * three rows, as a fourth's pointer and loads would not fit the registers. */
+static inline __attribute__((always_inline)) void dot3(const int8_t *restrict x, const int8_t *restrict w0,
                                                        const int8_t *restrict w1, const int8_t *restrict w2,
-                                                       const int8_t *restrict w3, int32_t n, int32_t acc[4])
+                                                       int32_t n, int32_t acc[3])
 {
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t a0 = 0, a1 = 0, a2 = 0;
     int32_t d = 0;
-    for (; d + 4 <= n; d += 4) {
-        _Pragma("GCC unroll 4") for (int32_t j = d; j < d + 4; ++j) {
+    for (; d + 8 <= n; d += 8) {
+        _Pragma("GCC unroll 8") for (int32_t j = d; j < d + 8; ++j) {
             const int32_t v = x[j];
-            a0 += w0[j] * v, a1 += w1[j] * v, a2 += w2[j] * v, a3 += w3[j] * v;
+            a0 += w0[j] * v, a1 += w1[j] * v, a2 += w2[j] * v;
         }
     }
     for (; d < n; ++d) {
         const int32_t v = x[d];
-        a0 += w0[d] * v, a1 += w1[d] * v, a2 += w2[d] * v, a3 += w3[d] * v;
+        a0 += w0[d] * v, a1 += w1[d] * v, a2 += w2[d] * v;
     }
-    acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+    acc[0] = a0, acc[1] = a1, acc[2] = a2;
 }
 
 /* Weight rows w0..w3 times the packed pairs v0 and v1 into acc[0..3] and acc[4..7]. */
@@ -86,17 +87,22 @@ void nn_scalar64_rows_x4(const int8_t *const x[4], int32_t rows, const int8_t *w
     }
 }
 
-/* One batch: four outputs per input load. */
+/* One batch: three outputs per input load. */
 static void one_batch(const int8_t *x, const int8_t *w, int32_t n, int32_t count, const int32_t *bias,
                       const nn_scalar64_requant *q, int8_t *out)
 {
-    for (int32_t o = 0; o < count; o += 4) {
-        const int32_t group = count - o < 4 ? count - o : 4;
+    /* Copies: the int8 stores below may alias *q, which would reload it every time. */
+    const int32_t *multiplier = q->multiplier, *shift = q->shift, step = q->per_channel ? 1 : 0;
+    const int32_t offset = q->output_offset, lo = q->act_min, hi = q->act_max;
+    for (int32_t o = 0; o < count; o += 3) {
+        const int32_t group = count - o < 3 ? count - o : 3;
         const int8_t *w0 = w + o * n; /* missing rows read row o again */
-        int32_t acc[4];
-        dot4(x, w0, group > 1 ? w0 + n : w0, group > 2 ? w0 + 2 * n : w0, group > 3 ? w0 + 3 * n : w0, n, acc);
+        int32_t acc[3];
+        dot3(x, w0, group > 1 ? w0 + n : w0, group > 2 ? w0 + 2 * n : w0, n, acc);
         for (int32_t k = 0; k < group; ++k) {
-            store(q, bias, o + k, acc[k], out + o + k);
+            const int32_t ch = (o + k) * step;
+            const int32_t y = nn_requantize(acc[k] + (bias ? bias[o + k] : 0), multiplier[ch], shift[ch]);
+            out[o + k] = (int8_t)nn_clamp(y + offset, lo, hi);
         }
     }
 }
