@@ -2,8 +2,8 @@
 #include "nn_kernels.h"
 #include "nn_requantize.h"
 
+#ifndef NN_AVG_POOL /* kernels/mve/pooling_s8.c renames both: its fallbacks */
 #define NN_AVG_POOL nn_avg_pool_s8
-#ifndef NN_MAX_POOL /* kernels/mve/pooling_s8.c renames it */
 #define NN_MAX_POOL nn_max_pool_s8
 #endif
 #define NN_T int8_t

@@ -161,6 +161,29 @@ static void patch_pixels(const nn_conv_params *p, const int8_t *input, const int
     }
 }
 
+/* A 1x1 filter without padding or groups (a strided pointwise convolution): four pixels at a
+ * time read in place. */
+static void pointwise_pixels(const nn_conv_params *p, const int8_t *input, const int8_t *filter,
+                             const int32_t *bias, int8_t *output)
+{
+    const nn_shape4 in = p->input, out = p->output;
+    const int32_t pixels = out.h * out.w;
+    const nn_mve_requant q = {p->multiplier, p->shift, 1, p->output_offset, p->act_min, p->act_max};
+    for (int32_t b = 0; b < out.n; ++b) {
+        const int8_t *image = input + b * in.h * in.w * in.c;
+        int8_t *pixel = output + b * pixels * out.c;
+        for (int32_t first = 0; first < pixels; first += 4, pixel += 4 * out.c) {
+            const int32_t rows = pixels - first < 4 ? pixels - first : 4;
+            const int8_t *x[4];
+            for (int32_t k = 0; k < 4; ++k) { /* the missing ones read the first */
+                const int32_t at = first + (k < rows ? k : 0);
+                x[k] = image + (at / out.w * p->stride_h * in.w + at % out.w * p->stride_w) * in.c;
+            }
+            nn_mve_rows_x4(x, rows, filter, in.c, out.c, bias, &q, pixel, out.c);
+        }
+    }
+}
+
 void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *filter, const int32_t *bias,
                   int8_t *output)
 {
@@ -178,6 +201,8 @@ void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *fi
         part.output.h = out.h - inside.end;
         part.pad_h = p->pad_h - inside.end * p->stride_h;
         any_conv2d(&part, input, filter, bias, output + inside.end * out.w * out.c);
+    } else if (!groups && fs.h == 1 && fs.w == 1 && p->pad_h == 0 && p->pad_w == 0) {
+        pointwise_pixels(p, input, filter, bias, output);
     } else if (!groups && fs.h * fs.w * fs.c <= PATCH) {
         patch_pixels(p, input, filter, bias, output);
     } else {

@@ -11,27 +11,26 @@
 #include "../elementwise_s8.c"
 
 /* A requantization's multiplier and its shift split in two, the left one plus `left` more (ADD's
- * common shift), as scalars for the vector-by-scalar forms of VSHL, VQRDMULH and VRSHL: with
- * only the right shift as a vector, the three scales of ADD and its clamp fit MVE's eight
- * registers. */
+ * common shift): the multiplier and the left shift scalars for the vector-by-scalar VQRDMULH
+ * and VSHL, the right shift a vector. So ADD's three scales and its clamp fit MVE's eight
+ * vector registers, and their scalars the general-purpose ones. */
 typedef struct {
-    int32_t multiplier, left, right;
-    int32x4_t right_x4;
+    int32_t multiplier, left;
+    int32x4_t right;
 } scale;
 
 static inline scale scale_of(int32_t multiplier, int32_t shift, int32_t left)
 {
-    const scale s = {multiplier, left + (shift > 0 ? shift : 0), shift > 0 ? 0 : shift,
-                     vdupq_n_s32(shift > 0 ? 0 : shift)};
+    const scale s = {multiplier, left + (shift > 0 ? shift : 0), vdupq_n_s32(shift > 0 ? 0 : shift)};
     return s;
 }
 
-/* nn_requantize_split_x4 with a scale of scalars. */
+/* nn_requantize_split_x4 with a scale. */
 static inline int32x4_t rescale_x4(int32x4_t x, const scale *s)
 {
     const int32x4_t y = vqrdmulhq_n_s32(vshlq_r_s32(x, s->left), s->multiplier);
-    const int32x4_t fixup = vshrq_n_s32(vandq_s32(y, s->right_x4), 31); /* -1: negative and shifted */
-    return vrshlq_n_s32(vqaddq_s32(y, fixup), s->right);
+    const int32x4_t fixup = vshrq_n_s32(vandq_s32(y, s->right), 31); /* -1: negative and shifted */
+    return vrshlq_s32(vqaddq_s32(y, fixup), s->right);
 }
 
 /* Four elements of ADD, from its inputs' four lanes. */

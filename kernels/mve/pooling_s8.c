@@ -1,12 +1,14 @@
 /*
  * AVERAGE_POOL_2D and MAX_POOL_2D, int8, with Helium (MVE): MAX_POOL_2D takes 16 channels of
  * an output position at a time, VMAX over the window's taps (the last channels predicated),
- * clamped to the activation's range and stored. AVERAGE_POOL_2D is the portable kernel's.
+ * clamped to the activation's range and stored. AVERAGE_POOL_2D sums eight channels at a time
+ * in int32 lanes (VLDRB.S32 widens), then rounds and divides each as the reference does.
  */
 #include "nn_mve.h"
 #include "nn_window.h"
 
-#define NN_MAX_POOL nn_max_pool_s8_portable /* the reference kernels, MAX_POOL_2D renamed: unused */
+#define NN_AVG_POOL nn_avg_pool_s8_portable /* the reference kernels renamed: unused */
+#define NN_MAX_POOL nn_max_pool_s8_portable
 #include "../pooling_s8.c"
 
 void nn_max_pool_s8(const nn_pool_params *p, const int8_t *input, int8_t *output)
@@ -33,6 +35,47 @@ void nn_max_pool_s8(const nn_pool_params *p, const int8_t *input, int8_t *output
                         }
                     }
                     vstrbq_p_s8(pixel + c, vminq_s8(vmaxq_s8(best, act_min), act_max), lanes);
+                }
+            }
+        }
+    }
+}
+
+void nn_avg_pool_s8(const nn_pool_params *p, const int8_t *input, int8_t *output)
+{
+    const nn_shape4 in = p->input, out = p->output;
+    for (int32_t b = 0; b < out.n; ++b) {
+        const int8_t *image = input + b * in.h * in.w * in.c;
+        for (int32_t oy = 0; oy < out.h; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_h;
+            const nn_taps rows = nn_taps_inside(iy0, 1, p->filter_h, in.h);
+            for (int32_t ox = 0; ox < out.w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                const nn_taps cols = nn_taps_inside(ix0, 1, p->filter_w, in.w);
+                const int32_t count = (rows.end - rows.first) * (cols.end - cols.first);
+                int8_t *pixel = output + ((b * out.h + oy) * out.w + ox) * out.c;
+                for (int32_t c = 0; c < out.c; c += 8) {
+                    const mve_pred16_t low = vctp32q((uint32_t)(out.c - c));
+                    const mve_pred16_t high = vctp32q((uint32_t)(out.c - c > 4 ? out.c - c - 4 : 0));
+                    int32x4_t sum_low = vdupq_n_s32(0), sum_high = sum_low;
+                    for (int32_t fy = rows.first; fy < rows.end; ++fy) {
+                        const int8_t *x = image + ((iy0 + fy) * in.w + ix0) * in.c + c;
+                        for (int32_t fx = cols.first; fx < cols.end; ++fx) {
+                            sum_low = vaddq_s32(sum_low, vldrbq_z_s32(x + fx * in.c, low));
+                            sum_high = vaddq_s32(sum_high, vldrbq_z_s32(x + fx * in.c + 4, high));
+                        }
+                    }
+                    int32_t sums[8];
+                    vst1q_s32(sums, sum_low);
+                    vst1q_s32(sums + 4, sum_high);
+                    for (int32_t j = 0; j < 8 && c + j < out.c; ++j) {
+                        int32_t a = sums[j];
+                        /* Round half away from zero; an empty window cannot occur with valid shapes. */
+                        if (count > 0) {
+                            a = a > 0 ? (a + count / 2) / count : (a - count / 2) / count;
+                        }
+                        pixel[c + j] = (int8_t)nn_clamp(a, p->act_min, p->act_max);
+                    }
                 }
             }
         }
