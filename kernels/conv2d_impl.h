@@ -131,6 +131,24 @@ static inline int32_t NN_CONV_HELPER(segment_at)(const nn_conv_params *p, const 
     return end;
 }
 
+/* The receptive field of group `group` of the pixel whose window starts at (iy0, ix0) (cols: its
+ * taps inside the image along x), copied to patch: fs.h rows of fs.w * fs.c, the padding as the
+ * zero point. */
+static inline void NN_CONV_HELPER(fill_patch)(const nn_conv_params *p, const NN_T *image, int32_t group,
+                                              int32_t iy0, int32_t ix0, nn_taps cols, int contiguous, NN_T *patch)
+{
+    const int32_t row = p->filter.w * p->filter.c;
+    const NN_T zero_point = (NN_T)-p->input_offset;
+    NN_CONV_HELPER(segment) seg;
+    for (int32_t fy = 0; fy < p->filter.h; ++fy) {
+        const int32_t iy = iy0 + p->dilation_h * fy;
+        for (int32_t fx = 0; fx < p->filter.w;) {
+            fx = NN_CONV_HELPER(segment_at)(p, image, group, iy, ix0, cols, contiguous, fx, &seg);
+            NN_CONV_FILL(patch + fy * row + seg.offset, seg.src, seg.n, zero_point);
+        }
+    }
+}
+
 void NN_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter, const NN_ACC *bias,
                NN_T *output)
 {
@@ -142,7 +160,6 @@ void NN_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
     /* Filters as wide as the image (1-D signals: width 1) read whole input rows: a receptive
      * field inside the image is then one contiguous run of the input, read in place. */
     const int whole_rows = contiguous && fs.w == in.w && p->dilation_h == 1;
-    const NN_T zero_point = (NN_T)-p->input_offset;
     NN_T patch[NN_CONV_PATCH];
     NN_CONV_HELPER(segment) seg;
     for (int32_t b = 0; b < out.n; ++b) {
@@ -156,12 +173,8 @@ void NN_CONV2D(const nn_conv_params *p, const NN_T *input, const int8_t *filter,
                 const int in_place = whole_rows && ix0 == 0 && iy0 >= 0 && iy0 + fs.h <= in.h;
                 const NN_T *field = in_place ? image + iy0 * in.w * in.c : use_patch ? patch : NULL;
                 for (int32_t g = 0; g < groups; ++g) {
-                    for (int32_t fy = 0; field == patch && fy < fs.h; ++fy) {
-                        const int32_t iy = iy0 + p->dilation_h * fy;
-                        for (int32_t fx = 0; fx < fs.w;) {
-                            fx = NN_CONV_HELPER(segment_at)(p, image, g, iy, ix0, cols, contiguous, fx, &seg);
-                            NN_CONV_FILL(patch + fy * row + seg.offset, seg.src, seg.n, zero_point);
-                        }
+                    if (field == patch) {
+                        NN_CONV_HELPER(fill_patch)(p, image, g, iy0, ix0, cols, contiguous, patch);
                     }
                     if (field) {
                         NN_CONV_CHANNELS(p, field, filter, filter_size, g * per_group, (g + 1) * per_group, bias,

@@ -21,12 +21,9 @@ void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *fi
         nn_conv2d_s8_portable(p, input, filter, bias, output);
         return;
     }
-    const int contiguous = p->dilation_w == 1;
-    const int8_t zero_point = (int8_t)-p->input_offset;
     const nn_scalar64_requant q = {p->multiplier, p->shift, 1, p->output_offset, p->act_min, p->act_max};
     int8_t patches[4][NN_SCALAR64_DEPTH];
     const int8_t *const x[4] = {patches[0], patches[1], patches[2], patches[3]};
-    nn_conv2d_s8_portable_segment seg;
     for (int32_t b = 0; b < out.n; ++b) {
         const int8_t *image = input + b * in.h * in.w * in.c;
         int8_t *pixel = output + b * pixels * out.c;
@@ -36,13 +33,7 @@ void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *fi
                 const int32_t iy0 = (first + k) / out.w * p->stride_h - p->pad_h;
                 const int32_t ix0 = (first + k) % out.w * p->stride_w - p->pad_w;
                 const nn_taps cols = nn_taps_inside(ix0, p->dilation_w, fs.w, in.w);
-                for (int32_t fy = 0; fy < fs.h; ++fy) {
-                    const int32_t iy = iy0 + p->dilation_h * fy;
-                    for (int32_t fx = 0; fx < fs.w;) {
-                        fx = nn_conv2d_s8_portable_segment_at(p, image, 0, iy, ix0, cols, contiguous, fx, &seg);
-                        nn_conv2d_s8_portable_fill(patches[k] + fy * row + seg.offset, seg.src, seg.n, zero_point);
-                    }
-                }
+                nn_conv2d_s8_portable_fill_patch(p, image, 0, iy0, ix0, cols, p->dilation_w == 1, patches[k]);
             }
             nn_scalar64_rows_x4(x, rows, filter, n, out.c, bias, &q, pixel, out.c);
         }
