@@ -2,7 +2,7 @@
 #include "nn_kernels.h"
 #include "nn_requantize.h"
 
-#ifndef NN_AVG_POOL /* kernels/mve/pooling_s8.c renames both: its fallbacks */
+#ifndef NN_AVG_POOL /* kernels/mve/pooling_s8.c renames both (it replaces them) */
 #define NN_AVG_POOL nn_avg_pool_s8
 #define NN_MAX_POOL nn_max_pool_s8
 #endif

@@ -7,7 +7,7 @@
 #include "nn_mve.h"
 #include "nn_window.h"
 
-#define NN_AVG_POOL nn_avg_pool_s8_portable /* the reference kernels renamed: unused */
+#define NN_AVG_POOL nn_avg_pool_s8_portable /* the reference kernels renamed: unused, dropped by the linker */
 #define NN_MAX_POOL nn_max_pool_s8_portable
 #include "../pooling_s8.c"
 
