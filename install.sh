@@ -37,3 +37,23 @@ fi
 echo "[install] Python packages from requirements.txt"
 python3 -m pip install -q --root-user-action=ignore -r requirements.txt
 python3 -m pip install -q --root-user-action=ignore --no-deps -r requirements-nodeps.txt
+# runtime=tpu: Sophgo's TPU-MLIR wants CPython 3.10 exactly (Debian 12 has 3.11): a venv of its
+# own, .tpu-mlir, from a python3.10 on PATH or under pyenv. Without one, everything else works.
+python310=""
+pyenv_root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+for candidate in "$(command -v python3.10 || true)" "$pyenv_root"/versions/3.10.*/bin/python3.10; do
+    # a pyenv shim is on PATH even when its version is not active: it must run
+    if [ -z "$python310" ] && [ -x "$candidate" ] && "$candidate" -c "import venv" 2>/dev/null; then
+        python310=$candidate
+    fi
+done
+if [ -z "$python310" ]; then
+    echo "[install] no Python 3.10 (python3.10 on PATH or pyenv's): runtime=tpu is unavailable;" \
+         "install one (pyenv install 3.10) and run ./install.sh again"
+elif ! cmp -s requirements-tpu.txt .tpu-mlir/requirements-tpu.txt; then
+    echo "[install] TPU-MLIR for runtime=tpu in .tpu-mlir (Python 3.10: $python310)"
+    rm -rf .tpu-mlir
+    "$python310" -m venv .tpu-mlir
+    .tpu-mlir/bin/python3.10 -m pip install -q --root-user-action=ignore -r requirements-tpu.txt
+    cp requirements-tpu.txt .tpu-mlir/
+fi

@@ -14,6 +14,8 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.normpath(os.path.join(REPO, "..", "shared"))
+# runtime=tpu in a copied project: the checkout's TPU-MLIR venv (./install.sh), not copied.
+os.environ.setdefault("TPU_MLIR_VENV", os.path.join(REPO, ".tpu-mlir"))
 sys.path.insert(0, os.path.join(REPO, "site_scons"))  # tests/ itself: pythonpath in pytest.ini
 
 # The ECM AF-detection reference model and its ECG data in ../shared (test_quantize*.py).
@@ -39,7 +41,7 @@ def copy_project(dest):
     """A copy of the repository (without build/) at dest/repo, with ../shared linked beside it,
     so tests build in isolation from the developer's own build/."""
     repo = os.path.join(dest, "repo")
-    shutil.copytree(REPO, repo, ignore=shutil.ignore_patterns("build", ".git", "__pycache__",
+    shutil.copytree(REPO, repo, ignore=shutil.ignore_patterns("build", ".git", "__pycache__", ".tpu-mlir",
                                                                ".sconsign.dblite", ".pytest_cache"))
     if os.path.isdir(SHARED) and not os.path.exists(os.path.join(dest, "shared")):
         os.symlink(SHARED, os.path.join(dest, "shared"))

@@ -1,6 +1,6 @@
 """The build graph: which builder makes which artifact (DESIGN.md, "The pipeline")."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nnbuild import budgets, export, families, memory_map
 from nnbuild.code_dependencies import template_file
@@ -21,6 +21,7 @@ class FirmwareResult:
     toolchain: str = ""
     deployable: str = ""
     verified: bool = False          # verify=1: verify.json is this build's
+    notes: list = field(default_factory=list)  # lines the summary adds (what was not built, and why)
 
 
 def _toolchain_env(env, opts, target, runtime):
@@ -52,7 +53,7 @@ def build_matrix(env, opts, say=print):
                 continue
             tenv, toolchain = _toolchain_env(env, opts, target, runtime)
             libraries = runtime.target_libraries(tenv, opts, target)
-            results += [build_firmware(tenv.Clone(), opts, target, toolchain, runtime, libraries, model)
+            results += [runtime.build_firmware(tenv.Clone(), opts, target, toolchain, libraries, model)
                         for model in buildable]
     if not results:
         raise UserError(f"nothing to build: no runtime of runtime={','.join(r.name for r in opts['runtimes'])} "

@@ -8,7 +8,7 @@ import tomllib
 
 from nnbuild.errors import UserError
 
-QUANTIZE_MODES = ("int8", "int16x8", "auto")
+QUANTIZE_MODES = ("int8", "int16x8", "bf16", "auto")  # bf16: runtime=tpu only
 METRICS = ("auto", "accuracy", "agreement", "sqnr")
 DEFAULT_TOLERANCE = 0.01  # one accuracy point
 DEFAULT_MIN_SQNR_DB = 20.0  # output SQNR int8 must keep when judged by SQNR
@@ -72,9 +72,20 @@ SCHEMA = {
                 "arguments": (_arguments, "a table of build_model() keyword arguments"),
                 "weights": (_text, "the state_dict file, relative to the model folder, or \"random\""),
                 "opset": (_positive_int, "an ONNX opset number")},
+    "tpu": {step: (lambda v: isinstance(v, str) and len(v.split(",")) == 2,
+                   "TPU-MLIR's similarity tolerance, \"cosine,euclidean\" such as \"0.85,0.45\"")
+            for step in ("transform", "int8", "bf16")},
     "budget": {"flash": (_size, "bytes, or a size such as \"64K\""),
                "ram": (_size, "bytes, or a size such as \"64K\"")},
 }
+
+
+def quantization_settings(config, asked=""):
+    """How a model is quantized: the mode (quantize=`asked`, else model.toml's, else auto),
+    and how auto judges a candidate."""
+    section = config.get("quantization", {})
+    return {"mode": asked or section.get("mode", "auto"), "tolerance": section.get("tolerance", DEFAULT_TOLERANCE),
+            "metric": section.get("metric", "auto"), "min_sqnr_db": section.get("min_sqnr_db", DEFAULT_MIN_SQNR_DB)}
 
 
 def load_model_toml(path):

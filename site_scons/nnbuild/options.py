@@ -4,6 +4,7 @@ import os
 
 from nnbuild import models, runtimes, size_diff, targets
 from nnbuild.errors import UserError
+from nnbuild.model_toml import QUANTIZE_MODES
 
 BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
             "0": False, "no": False, "false": False, "off": False}
@@ -22,7 +23,7 @@ OPTIONS = {
     "vectors": ("input vectors verify compares (auto: every evaluation sample, else 50 random)", "auto", None),
     "calibration": ("calibration data for an ONNX model: .npz (array x) or .npy, or 'random'", "", None),
     "eval": ("labelled evaluation data (.npz with x and y) for accuracy reports", "", None),
-    "quantize": ("quantization of an ONNX model (default: model.toml's, else auto)", "", ("int8", "int16x8", "auto")),
+    "quantize": ("quantization of an ONNX model (default: model.toml's, else auto)", "", QUANTIZE_MODES),
     "opt": ("optimise the firmware for speed or size (the board's compiler flag for each)", "speed",
             ("speed", "size")),
     "verbose": ("print full commands instead of one line per step", "0", ("0", "1")),

@@ -42,29 +42,23 @@ def output_sqnr_db(expected, got):
     return 10 * math.log10(signal / noise) if signal > 0 else -math.inf
 
 
-class Judge:
-    """Measures quantized candidates against the float ONNX model on fixed samples."""
+class Criteria:
+    """How quantized outputs are judged against the float model's on fixed samples x
+    (labels y, or None); a route's judge adds how it builds and runs a candidate."""
 
-    def __init__(self, onnx_path, conversion, evaluation=None, metric="auto", min_sqnr_db=DEFAULT_MIN_SQNR_DB):
-        self.conversion = conversion
+    def __init__(self, x, y, float_logits, what, metric="auto", min_sqnr_db=DEFAULT_MIN_SQNR_DB):
+        self.x, self.y, self.float_logits, self.what = x, y, float_logits, what
         self.metric, self.min_sqnr_db = metric, min_sqnr_db
-        if evaluation is not None and evaluation[1] is not None:
-            self.x, self.y = evaluation
-            self.what = f"{len(self.x)} labelled evaluation samples"
-        else:
-            self.x = conversion.calibration.transpose(np.argsort(conversion.perm))  # back to ONNX layout
-            self.y = None
-            self.what = f"{len(self.x)} calibration samples (no labels)"
-        if metric == "accuracy" and self.y is None:
-            raise UserError(f"{onnx_path}: [quantization] metric = \"accuracy\" needs labelled evaluation data "
-                            "(eval=FILE, or [evaluation] file in model.toml, an .npz with x and y).")
-        self.float_logits = quantize.run_float_onnx(onnx_path, self.x)
 
-    def measure(self, data, info):
-        """Top-1 agreement with float, output SQNR and (if labelled) accuracy of one quantized model."""
-        with self.conversion.timings(f"running {info['mode']}"):
-            _, logits = quantize.run_quantized(data, quantize.to_tflite_layout(self.x, info))
-        logits = quantize.to_onnx_layout(logits, info).reshape(self.float_logits.shape)
+    @staticmethod
+    def check_labels(metric, y, where):
+        if metric == "accuracy" and y is None:
+            raise UserError(f"{where}: [quantization] metric = \"accuracy\" needs labelled evaluation data "
+                            "(eval=FILE, or [evaluation] file in model.toml, an .npz with x and y).")
+
+    def score(self, logits):
+        """Top-1 agreement with float, output SQNR and (if labelled) accuracy of quantized outputs."""
+        logits = np.asarray(logits).reshape(self.float_logits.shape)
         result = {"agreement": float(np.mean(np.argmax(logits, -1) == np.argmax(self.float_logits, -1))),
                   "sqnr_db": output_sqnr_db(self.float_logits, logits)}
         if self.y is not None:
@@ -104,18 +98,48 @@ class Judge:
         return " or ".join(limits[m] for m in self._measures())
 
 
-def choose(mode, judge, tolerance=DEFAULT_TOLERANCE):
-    """Quantize as `mode` asks; returns (chosen mode, tflite bytes, info, candidates, reason)."""
+class Judge(Criteria):
+    """Measures quantized TFLite candidates against the float ONNX model."""
+    rejections = (quantize.ConverterRejects, ReferenceRejects)
+
+    def __init__(self, onnx_path, conversion, evaluation=None, metric="auto", min_sqnr_db=DEFAULT_MIN_SQNR_DB):
+        self.conversion = conversion
+        if evaluation is not None and evaluation[1] is not None:
+            x, y = evaluation
+            what = f"{len(x)} labelled evaluation samples"
+        else:
+            x = conversion.calibration.transpose(np.argsort(conversion.perm))  # back to ONNX layout
+            y = None
+            what = f"{len(x)} calibration samples (no labels)"
+        self.check_labels(metric, y, onnx_path)
+        super().__init__(x, y, quantize.run_float_onnx(onnx_path, x), what, metric, min_sqnr_db)
+
+    def build(self, mode):
+        return self.conversion.quantize(mode)
+
+    def rejected_by(self, error):
+        return "TFLite Micro" if isinstance(error, ReferenceRejects) else "the TFLite converter"
+
+    def measure(self, data, info):
+        with self.conversion.timings(f"running {info['mode']}"):
+            _, logits = quantize.run_quantized(data, quantize.to_tflite_layout(self.x, info))
+        return self.score(quantize.to_onnx_layout(logits, info))
+
+
+def choose(mode, judge, tolerance=DEFAULT_TOLERANCE, order=("int8", "int16x8")):
+    """Quantize as `mode` asks (auto: the first of `order` within tolerance, else the best);
+    returns (chosen mode, built model, info, candidates, reason). `judge` builds a candidate
+    (build(mode) -> (model, info)), measures it (measure(model, info) -> metrics) and names
+    what rejected one it could not build (its `rejections`, rejected_by(error))."""
     candidates, results = {}, {}
-    for candidate in (("int8", "int16x8") if mode == "auto" else (mode,)):
+    for candidate in (order if mode == "auto" else (mode,)):
         try:
-            data, info = judge.conversion.quantize(candidate)
+            data, info = judge.build(candidate)
             candidates[candidate] = judge.measure(data, info)
-        except (quantize.ConverterRejects, ReferenceRejects) as e:
+        except judge.rejections as e:
             if mode != "auto":
                 raise
-            by = "TFLite Micro" if isinstance(e, ReferenceRejects) else "the TFLite converter"
-            candidates[candidate] = {"rejected": str(e), "by": by}
+            candidates[candidate] = {"rejected": str(e), "by": judge.rejected_by(e)}
             continue
         results[candidate] = (data, info)
         if mode == "auto" and judge.acceptable(candidates[candidate], tolerance):
@@ -127,14 +151,15 @@ def choose(mode, judge, tolerance=DEFAULT_TOLERANCE):
     measured = {m: candidates[m] for m in results}
     said = "; ".join(judge.describe(m, measured[m]) if m in measured else f"{m} rejected by {candidates[m]['by']}"
                      for m in candidates)
-    if "int8" in measured and judge.acceptable(measured["int8"], tolerance):
-        return ("int8", *results["int8"], candidates,
+    first = order[0]
+    if first in measured and judge.acceptable(measured[first], tolerance):
+        return (first, *results[first], candidates,
                 f"{said}: within {judge.limit(tolerance)} on {judge.what}")
-    chosen = "int8" if "int8" in measured else next(iter(measured))
+    chosen = first if first in measured else next(iter(measured))
     for m in measured:
         if judge.better(measured[m], measured[chosen]):
             chosen = m
-    verdict = "int8 is not within" if "int8" in measured else "int8 cannot run;"
+    verdict = f"{first} is not within" if first in measured else f"{first} cannot run;"
     return (chosen, *results[chosen], candidates,
             f"{said}: {verdict} {judge.limit(tolerance)}, so {chosen}, the better one that could be built "
             f"(on {judge.what})")

@@ -58,6 +58,18 @@ def pytorch_source(folder, config, what):
     return PytorchSource(script, weights, dict(section.get("arguments", {})), section.get("opset", DEFAULT_OPSET))
 
 
+def onnx_model(env, spec):
+    """The model's ONNX file: the one given, or a PyTorch folder's export under
+    build/models/<model>/ (declared with the same env by every route: built once)."""
+    from nnbuild.scons_actions import settings_node  # the build's side only: steps run without SCons
+
+    if spec.kind != "pytorch":
+        return spec.source
+    pytorch = pytorch_source(spec.folder, spec.config, "building this model")
+    return env.OnnxExport(f"build/models/{spec.name}/{spec.name}.onnx",
+                          [*pytorch.files(), settings_node(env, pytorch.settings())])[0]
+
+
 def load_pytorch_model(settings):
     """(module in eval mode with its weights, example input) from PytorchSource.settings()."""
     import torch

@@ -42,6 +42,7 @@ def summary_lines(result):
         if "method_pool" in arena:
             bounds.append(f"+ method pool {arena['method_pool']} B")
         lines.append(f"  arena {arena['bytes']} B" + (f" ({', '.join(bounds)})" if bounds else ""))
+    lines += [f"  {note}" for note in result.notes]
     if verify:
         lines.append(f"  verify: {result.runtime.verify_summary(verify)}")
     elif result.verified:

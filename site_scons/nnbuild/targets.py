@@ -4,7 +4,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 
-from nnbuild import families
+from nnbuild import families, runtimes
 from nnbuild.errors import UserError
 
 TARGET_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "targets"))
@@ -16,6 +16,7 @@ _TYPED = [("optimization", dict, 'a table of compiler optimisation flags for opt
           ("emulator_timeout", int, "a whole number of seconds such as 600"),
           ("emulator_package", str, 'a Debian package name such as "qemu-user"'),
           ("cmake_processor", str, 'a regex of CMAKE_SYSTEM_PROCESSOR values such as "^aarch64$"'),
+          ("runtimes", dict, "tables of runtime board data such as [runtimes.tpu]"),
           ("features", list, 'a list of instruction-set features such as ["neon"]'),
           ("alignment", int, "a power of two number of bytes, at least 16 (TFLite Micro's and ExecuTorch's), "
                              "such as 32")]
@@ -47,6 +48,7 @@ class Target:
     emulator_timeout: int = 600                    # seconds a verification run may take
     emulator_package: str = ""                     # the Debian package(s) with its emulator
     cmake_processor: str = ""                      # regex of the CMAKE_SYSTEM_PROCESSOR values it is
+    runtimes: dict = field(default_factory=dict)   # [runtimes.<name>]: a runtime's board data (a TPU's chip)
     stack: int = 0                                 # bare metal: stack bytes
     heap: int = 0                                  # bare metal: heap bytes (C library only)
     path: str = ""
@@ -100,6 +102,10 @@ def load_target(name, directory=TARGET_DIR):
         raise UserError(f"{path}: [optimization] = {optimization}: expected the keys speed and size, each a "
                         'compiler optimisation flag such as "-O2" or "-Os".')
     target = Target(path=path, toolchains=toolchains, optimization=optimization, **data)
+    unknown = set(target.runtimes) - set(runtimes.NAMES)
+    if unknown or not all(isinstance(v, dict) for v in target.runtimes.values()):
+        raise UserError(f"{path}: [runtimes] has {sorted(unknown) or target.runtimes}: expected a table per "
+                        f"runtime of {', '.join(runtimes.NAMES)}, such as [runtimes.tpu] chip = \"cv180x\".")
     if target.family not in families.NAMES:
         raise UserError(f"{path}: family '{target.family}' is not one of {', '.join(families.NAMES)}.")
     target.toolchain_for(target.toolchain)

@@ -20,7 +20,8 @@ _INTEGERS = re.compile(r"-?\d+( -?\d+)*")
 
 def run_firmware(firmware, vectors, settings, folder):
     """Run `firmware` under settings["emulator"] on `vectors` (written to folder/vectors.bin,
-    unless settings["vectors_compiled_in"]); its standard output, or UserError."""
+    unless settings["vectors_compiled_in"]), in settings["environment"] if given; its
+    standard output, or UserError."""
     command = [*settings["emulator"], os.path.abspath(firmware)]
     if not settings["vectors_compiled_in"]:
         vectors_path = os.path.join(folder, "vectors.bin")
@@ -28,7 +29,8 @@ def run_firmware(firmware, vectors, settings, folder):
         command.append(os.path.abspath(vectors_path))
     where = " ".join(settings["emulator"]) or "the host"
     try:
-        proc = subprocess.run(command, capture_output=True, timeout=settings.get("timeout", 600))
+        proc = subprocess.run(command, capture_output=True, timeout=settings.get("timeout", 600),
+                              env=settings.get("environment"))
     except FileNotFoundError:
         package = settings.get("emulator_package")
         raise UserError(f"cannot run {command[0]} to verify {firmware}: install it"
@@ -125,7 +127,7 @@ def verify_firmware(targets, settings, firmware, vectors, labels, reference, com
     got = parse_outputs(stdout, len(vectors), expected.shape[1:], expected.dtype)
     bad, bit_exact, fields, differs_from = compare(got, expected)
     result = {"vectors": len(vectors), "mismatches": len(bad), "bit_exact": bit_exact,
-              "emulator": emulator_name(settings["emulator"]),
+              "emulator": settings.get("runs_on") or emulator_name(settings["emulator"]),
               "inputs": os.path.basename(settings["data"]) if settings.get("data") else "random", **fields}
     if labels is not None:  # the firmware's own accuracy (output scales are positive: argmax of raw)
         result["accuracy"] = float(np.mean(np.argmax(got.reshape(len(got), -1), -1) == labels))

@@ -6,7 +6,7 @@ Adding a runtime is its folder here and its name below.
 
 import importlib
 
-NAMES = ("aot", "tflm", "executorch")  # the default first
+NAMES = ("aot", "tflm", "executorch", "tpu")  # the default first
 
 
 def get(name):

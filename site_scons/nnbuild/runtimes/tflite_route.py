@@ -2,8 +2,9 @@
 quantized once for every board, and verification against TFLite Micro."""
 
 from nnbuild import datasets
-from nnbuild.model_toml import DEFAULT_MIN_SQNR_DB, DEFAULT_TOLERANCE
-from nnbuild.pytorch_model import pytorch_source
+from nnbuild.errors import UserError
+from nnbuild.model_toml import quantization_settings
+from nnbuild.pytorch_model import onnx_model
 from nnbuild.runtimes.base import Model, Runtime
 from nnbuild.scons_actions import settings_node
 
@@ -18,21 +19,15 @@ def quantized_model(env, opts, spec):
     quant_report = None
     evaluation = datasets.evaluation_file(spec, opts["eval"])
     if spec.kind in ("onnx", "pytorch"):
-        onnx_model = spec.source
-        if spec.kind == "pytorch":  # exported to ONNX first, like a model given as ONNX
-            pytorch = pytorch_source(spec.folder, spec.config, "building this model")
-            onnx_model = env.OnnxExport(f"{folder}/{spec.name}.onnx", [*pytorch.files(),
-                                                                       settings_node(env, pytorch.settings())])[0]
+        onnx = onnx_model(env, spec)  # a PyTorch folder is exported to ONNX first
         calibration = datasets.calibration_source(spec, opts["calibration"])
         samples = datasets.calibration_count(spec)
-        quantization = spec.config.get("quantization", {})
         settings = {"model": spec.name, "calibration": calibration, "samples": samples,
-                    "evaluation": evaluation,
-                    "mode": opts["quantize"] or quantization.get("mode", "auto"),
-                    "tolerance": quantization.get("tolerance", DEFAULT_TOLERANCE),
-                    "metric": quantization.get("metric", "auto"),
-                    "min_sqnr_db": quantization.get("min_sqnr_db", DEFAULT_MIN_SQNR_DB)}
-        inputs = [onnx_model, settings_node(env, settings)]
+                    "evaluation": evaluation, **quantization_settings(spec.config, opts["quantize"])}
+        if settings["mode"] == "bf16":
+            raise UserError(f"{spec.source}: quantize=bf16 is runtime=tpu's (the TPU computes in bfloat16); "
+                            "TFLite models are int8 or int16x8, or auto to choose.")
+        inputs = [onnx, settings_node(env, settings)]
         inputs += [f for f in (datasets.calibration_dependency(calibration), evaluation) if f]
         tflite, quant_report = env.Quantize(tflite_path, inputs)
     else:
