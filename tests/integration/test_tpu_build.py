@@ -113,6 +113,38 @@ def test_errors_are_one_paragraph(project):
     assert "[runtimes.tpu]" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_an_operator_the_tpu_cannot_run_is_named(project, tmp_path):
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper
+
+    weights = helper.make_tensor("w", TensorProto.FLOAT, [8, 8], np.ones(64, np.float32))
+    graph = helper.make_graph([helper.make_node("MatMul", ["input", "w"], ["m"]),
+                               helper.make_node("Hardmax", ["m"], ["output"], axis=-1)], "g",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4, 8])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 4, 8])], [weights])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, str(tmp_path / "hardmax.onnx"))
+    proc = scons(project, "target=milkv-duo", "runtime=tpu", f"model={tmp_path / 'hardmax.onnx'}",
+                 "calibration=random", check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "operators it cannot place on the TPU ({'Hardmax'})" in proc.stderr
+
+
+def test_a_model_too_big_for_the_tpu_memory(project):
+    with open(os.path.join(project, "targets", "milkv-duo.toml")) as f:
+        board = f.read().replace('name = "milkv-duo"', 'name = "duo-small-ion"').replace("memory = 20971520",
+                                                                                       "memory = 8192")
+    with open(os.path.join(project, "targets", "duo-small-ion.toml"), "w") as f:
+        f.write(board)
+    proc = scons(project, "target=duo-small-ion", "runtime=tpu", "model=af_detection", "quantize=int8", check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "bytes of TPU memory" in proc.stderr and "than the 8192 bytes cv180x has" in proc.stderr
+    assert not os.path.exists(os.path.join(project, "build", "duo-small-ion", "tpu", "af_detection",
+                                           "af_detection.cvimodel"))
+
+
 @pytest.mark.skipif(not os.environ.get("CVITEK_SDK"), reason="no Sophgo SDK (CVITEK_SDK) with the Duo's riscv64 "
                     "musl libcviruntime.so: the board firmware cannot be linked")
 def test_board_firmware_with_the_sdk(project):

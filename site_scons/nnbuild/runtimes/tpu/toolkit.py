@@ -85,30 +85,36 @@ def run(venv, command, cwd, log_path, what):
     """Run a TPU-MLIR command (a tool script's name, e.g. "model_deploy.py", or a program's path)
     in `cwd`, its output into log_path; returns the output, or UserError with its end."""
     check(venv)
+    tool = os.path.basename(command[0])
     if command[0].endswith(".py"):
         command = [python(venv), os.path.join(package_root(venv), "python", "tools", command[0]), *command[1:]]
     try:
         proc = subprocess.run(command, cwd=cwd, env=environment(venv), stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, timeout=3600)
     except subprocess.TimeoutExpired:
-        raise UserError(f"{what}: TPU-MLIR's {command[0]} ran for over an hour and was stopped "
+        raise UserError(f"{what}: TPU-MLIR's {tool} ran for over an hour and was stopped "
                         f"(see {log_path}).") from None
     text = proc.stdout.decode(errors="replace")
     with open(log_path, "w") as f:
         f.write(" ".join(command) + "\n\n" + text)
-    check_interrupted(proc.returncode, f"TPU-MLIR's {command[0]}")
+    check_interrupted(proc.returncode, f"TPU-MLIR's {tool}")
     if proc.returncode != 0:
-        raise UserError(f"{what}: TPU-MLIR's {command[0]} failed{_cause(text)}. Its log: {log_path}")
+        raise UserError(f"{what}: TPU-MLIR's {tool} failed{_cause(text)}. Its log: {log_path}")
     return text
 
 
 def _cause(log):
-    """The reason a TPU-MLIR tool gave, as one clause."""
-    unsupported = re.search(r"(?:not support|unsupported|Not Implemented)[^\n]*", log, re.IGNORECASE)
+    """The reason a TPU-MLIR tool gave (its last exception, or error line), as one clause."""
+    lines = [line.strip() for line in log.splitlines()]
+    raised = [line for line in lines if re.match(r"\w+(Error|Exception): ", line)]
+    errors = raised or [line for line in lines if re.search(r"error|failed|assert", line, re.IGNORECASE)]
+    if not errors:
+        return ""
+    unsupported = re.search(r"not support\w*:?\s*(.*)", errors[-1], re.IGNORECASE)
     if unsupported:
-        return f" on an operator it cannot place on the TPU ({unsupported.group(0).strip()[:200]})"
-    errors = [line.strip() for line in log.splitlines() if re.search(r"error|failed|assert", line, re.IGNORECASE)]
-    return f" ({errors[-1][:300]})" if errors else ""
+        return (f": the model has operators it cannot place on the TPU ({unsupported.group(1)[:200]}); "
+                "replace them in the model, or build it with runtime=aot for the CPU")
+    return f" ({errors[-1][:300]})"
 
 
 def similarity(log):
