@@ -53,8 +53,8 @@ def build_matrix(env, opts, say=print):
                 continue
             tenv, toolchain = _toolchain_env(env, opts, target, runtime)
             libraries = runtime.target_libraries(tenv, opts, target)
-            results += [runtime.build_firmware(tenv.Clone(), opts, target, toolchain, libraries, model)
-                        for model in buildable]
+            build = runtime.build_firmware or build_firmware
+            results += [build(tenv.Clone(), opts, target, toolchain, runtime, libraries, model) for model in buildable]
     if not results:
         raise UserError(f"nothing to build: no runtime of runtime={','.join(r.name for r in opts['runtimes'])} "
                         "can build these models for these targets (the reasons are above).")

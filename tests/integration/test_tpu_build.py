@@ -49,7 +49,7 @@ def test_af_detection_auto_int8_bit_exact_on_the_simulator(af_build):
     # auto keeps INT8 only within one point of float on the 600 labelled segments.
     assert report["mode"] == "int8", report["reason"]
     assert evaluation["float"]["accuracy"] - evaluation["int8"]["accuracy"] <= 0.01
-    assert report["chip"] == "cv180x" and evaluation["int8"]["similarity"]["cosine"] >= 0.85
+    assert report["chip"] == "cv180x" and evaluation["int8"]["similarity"]["quantized_vs_float"]["cosine"] >= 0.85
     assert report["transform"]["cosine"] >= 0.99
     verify = _json(out, "verify.json")
     assert verify == {**verify, "vectors": 600, "mismatches": 0, "bit_exact": True, "emulator": "simulator",

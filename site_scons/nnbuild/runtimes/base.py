@@ -7,8 +7,9 @@ The generic build (nnbuild.firmware) asks each runtime of the build for:
                                      the same env and arguments: SCons takes them once);
   toolchain(target, opts)         -> the toolchain to build `target` with (UserError if none);
   target_libraries(tenv, opts, target) -> what every model on the board links, once per board;
-  build_firmware(tenv, opts, target, toolchain, libraries, model) -> FirmwareResult: one
-                                     firmware; by default nnbuild.firmware.build_firmware, which asks:
+  build_firmware(tenv, opts, target, toolchain, runtime, libraries, model) -> FirmwareResult:
+                                     only if the runtime builds a firmware its own way; else
+                                     nnbuild.firmware.build_firmware does, asking:
   link(tenv, opts, target, model, libraries, out) -> Linked: what the firmware links beside the runner;
   verify(tenv, opts, target, model, binary, out, baremetal) -> verify.json's node;
   export(...)                     -> the package files (only runtimes with `exports`).
@@ -43,6 +44,9 @@ class Runtime:
     # Its command-line options: name -> (help, default, allowed values or None, is a path).
     options = {}
     exports = False                 # export= can package its firmware for C projects
+    # A runtime whose firmware is built otherwise than by nnbuild.firmware.build_firmware
+    # (runtime=tpu: a cvimodel beside a runner) gives its own, with the same arguments.
+    build_firmware = None
 
     def complete_options(self, opts):
         """Fill in its options' defaults that come from the environment (every runtime's, every build)."""
@@ -59,14 +63,6 @@ class Runtime:
 
     def target_libraries(self, tenv, opts, target):
         return None
-
-    def build_firmware(self, tenv, opts, target, toolchain, libraries, model):
-        """One model's firmware for one board: the generic build (runner, link, size, verify)
-        around this runtime's link and verify; a runtime whose firmware is built otherwise
-        (runtime=tpu: a cvimodel beside a runner) gives its own."""
-        from nnbuild.firmware import build_firmware
-
-        return build_firmware(tenv, opts, target, toolchain, self, libraries, model)
 
     def link(self, tenv, opts, target, model, libraries, out):
         raise NotImplementedError

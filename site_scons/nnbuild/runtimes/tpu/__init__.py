@@ -24,7 +24,7 @@ from nnbuild.model_toml import quantization_settings
 from nnbuild.pytorch_model import onnx_model
 from nnbuild.runner import runner_context
 from nnbuild.runtimes.base import Model, Runtime
-from nnbuild.runtimes.tpu import builders, steps, toolkit
+from nnbuild.runtimes.tpu import builders, toolkit
 from nnbuild.scons_actions import settings_node
 
 
@@ -57,7 +57,7 @@ class Tpu(Runtime):
         folder = f"{BUILD}/models/{spec.name}/tpu"
         onnx = onnx_model(env, spec)
         calibration = datasets.calibration_source(spec, opts["calibration"])
-        tolerances = {**steps.TOLERANCES, **spec.config.get("tpu", {})}
+        tolerances = {**toolkit.TOLERANCES, **spec.config.get("tpu", {})}
         common = {"model": spec.name, "venv": opts["tpu_mlir"], "calibration": calibration}
         dependencies = [f for f in [datasets.calibration_dependency(calibration)] if f]
         mlir, weights, check_input, check_outputs, transform = env.TpuTransform(
@@ -71,14 +71,22 @@ class Tpu(Runtime):
                      parts={"onnx": onnx, "converted": [mlir, weights, check_input, check_outputs, table],
                             "transform": transform, "dependencies": dependencies, "calibration": calibration,
                             "samples": datasets.calibration_count(spec),
-                            "tolerances": {mode: tolerances[mode] for mode in steps.DEPLOY}})
+                            "tolerances": {mode: tolerances[mode] for mode in toolkit.DEPLOY}})
 
-    def build_firmware(self, tenv, opts, target, toolchain, libraries, model):
+    def verify_summary(self, verify):
+        from nnbuild.verify import bit_exact_verdict
+
+        return bit_exact_verdict(verify) + f" ({verify['mode']} on {verify['chip']}, against {verify['reference']})"
+
+    @staticmethod
+    def build_firmware(tenv, opts, target, toolchain, runtime, libraries, model):
+        """The cvimodel for the board's chip, the runner for the board (linked with an SDK),
+        its size report and its verification on the simulator."""
         board = target.runtimes.get("tpu")
         if not board or not board.get("chip") or not isinstance(board.get("memory"), int):
             raise UserError(f"runtime=tpu for target {target.name}: {target.path} needs a [runtimes.tpu] table "
                             "with chip (TPU-MLIR's --chip, e.g. \"cv180x\") and memory (bytes of TPU memory).")
-        out = f"{BUILD}/{target.name}/{self.name}/{model.name}"
+        out = f"{BUILD}/{target.name}/{runtime.name}/{model.name}"
         parts = model.parts
         settings = {"model": model.name, "venv": opts["tpu_mlir"], "chip": board["chip"], "memory": board["memory"],
                     **quantization_settings(model.config, opts["quantize"]), "tolerances": parts["tolerances"],
@@ -132,17 +140,12 @@ class Tpu(Runtime):
             tenv.Alias("verify", verify_json)
             outputs.append(verify_json)
         tenv.Clean(cvimodel, out)
-        for alias in (model.name, target.name, self.name):
+        for alias in (model.name, target.name, runtime.name):
             tenv.Alias(alias, outputs)
         tenv.Alias("firmware", outputs[:-1] if opts["verify"] else outputs)
         tenv.Alias("size", size_json)
-        return FirmwareResult(target=target, runtime=self, folder=out, outputs=outputs, toolchain=toolchain,
+        return FirmwareResult(target=target, runtime=runtime, folder=out, outputs=outputs, toolchain=toolchain,
                               deployable=deployable, verified=opts["verify"], notes=notes)
-
-    def verify_summary(self, verify):
-        from nnbuild.verify import bit_exact_verdict
-
-        return bit_exact_verdict(verify) + f" ({verify['mode']} on {verify['chip']}, against {verify['reference']})"
 
 
 def _sdk(folder):

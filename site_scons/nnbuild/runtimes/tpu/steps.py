@@ -29,14 +29,6 @@ from nnbuild.runtimes.tpu import toolkit
 from nnbuild.verify import RANDOM_VECTORS, bit_exact_verdict, verify_firmware
 
 SIMULATE = os.path.join(os.path.dirname(__file__), "simulate.py")
-# model_deploy.py --quantize for each of nnbuild's modes; INT8 models take and give raw int8
-# (--quant_input/--quant_output: no float conversion on the board's CPU), BF16 ones float32.
-DEPLOY = {"int8": ["INT8", "--quant_input", "--quant_output"], "bf16": ["BF16"]}
-# Cosine and Euclidean similarity each step's check must reach (TPU-MLIR's own defaults for
-# its regression models); model.toml's [tpu] section may set others.
-TOLERANCES = {"transform": "0.99,0.99", "int8": "0.85,0.45", "bf16": "0.95,0.85"}
-
-
 def _input_name_and_shape(onnx_path):
     spec = quantize.onnx_input_spec(onnx_path)
     return spec["name"], [int(d) for d in spec["shape"]]
@@ -58,7 +50,7 @@ def transform_step(targets, sources, settings):
     os.replace(os.path.join(folder, f"{settings['model']}_in_f32.npz"), test_input)
     write_atomically(report, json.dumps({"input": {"name": name, "shape": shape},
                                          "tolerance": settings["tolerance"],
-                                         "similarity": toolkit.similarity(log)}, indent=2) + "\n")
+                                         "similarity": (toolkit.similarity(log) or [None])[-1]}, indent=2) + "\n")
     missing = [t for t in (mlir, weights) if not os.path.exists(t)]
     if missing:
         raise UserError(f"{onnx_path}: TPU-MLIR's model_transform.py did not write {', '.join(missing)}.")
@@ -132,15 +124,17 @@ class Deployment:
 
     def build(self, mode):
         name = f"{self.settings['model']}_{mode}.cvimodel"
-        quantize_args = DEPLOY[mode][:1] + (["--calibration_table", os.path.abspath(self.table)]
-                                            if mode == "int8" else []) + DEPLOY[mode][1:]
+        quantize_args = toolkit.DEPLOY[mode][:1] + (["--calibration_table", os.path.abspath(self.table)]
+                                            if mode == "int8" else []) + toolkit.DEPLOY[mode][1:]
         log = toolkit.run(self.settings["venv"], [
             "model_deploy.py", "--mlir", os.path.abspath(self.mlir), "--quantize", *quantize_args,
             "--chip", self.settings["chip"], "--test_input", self.check[0], "--test_reference", self.check[1],
             "--tolerance", self.settings["tolerances"][mode], "--model", name],
             self.work, os.path.join(self.work, f"deploy_{mode}.log"), f"{self.mlir} ({mode}, {self.settings['chip']})")
         path = os.path.join(self.work, name)
-        return path, {"mode": mode, "similarity": toolkit.similarity(log)}
+        checks = toolkit.similarity(log)
+        return path, {"mode": mode, "similarity": {"quantized_vs_float": checks[0] if checks else None,
+                                                   "cvimodel_vs_quantized": checks[-1] if len(checks) > 1 else None}}
 
     def rejected_by(self, error):
         return f"TPU-MLIR ({error})"

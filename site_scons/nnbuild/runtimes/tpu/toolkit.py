@@ -18,6 +18,12 @@ from nnbuild.errors import UserError, check_interrupted
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 DEFAULT_VENV = os.path.join(ROOT, ".tpu-mlir")
 VERSION = "1.30.2"  # requirements-tpu.txt
+# model_deploy.py --quantize for each of nnbuild's modes; INT8 models take and give raw int8
+# (--quant_input/--quant_output: no float conversion on the board's CPU), BF16 ones float32.
+DEPLOY = {"int8": ["INT8", "--quant_input", "--quant_output"], "bf16": ["BF16"]}
+# Cosine and Euclidean similarity each step's check must reach: nnbuild's defaults, loose
+# enough for INT8 on a trained model and tight for BF16; model.toml's [tpu] may set others.
+TOLERANCES = {"transform": "0.99,0.99", "int8": "0.85,0.45", "bf16": "0.95,0.85"}
 _GLIBC = ("libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1")
 
 
@@ -118,9 +124,10 @@ def _cause(log):
 
 
 def similarity(log):
-    """The last `min_similarity = (cosine, euclidean, sqnr)` a TPU-MLIR comparison printed."""
-    found = re.findall(r"min_similarity = \(([^)]*)\)", log)
-    if not found:
-        return None
-    cosine, euclidean, sqnr = (float(v) for v in found[-1].split(","))
-    return {"cosine": cosine, "euclidean": euclidean, "sqnr_db": sqnr if sqnr != float("inf") else None}
+    """Each `min_similarity = (cosine, euclidean, sqnr)` a TPU-MLIR tool's checks printed, in order
+    (model_deploy.py: the quantized MLIR against the float one, then the cvimodel against it)."""
+    found = []
+    for text in re.findall(r"min_similarity = \(([^)]*)\)", log):
+        cosine, euclidean, sqnr = (float(v) for v in text.split(","))
+        found.append({"cosine": cosine, "euclidean": euclidean, "sqnr_db": sqnr if sqnr != float("inf") else None})
+    return found
