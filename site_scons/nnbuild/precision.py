@@ -201,14 +201,15 @@ def _figure(value):
     return "-" if value is None else f"{value:.3f}"
 
 
-def format_candidates(evaluation):
-    """A short table: accuracy, agreement with float and output SQNR of the float model and each candidate."""
+def format_candidates(evaluation, route="TFLite"):
+    """A short table: accuracy, agreement with float and output SQNR of the float model and each
+    candidate (built by `route`)."""
     lines = [f"{'model':<22} {'accuracy':>8} {'agrees':>7} {'SQNR dB':>8}",
              f"{'float (onnxruntime)':<22} {_figure(evaluation['float'].get('accuracy')):>8} {'-':>7} {'-':>8}"]
     for mode, m in evaluation.items():
         if mode not in MODES:
             continue
-        name = f"{mode} (TFLite)"
+        name = f"{mode} ({route})"
         if "rejected" in m:
             lines.append(f"{name:<22} rejected by {m['by']}")
             continue

@@ -14,6 +14,7 @@ tolerance, else BF16), the C API over cviruntime, the runner, and
 
 import os
 
+from SCons.Defaults import Chmod
 from SCons.Environment import Environment
 
 from nnbuild import budgets, datasets
@@ -108,28 +109,15 @@ class Tpu(Runtime):
             tenv.Append(CPPPATH=[sdk["include"]], LIBPATH=[sdk["lib"]], LIBS=["cviruntime"],
                         CPPDEFINES=[("NN_CVIRUNTIME_H", "\\<cviruntime.h\\>")] if sdk["header"] else [])
             # cviruntime is a shared library: a dynamic executable.
-            tenv.Replace(LINKFLAGS=[f for f in tenv["LINKFLAGS"] if f != "-static"])
+            tenv.Replace(**{flags: [f for f in tenv[flags] if f != "-static"] for flags in ("LINKFLAGS", "STRIPLINKFLAGS")})
         objects = [tenv.Object(f"{out}/obj/runner.o", runner_c)[0], tenv.Object(f"{out}/obj/{model.name}_tpu.o", glue)[0]]
         components = {str(objects[0]): "runner", str(objects[1]): "model code"}
-        notes, outputs, elf = [], [cvimodel], ""
-        if sdk:
-            elf = tenv.Program(f"{out}/firmware.elf", objects)[0]
-            firmware = tenv.StrippedProgram(f"{out}/firmware", objects)[0]
-            deploy = f"{out}/deploy"
-            outputs += [elf, *tenv.InstallAs([f"{deploy}/firmware", f"{deploy}/{model.name}.cvimodel"],
-                                              [firmware, cvimodel]),
-                        *tenv.Textfile(f"{deploy}/run.sh", ["#!/bin/sh", f"cd \"$(dirname \"$0\")\" && exec ./firmware \"$@\""])]
-            deployable = deploy
-        else:
-            outputs += objects
-            deployable = str(cvimodel)
-            notes.append("board firmware: not linked; give cvitek_sdk=PATH (or $CVITEK_SDK), Sophgo's SDK folder with "
-                         "the Duo's riscv64 musl lib/libcviruntime.so, to link it and make deploy/")
+        deployables, deployable, elf, note = _board_program(tenv, sdk, objects, cvimodel, model.name, out)
         size_settings = {"components": components, "elf": str(elf), "title": f"{model.name} on {target.name}",
                          "budget": budgets.effective_budgets(target, model.config, opts)}
         size_json = tenv.TpuSize(f"{out}/size.json", [info, *objects, *([elf] if elf else []),
                                                       settings_node(tenv, size_settings)])[0]
-        outputs.append(size_json)
+        outputs = [*deployables, size_json]
         if opts["verify"]:
             runner = _simulator_runner(tenv, opts, out, model.name, runner_c, glue, header)
             verify_settings = {"venv": opts["tpu_mlir"], "vectors": opts["vectors"], "data": model.data_file,
@@ -142,10 +130,10 @@ class Tpu(Runtime):
         tenv.Clean(cvimodel, out)
         for alias in (model.name, target.name, runtime.name):
             tenv.Alias(alias, outputs)
-        tenv.Alias("firmware", outputs[:-1] if opts["verify"] else outputs)
+        tenv.Alias("firmware", deployables)
         tenv.Alias("size", size_json)
         return FirmwareResult(target=target, runtime=runtime, folder=out, outputs=outputs, toolchain=toolchain,
-                              deployable=deployable, verified=opts["verify"], notes=notes)
+                              deployable=deployable, verified=opts["verify"], notes=[note])
 
 
 def _sdk(folder):
@@ -163,11 +151,31 @@ def _sdk(folder):
             "header": os.path.isfile(os.path.join(include, "cviruntime.h"))}
 
 
+def _board_program(tenv, sdk, objects, cvimodel, model, out):
+    """With an SDK, the linked runner and deploy/ (firmware, the cvimodel, run.sh); without one
+    the cvimodel is what there is. Returns what to build, the deployable, the ELF (or "") and
+    the summary's note."""
+    if not sdk:  # the objects are built for the size report
+        return [cvimodel], str(cvimodel), "", (
+            "board firmware: not linked; give cvitek_sdk=PATH (or $CVITEK_SDK), Sophgo's SDK folder with the "
+            "Duo's riscv64 musl lib/libcviruntime.so, to link it and make deploy/")
+    elf = tenv.Program(f"{out}/firmware.elf", objects)[0]
+    firmware = tenv.StrippedProgram(f"{out}/firmware", objects)[0]
+    deploy = f"{out}/deploy"
+    script = tenv.Textfile(f"{deploy}/run.sh", ["#!/bin/sh", 'cd "$(dirname "$0")" && exec ./firmware "$@"', ""],
+                           **({"TEXTFILECOMSTR": "[write] $TARGET"} if tenv.get("CCCOMSTR") else {}))
+    tenv.AddPostAction(script, Chmod("$TARGET", 0o755))
+    copies = tenv.InstallAs([f"{deploy}/firmware", f"{deploy}/{model}.cvimodel"], [firmware, cvimodel])
+    return ([cvimodel, elf, *copies, *script], f"{deploy}/firmware", elf,
+            f"deploy/: firmware, {model}.cvimodel and run.sh, for the board")
+
+
 def _simulator_runner(tenv, opts, out, model, runner_c, glue, header):
     """The runner for the host, linked with TPU-MLIR's x86 libcviruntime.so: the simulator."""
     library = toolkit.library_dir(opts["tpu_mlir"])
     henv = Environment(tools=["gcc", "gnulink"], ENV=tenv["ENV"], CCFLAGS=["-O1", "-std=c11", "-Wall"],
-                       **{key: tenv[key] for key in ("CCCOMSTR", "LINKCOMSTR") if key in tenv},
+                       **({"CCCOMSTR": "[cc simulator] $SOURCE", "LINKCOMSTR": "[link simulator] $TARGET"}
+                          if tenv.get("CCCOMSTR") else {}),
                        CPPPATH=[f"#{os.path.dirname(str(header))}"], CPPDEFINES=["NN_TPU_SIMULATOR"],
                        LIBPATH=[library], LIBS=["cviruntime", "m"], RPATH=[library])
     objects = [henv.Object(f"{out}/simulator/obj/runner.o", runner_c), henv.Object(f"{out}/simulator/obj/{model}_tpu.o", glue)]

@@ -221,6 +221,8 @@ def deploy_step(targets, sources, settings):
     write_atomically(report_path, json.dumps(report, indent=2) + "\n")
     write_atomically(info_path, json.dumps(info, indent=2) + "\n")
     say(f"quantize={settings['mode']}: {chosen} for {settings['chip']} ({reason})")
+    for line in precision.format_candidates(report["evaluation"], settings["chip"]).splitlines():
+        say(line)
 
 
 # --- the C API ------------------------------------------------------------------------
