@@ -199,9 +199,11 @@ def deploy_step(targets, sources, settings):
                         "outputs; nnbuild's C API runs models with one input and one output.")
     sizes = _model_tool_info(settings["venv"], path, work)
     io_bytes = sum(math.prod(t["shape"]) * np.dtype(t["dtype"]).itemsize for t in io["inputs"] + io["outputs"])
-    # What cviruntime allocates from the TPU's (ION) memory: the cvimodel's sections,
-    # its working memory and the input and output buffers.
-    memory = sizes["weights"] + sizes["commands"] + sizes["private_gmem"] + sizes["shared_gmem"] + io_bytes
+    # What cviruntime allocates from the TPU's (ION) memory: the cvimodel's sections, its
+    # working memory and the input and output buffers; or model_tool's own figure (in MB,
+    # with 2 decimals) when that is more.
+    parts = sizes["weights"] + sizes["commands"] + sizes["private_gmem"] + sizes["shared_gmem"] + io_bytes
+    memory = max(parts, round((sizes["ion_mb"] or 0) * 2 ** 20))
     if memory > settings["memory"]:
         raise UserError(f"{onnx_path}: the {chosen} cvimodel needs {memory} bytes of TPU memory (weights "
                         f"{sizes['weights']}, commands {sizes['commands']}, working memory "
