@@ -38,7 +38,7 @@ def test_two_models_with_one_c_name_are_refused(tmp_path):
         options.parse_options({"model": f"{a},{b}"})
 
 
-@pytest.mark.parametrize("value, message", [("aot,tpu", "runtime=tpu: valid runtimes"),
+@pytest.mark.parametrize("value, message", [("aot,npu", "runtime=npu: valid runtimes"),
                                             (",", "option runtime: name at least one of")])
 def test_a_bad_runtime_in_the_list_is_named(value, message):
     with pytest.raises(UserError, match=message):

@@ -48,7 +48,7 @@ def test_bad_option_value(arg, words):
 
 def test_help_lists_options_with_choices_and_defaults():
     proc = scons(REPO, "-h")
-    for text in ("target=host", "loongarch64", "model=af_detection", "runtime=aot (aot|tflm|executorch)",
+    for text in ("target=host", "loongarch64", "model=af_detection", "runtime=aot (aot|tflm|executorch|tpu)",
                  "verify=1 (0|1)", "verbose=0 (0|1)"):
         assert text in proc.stdout
 
