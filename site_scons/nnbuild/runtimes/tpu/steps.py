@@ -113,7 +113,7 @@ def dequantize_output(raw, tensor):
 
 class Deployment:
     """Builds and measures cvimodel candidates of one model for one chip (precision.choose's judge)."""
-    rejections = (UserError,)
+    rejections = (toolkit.ToolFailed,)  # not an interrupt
 
     def __init__(self, settings, mlir, table, check_input, check_outputs, work, criteria):
         self.settings, self.mlir, self.table, self.work, self.criteria = settings, mlir, table, work, criteria

@@ -27,6 +27,10 @@ TOLERANCES = {"transform": "0.99,0.99", "int8": "0.85,0.45", "bf16": "0.95,0.85"
 _GLIBC = ("libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1")
 
 
+class ToolFailed(UserError):
+    """A TPU-MLIR tool refused the model (quantize=auto then tries the next precision)."""
+
+
 def venv_path(option):
     """The TPU-MLIR venv: tpu_mlir=PATH, else $TPU_MLIR_VENV, else .tpu-mlir in the checkout."""
     return option or os.environ.get("TPU_MLIR_VENV") or DEFAULT_VENV
@@ -105,7 +109,7 @@ def run(venv, command, cwd, log_path, what):
         f.write(" ".join(command) + "\n\n" + text)
     check_interrupted(proc.returncode, f"TPU-MLIR's {tool}")
     if proc.returncode != 0:
-        raise UserError(f"{what}: TPU-MLIR's {tool} failed{_cause(text)}. Its log: {log_path}")
+        raise ToolFailed(f"{what}: TPU-MLIR's {tool} failed{_cause(text)}. Its log: {log_path}")
     return text
 
 
