@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 
+import numpy as np
 import pytest
 from elftools.elf.elffile import ELFFile
 
@@ -88,8 +89,11 @@ def test_bf16_takes_and_gives_float_bit_exact(project):
     assert "bf16 for cv180x" in proc.stdout
 
 
-def test_a_2d_model_from_pytorch(project):
-    scons(project, "target=milkv-duo", "runtime=tpu", "model=mobilenet_v2_035", "vectors=10")
+def test_a_2d_model_from_pytorch(project, tmp_path):
+    # 32 seeded images calibrate it and judge INT8 (the model's 200 would take minutes in the simulator).
+    images = tmp_path / "images.npz"
+    np.savez(images, x=np.random.default_rng(0).standard_normal((32, 3, 96, 96)).astype(np.float32))
+    scons(project, "target=milkv-duo", "runtime=tpu", "model=mobilenet_v2_035", f"calibration={images}", "vectors=10")
     out = os.path.join(project, "build", "milkv-duo", "tpu", "mobilenet_v2_035")
     verify, report = _json(out, "verify.json"), _json(out, "quant_report.json")
     assert verify["bit_exact"] and verify["vectors"] == 10
