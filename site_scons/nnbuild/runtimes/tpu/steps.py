@@ -61,7 +61,8 @@ def calibrate_step(targets, sources, settings):
     table = targets[0]
     mlir, transform_json = sources[0], sources[2]
     with open(transform_json) as f:
-        name, shape = json.load(f)["input"].values()
+        tensor = json.load(f)["input"]
+    name, shape = tensor["name"], tensor["shape"]
     samples = datasets.calibration_samples(settings["calibration"], settings["samples"], shape)
     folder = os.path.dirname(table)
     data = os.path.join(folder, "calibration")
@@ -151,16 +152,12 @@ def _model_tool_info(venv, cvimodel, work):
     reports for a cvimodel."""
     text = toolkit.run(venv, [os.path.join(toolkit.package_root(venv), "bin", "model_tool"), "--info",
                               os.path.abspath(cvimodel)], work, os.path.join(work, "model_tool.log"), cvimodel)
-    sections = {m.group(2): int(m.group(3)) for m in
-                re.finditer(r"^\d+\s+(\w+)\s+(\S+)\s+(\d+)\s+\d+\s+[0-9a-f]{32}", text, re.MULTILINE)}
-    section_types = {m.group(2): m.group(1) for m in
-                     re.finditer(r"^\d+\s+(\w+)\s+(\S+)\s+\d+\s+\d+\s+[0-9a-f]{32}", text, re.MULTILINE)}
+    by_type = {}  # section type (weight, cmdbuf) -> bytes
+    for kind, size in re.findall(r"^\d+\s+(\w+)\s+\S+\s+(\d+)\s+\d+\s+[0-9a-f]{32}", text, re.MULTILINE):
+        by_type[kind] = by_type.get(kind, 0) + int(size)
     gmem = {key: sum(int(v) for v in re.findall(rf"{key}: (\d+)", text)) for key in ("private_gmem_size",
                                                                                       "shared_gmem_size")}
     ion = re.search(r"ION Memory Size: \(([\d.]+) MB\)", text)
-    by_type = {}
-    for name, size in sections.items():
-        by_type[section_types[name]] = by_type.get(section_types[name], 0) + size
     return {"weights": by_type.get("weight", 0), "commands": by_type.get("cmdbuf", 0),
             "private_gmem": gmem["private_gmem_size"], "shared_gmem": gmem["shared_gmem_size"],
             "ion_mb": float(ion.group(1)) if ion else None}
