@@ -53,6 +53,10 @@ void nn_conv2d_s8(const nn_conv_params *p, const int8_t *input, const int8_t *fi
                   const int32_t *bias, int8_t *output);
 void nn_depthwise_conv2d_s8(const nn_conv_params *p, const int8_t *input,
                             const int8_t *filter, const int32_t *bias, int8_t *output);
+/* The same over its own input: `output` is `input`'s memory, `window` scratch of the filter's
+ * height (dilated) in input rows (depthwise_conv2d_in_place.c). */
+void nn_depthwise_conv2d_s8_in_place(const nn_conv_params *p, const int8_t *input, const int8_t *filter,
+                                     const int32_t *bias, int8_t *output, int8_t *window);
 
 /* TRANSPOSE_CONV with per-channel requantization: output pixel (oy, ox) sums
  * filter[oc][fy][fx][ic] * input[iy][ix][ic] over every iy * stride_h - pad_h + fy == oy
@@ -364,6 +368,8 @@ void nn_conv2d_s16(const nn_conv_params *p, const int16_t *input, const int8_t *
                    const int64_t *bias, int16_t *output);
 void nn_depthwise_conv2d_s16(const nn_conv_params *p, const int16_t *input,
                              const int8_t *filter, const int64_t *bias, int16_t *output);
+void nn_depthwise_conv2d_s16_in_place(const nn_conv_params *p, const int16_t *input, const int8_t *filter,
+                                      const int64_t *bias, int16_t *output, int16_t *window);
 void nn_fully_connected_s16(const nn_fc_params *p, const int16_t *input, const int8_t *filter,
                             const int64_t *bias, int16_t *output);
 void nn_transpose_conv_s16(const nn_transpose_conv_params *p, const int16_t *input,

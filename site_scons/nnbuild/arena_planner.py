@@ -21,9 +21,11 @@ class Buffer:
 class ArenaPlan:
     offsets: dict   # tensor index -> byte offset
     size: int       # arena bytes (aligned)
-    lower_bound: int  # largest total of live tensor bytes at any step
+    lower_bound: int  # largest total of live tensor bytes at any step, every tensor in its own memory
+    bound: int        # the same for this plan's buffers: below lower_bound where ops run in place
     buffers: list
     scratch: dict = None  # step -> byte offset of its kernel's scratch
+    in_place: list = None  # the steps that write their output over their input
 
 
 def _align(n):
@@ -67,55 +69,90 @@ def _lowest_first(buffers):
     return max((offsets[id(b)] + b.size for b in buffers), default=0), offsets
 
 
-def plan_arena(graph, aliases=(), scratch=None):
-    """Place the graph's non-constant tensors; `aliases` are (tensor, source tensor) pairs
-    that share memory, such as the output and input of a RESHAPE; `scratch` maps a step
-    (operator index) to the bytes its kernel needs for itself while it runs, placed like a
-    tensor alive at that step only."""
-    owner = {}
-    for t in graph.tensors:
-        if not t.is_constant:
-            owner[t.index] = t.index
+@dataclass(frozen=True)
+class InPlace:
+    """An op that can write its output over one of its inputs (the first of `inputs` that dies
+    at the op), with `scratch` bytes of its own when it does: the caller has checked that the
+    kernel is safe so; the planner checks that nothing reads the input afterwards."""
+    step: int
+    output: int
+    inputs: tuple
+    scratch: int = 0
+
+
+def _groups(graph, aliases):
+    """{root tensor: [tensor indices sharing its memory]} of the non-constant tensors."""
+    owner = {t.index: t.index for t in graph.tensors if not t.is_constant}
     for alias, source in aliases:
         owner[alias] = owner[source]
-
-    last_step = len(graph.operators) - 1
     groups = {}
     for index, root in owner.items():
         groups.setdefault(root, []).append(index)
+    return groups
 
-    def lifetime(indices):
-        first, last = None, None
-        for step, op in enumerate(graph.operators):
-            if any(i in indices for i in op.outputs):
-                first = step if first is None else min(first, step)
-            if any(i in indices for i in op.inputs):
-                last = step
-                first = step if first is None else first
-        if any(i in graph.inputs for i in indices):
-            first = 0
-        if any(i in graph.outputs for i in indices):
-            last = last_step
-        return first, last
 
+def _lifetime(graph, indices):
+    """(first step writing or reading any of `indices`, last step reading one), graph inputs
+    alive from step 0 and outputs to the end; None where nothing does."""
+    first, last = None, None
+    for step, op in enumerate(graph.operators):
+        if any(i in indices for i in op.outputs):
+            first = step if first is None else min(first, step)
+        if any(i in indices for i in op.inputs):
+            last = step
+            first = step if first is None else first
+    if any(i in graph.inputs for i in indices):
+        first = 0
+    if any(i in graph.outputs for i in indices):
+        last = len(graph.operators) - 1
+    return first, last
+
+
+def _buffers(graph, groups, scratch):
     buffers = []
     for root, indices in sorted(groups.items()):
-        first, last = lifetime(set(indices))
+        first, last = _lifetime(graph, set(indices))
         if first is None or last is None:
             continue  # a tensor nothing reads or writes needs no memory
         size = max(graph.tensors[i].nbytes for i in indices)
         buffers.append(Buffer(tensors=sorted(indices), size=size, first=first, last=max(first, last)))
-    scratch = {step: size for step, size in (scratch or {}).items() if size}
-    buffers += [Buffer(tensors=[len(graph.tensors) + step], size=size, first=step, last=step)
-                for step, size in sorted(scratch.items())]
+    return buffers + [Buffer(tensors=[len(graph.tensors) + step], size=size, first=step, last=step)
+                      for step, size in sorted(scratch.items()) if size]
 
-    # The most bytes alive at any step, each buffer at the alignment every offset keeps:
-    # no plan can do with less.
-    lower_bound = 0
-    for step in range(last_step + 1):
-        live = sum(_align(b.size) for b in buffers if b.first <= step <= b.last)
-        lower_bound = max(lower_bound, live)
 
+def _bound(buffers, steps):
+    """The most bytes alive at any step, each buffer at the alignment every offset keeps:
+    no plan of these buffers can do with less."""
+    return max((sum(_align(b.size) for b in buffers if b.first <= step <= b.last) for step in range(steps)),
+               default=0)
+
+
+def _merge_in_place(graph, groups, in_place, scratch):
+    """Each InPlace op whose input dies at it (no later step, alias or graph output reads it) joins
+    its output's memory to the input's. Returns the new groups, scratch and the steps done in place."""
+    groups = {root: list(indices) for root, indices in groups.items()}
+    root_of = {i: root for root, indices in groups.items() for i in indices}
+    scratch, done = dict(scratch), []
+    for candidate in sorted(in_place, key=lambda c: c.step):
+        out_root = root_of.get(candidate.output)
+        for source in candidate.inputs:
+            root = root_of.get(source)
+            if root is None or root == out_root:
+                continue
+            _, last = _lifetime(graph, set(groups[root]))
+            if last != candidate.step or candidate.output in graph.inputs:
+                continue
+            groups[root] += groups.pop(out_root)
+            root_of[candidate.output] = root
+            if candidate.scratch:
+                scratch[candidate.step] = scratch.get(candidate.step, 0) + candidate.scratch
+            done.append(candidate.step)
+            break
+    return groups, scratch, done
+
+
+def _place(buffers, lower_bound):
+    """Offsets for `buffers`: returns (arena end, {id(buffer): offset})."""
     # First fit: each buffer at the lowest offset that does not collide with an
     # already placed buffer alive at the same time. The order decides the result,
     # so several orders are tried and the smallest arena kept (TFLM's
@@ -142,10 +179,40 @@ def plan_arena(graph, aliases=(), scratch=None):
             best = tried
             if best[0] <= lower_bound:
                 break
+    return best
+
+
+def lower_bound(graph, aliases=(), scratch=None):
+    """The tensor-level lower bound: the most bytes alive at any step, every tensor (but aliases)
+    in memory of its own; `aliases` and `scratch` as plan_arena takes them."""
+    scratch = {step: size for step, size in (scratch or {}).items() if size}
+    return _bound(_buffers(graph, _groups(graph, aliases), scratch), len(graph.operators))
+
+
+def plan_arena(graph, aliases=(), scratch=None, in_place=()):
+    """Place the graph's non-constant tensors; `aliases` are (tensor, source tensor) pairs
+    that share memory, such as the output and input of a RESHAPE; `scratch` maps a step
+    (operator index) to the bytes its kernel needs for itself while it runs, placed like a
+    tensor alive at that step only; `in_place` lists the InPlace ops that may write over
+    their input. The in-place plan is kept only where it is the smaller."""
+    steps = len(graph.operators)
+    groups = _groups(graph, aliases)
+    scratch = {step: size for step, size in (scratch or {}).items() if size}
+    buffers = _buffers(graph, groups, scratch)
+    bound = _bound(buffers, steps)
+    best, done = (_place(buffers, bound), buffers), []
+    merged_groups, merged_scratch, merged = _merge_in_place(graph, groups, in_place, scratch)
+    if merged:
+        merged_buffers = _buffers(graph, merged_groups, merged_scratch)
+        placed = _place(merged_buffers, _bound(merged_buffers, steps))
+        if placed[0] < best[0][0]:
+            best, done, scratch = (placed, merged_buffers), merged, merged_scratch
+    (_, offsets_by_buffer), buffers = best
     for b in buffers:
-        b.offset = best[1][id(b)]
+        b.offset = offsets_by_buffer[id(b)]
 
     size = _align(max((b.offset + b.size for b in buffers), default=0))
     offsets = {i: b.offset for b in buffers for i in b.tensors}
-    return ArenaPlan(offsets=offsets, size=size, lower_bound=lower_bound, buffers=buffers,
-                     scratch={step: offsets[len(graph.tensors) + step] for step in scratch})
+    return ArenaPlan(offsets=offsets, size=size, lower_bound=bound, bound=_bound(buffers, steps),
+                     buffers=buffers, scratch={step: offsets[len(graph.tensors) + step] for step in scratch},
+                     in_place=done)

@@ -57,6 +57,8 @@ class Operator:
     inputs: list               # tensor indices; -1 marks an omitted optional input
     outputs: list
     options: object = None     # the schema's *OptionsT object, or None
+    padding: tuple = None      # a convolution's (top, bottom, left, right) padding, given by a PAD the
+                               # aot code generator folded into it (its `padding` option is then VALID)
 
     def option(self, name, default=None):
         return getattr(self.options, name, default) if self.options is not None else default

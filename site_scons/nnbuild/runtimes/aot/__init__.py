@@ -39,12 +39,16 @@ class Aot(TfliteRuntime):
     exports = True
     options = {"profile": ("1: also count each operator's instructions under the emulator (profile.json, "
                            "a table per firmware) and time them with the Linux firmware's -n N", "0",
-                           ("0", "1"), False)}
+                           ("0", "1"), False),
+               "inplace": ("0: every tensor in memory of its own; 1: element-wise ops, activations and depthwise "
+                           "convolutions write over their input, PADs fold into their convolution (a smaller arena)",
+                           "1", ("0", "1"), False)}
 
     def complete_options(self, opts):
         from nnbuild.options import boolean_option  # options imports the runtimes
 
         opts["profile"] = boolean_option("profile", str(opts["profile"]))
+        opts["inplace"] = boolean_option("inplace", str(opts["inplace"]))
         if opts["profile"] and not opts["verify"]:
             raise UserError("option profile=1 with verify=0: the profile runs the verified firmware on its "
                             "verification vectors; leave verify=0 out.")
@@ -57,7 +61,8 @@ class Aot(TfliteRuntime):
         builders.add_builders(env)
         aot_dir = f"{BUILD}/models/{spec.name}/aot"
         header, source, weights, aot_info = env.AotModel(
-            f"{aot_dir}/{spec.name}.h", [model.tflite, settings_node(env, {"model": spec.name})])
+            f"{aot_dir}/{spec.name}.h", [model.tflite, settings_node(env, {"model": spec.name,
+                                                                           "inplace": opts["inplace"]})])
         model.parts.update(sources=[source, weights], dir=aot_dir, info=aot_info)
         return model
 

@@ -11,7 +11,8 @@ import re
 import numpy as np
 
 from nnbuild.runtimes.aot import ops as aot_ops
-from nnbuild.arena_planner import plan_arena
+from nnbuild.runtimes.aot.pad_folding import fold_pads
+from nnbuild.arena_planner import InPlace, lower_bound, plan_arena
 from nnbuild.c_literals import C_TYPES, c_float, c_int_rows
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
@@ -46,6 +47,10 @@ class _Names:
 
     def op_prefix(self, op):
         return f"op{op.index}"
+
+    def in_place(self, op):
+        """Whether the plan has the op write its output over its input (Lowering.in_place)."""
+        return op.index in self.plan.in_place
 
 
 def _unsupported(graph, op, what):
@@ -122,18 +127,41 @@ def _macs(graph, op):
     return 0
 
 
-def generate_aot(graph, model, origin):
-    """Return {'header', 'source', 'weights', 'info'} for `graph` as model `model`.
-
-    `origin` names what the code was made from, for the header comment."""
-    check_model(graph)
+def _plan(graph, in_place):
+    """The arena plan of `graph`, with the PADs folded into their convolutions and the ops that can
+    run in place (`in_place`), or neither; returns (graph as planned, folded PADs, plan, info)."""
     aliases = [(op.outputs[0], op.inputs[0]) for op in graph.operators
                if op.opcode in aot_ops.ALIAS_OPS and not graph.tensors[op.inputs[0]].is_constant]
-    plan = plan_arena(graph, aliases, {op.index: aot_ops.LOWERINGS[op.opcode].scratch_bytes(graph, op)
-                                       for op in graph.operators})
+    scratch = {op.index: aot_ops.LOWERINGS[op.opcode].scratch_bytes(graph, op) for op in graph.operators}
+    tensor_bound = lower_bound(graph, aliases, scratch)
+    folded, candidates = set(), []
+    if in_place:
+        graph, folded = fold_pads(graph)
+        for op in graph.operators:
+            inputs = aot_ops.LOWERINGS[op.opcode].in_place_inputs(graph, op) if op.index not in folded else None
+            if inputs:
+                candidates.append(InPlace(op.index, op.outputs[0], *inputs))
+    plan = plan_arena(graph, aliases, scratch, candidates)
+    info = {"bytes": plan.size, "lower_bound": tensor_bound, "plan_bound": plan.bound,
+            "in_place": [graph.node_name(graph.operators[i]) for i in plan.in_place],
+            "folded_pads": [graph.node_name(graph.operators[i]) for i in sorted(folded)]}
+    return graph, folded, plan, info
+
+
+def generate_aot(graph, model, origin, in_place=True):
+    """Return {'header', 'source', 'weights', 'info'} for `graph` as model `model`.
+
+    `origin` names what the code was made from, for the header comment; `in_place` lets ops
+    write over their inputs and folds PADs into convolutions (option inplace)."""
+    check_model(graph)
+    graph, folded, plan, arena = _plan(graph, in_place)
     names = _Names(graph, model, plan)
     steps, used, derived = [], set(), []
     for op in graph.operators:
+        if op.index in folded:  # its convolution pads
+            steps.append({"index": op.index, "opcode": op.opcode, "name": graph.node_name(op), "decls": [],
+                          "call": "", "macs": 0, "node": None, "note": "padding of the convolution that reads it"})
+            continue
         try:
             lowered = aot_ops.LOWERINGS[op.opcode](graph, op, names)
         except aot_ops.Unsupported as e:
@@ -145,7 +173,8 @@ def generate_aot(graph, model, origin):
                     and re.search(rf"\b{names.weight_symbol(graph.tensors[i])}\b", code))
         steps.append({"index": op.index, "opcode": op.opcode, "name": graph.node_name(op),
                       "decls": lowered.decls, "call": lowered.call, "macs": _macs(graph, op),
-                      "node": sum(1 for s in steps if s["call"]) if lowered.call else None})
+                      "node": sum(1 for s in steps if s["call"]) if lowered.call else None,
+                      "note": "" if lowered.call else "aliases its input"})
         derived += lowered.weights
     weights = _weights(graph, used, names, derived)
     # The operators with code, in the order invoke runs them: what a profile splits into.
@@ -160,7 +189,7 @@ def generate_aot(graph, model, origin):
         "kernels": sorted({s["call"].split("(")[0] for s in steps if s["call"]}),
     }
     info = {
-        "arena": {"bytes": plan.size, "lower_bound": plan.lower_bound},
+        "arena": arena,
         "weights_bytes": sum(w["nbytes"] for w in weights),
         "ops": sorted({op.opcode for op in graph.operators}),
         "input": context["input"], "output": context["output"],
@@ -178,7 +207,7 @@ def aot_step(targets, sources, settings):
     """<model>.tflite -> <model>.h, <model>.c, <model>_weights.c and aot_info.json."""
     header, source, weights, info_path = targets
     graph = load_tflite(sources[0])
-    generated = generate_aot(graph, settings["model"], origin=sources[0])
+    generated = generate_aot(graph, settings["model"], origin=sources[0], in_place=settings.get("inplace", True))
     generated["info"]["arena"]["tflm"] = tflm_arena_bytes(sources[0])  # the bar to beat
     write_atomically(header, generated["header"])
     write_atomically(source, generated["source"])

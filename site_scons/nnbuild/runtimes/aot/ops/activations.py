@@ -17,6 +17,7 @@ import numpy as np
 
 from nnbuild import quant_math
 from nnbuild.runtimes.aot.ops.common import (INT8, Lowering, Unsupported, activation_dtype, c_const_array,
+                                             elementwise_in_place,
                                              call_with_params, kernel, quant, require_zero_point_0)
 from nnbuild.quant_math import multiply_by_quantized_multiplier, rounding_divide_by_pot, wrap
 
@@ -246,7 +247,11 @@ def lower_leaky_relu(graph, op, names):
 
 
 LOWERINGS = {
-    "LOGISTIC": Lowering(lower_logistic), "TANH": Lowering(lower_tanh),
-    "HARD_SWISH": Lowering(lower_hard_swish, INT8), "RSQRT": Lowering(lower_rsqrt),
-    "RELU": Lowering(lower_relu), "RELU6": Lowering(lower_relu6), "LEAKY_RELU": Lowering(lower_leaky_relu),
+    "LOGISTIC": Lowering(lower_logistic, in_place=elementwise_in_place),
+    "TANH": Lowering(lower_tanh, in_place=elementwise_in_place),
+    "HARD_SWISH": Lowering(lower_hard_swish, INT8, in_place=elementwise_in_place),
+    "RSQRT": Lowering(lower_rsqrt, in_place=elementwise_in_place),
+    "RELU": Lowering(lower_relu, in_place=elementwise_in_place),
+    "RELU6": Lowering(lower_relu6, in_place=elementwise_in_place),
+    "LEAKY_RELU": Lowering(lower_leaky_relu, in_place=elementwise_in_place),
 }

@@ -50,9 +50,15 @@ class Lowering:
     # largest of its instruction-set variants' (the model's C is the same for every board).
     # The planner places it; the lowering passes names.scratch(op) to the kernel.
     scratch: Callable = None
+    # (graph, op -> (the inputs its output may be written over, scratch bytes then) or None): the
+    # planner decides whether it is (arena_planner.InPlace), the lowering asks names.in_place(op).
+    in_place: Callable = None
 
     def __call__(self, graph, op, names):
         return self.lower(graph, op, names)
+
+    def in_place_inputs(self, graph, op):
+        return self.in_place(graph, op) if self.in_place else None
 
     def scratch_bytes(self, graph, op):
         return self.scratch(graph, op) if self.scratch else 0
@@ -68,6 +74,18 @@ class Lowering:
         if self.converts:
             return f"{opcode} is supported from {listed}"
         return f"{opcode} is supported for {listed} activations"
+
+
+def elementwise_in_place(graph, op):
+    """Every element-wise kernel (each instruction set's too) reads element i of its inputs before it
+    writes element i, in order: an input with as many elements as the output, each as wide, can
+    hold it (an int16 to int8 QUANTIZE too)."""
+    y = graph.tensors[op.outputs[0]]
+    size = int(np.prod(y.shape, dtype=np.int64))
+    inputs = tuple(i for i in op.inputs if i >= 0 and not graph.tensors[i].is_constant
+                   and int(np.prod(graph.tensors[i].shape, dtype=np.int64)) == size
+                   and graph.tensors[i].nbytes >= y.nbytes)
+    return (inputs, 0) if inputs else None
 
 
 def shape4(shape):
@@ -219,10 +237,12 @@ def folded_bias(names, op, w, b, input_offset, acc, channel_axis=0):
                   f"node {op.index}: its bias with the input offset folded in")
 
 
-def weighted_call(op, names, function, params_type, fields, operands, requantization, acc, channel_axis=0):
+def weighted_call(op, names, function, params_type, fields, operands, requantization, acc, channel_axis=0,
+                  extra_args=()):
     """The lowering of a kernel with weights (fully connected, convolutions): the multiplier and
     shift arrays of `requantization` (one, or one per output channel), the bias with the input
-    offset folded in (folded_bias) when the input has one, and the call with `fields`."""
+    offset folded in (folded_bias) when the input has one, and the call with `fields` (and C
+    expressions `extra_args` after the output)."""
     x, w, b, y = operands
     in_zp = quant(x)[1]
     if in_zp and not w.is_constant:
@@ -233,7 +253,7 @@ def weighted_call(op, names, function, params_type, fields, operands, requantiza
     folded = [folded_bias(names, op, w, b, -in_zp, acc, channel_axis)] if in_zp else []
     lowered = call_with_params(op, names, function, params_type,
                                {**fields, "multiplier": f"{p}_multiplier", "shift": f"{p}_shift"},
-                               [x, w, folded[0].symbol if folded else b, y], arrays)
+                               [x, w, folded[0].symbol if folded else b, y, *extra_args], arrays)
     lowered.weights = folded
     return lowered
 

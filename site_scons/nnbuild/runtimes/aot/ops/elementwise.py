@@ -10,6 +10,7 @@ MINIMUM compare raw values and requantize nothing, as TFLite Micro does."""
 from nnbuild import quant_math
 from nnbuild.c_literals import c_array
 from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, activation_dtype, call_with_params,
+                                             elementwise_in_place,
                                              fused_activation_range, kernel, quant, require_zero_point_0)
 
 LOOPS = 4  # NN_BROADCAST_LOOPS
@@ -167,9 +168,7 @@ def lower_prelu(graph, op, names):
     }, [x, alpha, y])
 
 
-LOWERINGS = {
-    "ADD": Lowering(lower_add), "SUB": Lowering(lower_sub), "MUL": Lowering(lower_mul),
-    "SQUARED_DIFFERENCE": Lowering(lower_squared_difference),
-    "MAXIMUM": Lowering(lower_maximum), "MINIMUM": Lowering(lower_minimum),
-    "PRELU": Lowering(lower_prelu),
-}
+LOWERINGS = {name: Lowering(lower, in_place=elementwise_in_place) for name, lower in {
+    "ADD": lower_add, "SUB": lower_sub, "MUL": lower_mul, "SQUARED_DIFFERENCE": lower_squared_difference,
+    "MAXIMUM": lower_maximum, "MINIMUM": lower_minimum, "PRELU": lower_prelu,
+}.items()}

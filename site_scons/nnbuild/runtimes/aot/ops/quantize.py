@@ -4,7 +4,8 @@ from float32 and Dequantize to float32, for every pair of types TFLite Micro con
 import numpy as np
 
 from nnbuild import quant_math
-from nnbuild.runtimes.aot.ops.common import Lowering, Unsupported, call_with_params, kernel, quant
+from nnbuild.runtimes.aot.ops.common import (Lowering, Unsupported, call_with_params, elementwise_in_place, kernel,
+                                             quant)
 
 QUANTIZE_CONVERSIONS = ("float32 to int8", "float32 to int16", "int8 to int8", "int8 to int16", "int8 to int32",
                         "int16 to int8", "int16 to int16", "int16 to int32", "int32 to int8", "int32 to int16")
@@ -55,6 +56,6 @@ def lower_dequantize(graph, op, names):
 
 
 LOWERINGS = {
-    "QUANTIZE": Lowering(lower_quantize, QUANTIZE_CONVERSIONS, converts=True),
+    "QUANTIZE": Lowering(lower_quantize, QUANTIZE_CONVERSIONS, converts=True, in_place=elementwise_in_place),
     "DEQUANTIZE": Lowering(lower_dequantize, DEQUANTIZE_CONVERSIONS, converts=True),
 }
