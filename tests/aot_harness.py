@@ -83,7 +83,7 @@ def run_runner(command, inputs, output_shape, dtype):
 
 def assert_bit_exact(model_bytes, workdir, vectors=4, seed=0, target=None):
     """Random inputs of the model's input type (int8, int16) through the runner and TFLite Micro:
-    equal byte for byte."""
+    equal byte for byte. Returns the generated code's info (aot_info.json)."""
     from nnbuild.reference import reference_outputs
 
     graph = parse_tflite(model_bytes, "<test model>")
@@ -92,6 +92,7 @@ def assert_bit_exact(model_bytes, workdir, vectors=4, seed=0, target=None):
     info = np.iinfo(x.dtype)
     inputs = rng.integers(info.min, info.max + 1, size=(vectors, *x.shape)).astype(x.dtype)
     expected = reference_outputs(model_bytes, inputs)
-    command, _ = build_runner(model_bytes, workdir, target=target)
+    command, generated = build_runner(model_bytes, workdir, target=target)
     got = run_runner(command, inputs, expected.shape[1:], expected.dtype)
     np.testing.assert_array_equal(got, expected)
+    return generated["info"]

@@ -1,9 +1,10 @@
 """The kernel variants of an instruction set under its board's emulator: Helium (kernels/mve/)
 on cortex-m55 under qemu-system-arm (mps3-an547), LSX (kernels/lsx/) on loongarch64-lsx under
 qemu 10. Random cases of the operators they implement (fully connected, pointwise, spatial,
-grouped and depthwise convolutions, ADD, pools), each a one-operator model built for the board and
-verified byte for byte against the TFLite Micro interpreter; all cases of a board are one
-scons run (a matrix of models)."""
+grouped and depthwise convolutions, ADD, pools), each a one-operator model, and the in-place
+models of test_kernels_in_place (folded PADs, depthwise convolutions over their input), built for
+the board and verified byte for byte against the TFLite Micro interpreter; all cases of a board
+are one scons run (a matrix of models)."""
 
 import json
 import os
@@ -16,6 +17,7 @@ from nnbuild.runtimes.aot import kernel_sources
 from nnbuild.targets import load_target
 from test_kernels import GROUPED, _conv_model, _fc_model, _grouped_conv_model, _pool_model
 from test_kernels_elementwise import _binary_model
+from test_kernels_in_place import PAD_CASES, block_model, pad_conv_model
 
 pytestmark = pytest.mark.slow
 
@@ -95,6 +97,16 @@ def _add_cases(count, seed=2):
         yield f"add{i}", _binary_model("ADD", case)
 
 
+def _in_place_cases():
+    """The int8 models of test_kernels_in_place: the board's depthwise kernel run row by row over
+    its own input, its convolutions reading a folded PAD's input, its ADD over an input."""
+    for i, (kind, dtype, h, w, cin, pads, k, stride, dilation, padv2) in enumerate(PAD_CASES):
+        if dtype == "int8":
+            yield f"padfold{i}", pad_conv_model(kind, dtype, h, w, cin, pads, k, stride, dilation, i, padv2)
+    for i, shape in enumerate([(8, 8, 16), (7, 5, 3), (12, 1, 33)]):
+        yield f"block{i}", block_model("int8", *shape, seed=i)
+
+
 VARIANTS = {"cortex-m55": ("mve", ["fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c", "elementwise_s8.c",
                            "pooling_s8.c"]),
             "loongarch64-lsx": ("lsx", ["fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c"]),
@@ -129,7 +141,7 @@ def test_the_board_compiles_its_variants(target):
 def test_variants_are_bit_exact_under_the_emulator(tmp_path, target):
     repo = copy_project(str(tmp_path))
     files = []
-    for name, model in [*_cases(16), *_spatial_cases(24), *_add_cases(12), *_pool_cases(12)]:
+    for name, model in [*_cases(16), *_spatial_cases(24), *_add_cases(12), *_pool_cases(12), *_in_place_cases()]:
         path = tmp_path / f"{name}.tflite"
         path.write_bytes(model)
         files.append(str(path))

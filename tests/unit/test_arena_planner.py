@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import shared_file
 from nnbuild.runtimes.aot import ops as aot_ops
-from nnbuild.arena_planner import plan_arena
+from nnbuild.arena_planner import InPlace, plan_arena
 from nnbuild.runtimes.aot.codegen import generate_aot
 from nnbuild.tflite_model import load_tflite, parse_tflite
 from tflite_builder import T, build_model, options
@@ -127,3 +127,40 @@ def test_a_lowering_declares_scratch_and_gets_its_place_in_the_arena(monkeypatch
     arena = generate_aot(graph, "net", "net.tflite")["info"]["arena"]
     offset = int(re.fullmatch(r"\(void \*\)\(net_arena \+ (\d+)\)", seen["scratch"]).group(1))
     assert arena["bytes"] == arena["lower_bound"] == 392 and offset + 100 <= arena["bytes"]
+
+
+def _relu_after(last_inputs, outputs=(5,)):
+    """A chain 64 -> FC 256 -> RELU 256 -> FC 32 (the RELU can write over its input)."""
+    tensors = [T((1, 64), scale=0.1)]
+    w1 = np.ones((256, 64), np.int8)
+    w2 = np.ones((32, 256), np.int8)
+    tensors += [T(w1.shape, data=w1, scale=0.1), T((1, 256), scale=0.1), T((1, 256), scale=0.1),
+                T(w2.shape, data=w2, scale=0.1), T((1, 32), scale=0.1)]
+    fc = options("FullyConnectedOptions", fusedActivationFunction=0)
+    ops = [("FULLY_CONNECTED", "FullyConnectedOptions", fc, [0, 1, -1], [2]),
+           ("RELU", None, None, [2], [3]),
+           ("FULLY_CONNECTED", "FullyConnectedOptions", fc, last_inputs, [5])]
+    return parse_tflite(build_model(ops, tensors, [0], list(outputs)))
+
+
+def test_an_op_writes_over_its_input_when_the_input_dies_there():
+    graph = _relu_after([3, 4, -1])
+    plan = plan_arena(graph, in_place=[InPlace(step=1, output=3, inputs=(2,))])
+    _check_no_overlap(plan)
+    assert plan.in_place == [1] and plan.offsets[3] == plan.offsets[2]
+    # Every tensor whole, the RELU holds 256 + 256 bytes; in place, the FC before it 64 + 256.
+    assert plan.lower_bound == 512 and plan.bound == plan.size == 320
+
+
+def test_an_input_read_later_is_not_written_over():
+    graph = _relu_after([2, 4, -1], outputs=(3, 5))  # the last FC reads the RELU's input
+    plan = plan_arena(graph, in_place=[InPlace(step=1, output=3, inputs=(2,))])
+    _check_no_overlap(plan)
+    assert plan.in_place == [] and plan.offsets[3] != plan.offsets[2]
+
+
+def test_in_place_is_kept_only_where_the_arena_shrinks():
+    graph = _chain([64, 256, 32])
+    # Writing the 32-byte output over the 256-byte input with 1000 bytes of scratch: larger.
+    plan = plan_arena(graph, in_place=[InPlace(step=1, output=4, inputs=(2,), scratch=1000)])
+    assert plan.in_place == [] and plan.size == plan.lower_bound == 320
