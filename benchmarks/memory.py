@@ -1,6 +1,7 @@
 """The arena-saving code forms side by side: the same model and target built with runtime=aot
-once per setting of inplace (0: every tensor in memory of its own, as before; 1: in-place ops
-and folded PADs), in one run, each verified (verify=1) before it is measured.
+once per setting of inplace (in-place ops, folded PADs, the input read where the caller keeps
+it) and patch (chains of convolutions row by row), in one run, each verified (verify=1) before
+it is measured; inplace=0 patch=0 keeps every tensor whole in memory of its own, as before.
 
     python3 benchmarks/memory.py [target=cortex-m55] [model=mobilenet_v2_035,...] [quantize=int8]
                                  [vectors=10]
@@ -8,7 +9,7 @@ and folded PADs), in one run, each verified (verify=1) before it is measured.
 Per model it prints, for each setting, the planned arena, the tensor-level lower bound (the
 most tensor bytes alive at once, every tensor whole: what no plan could beat before), TFLite
 Micro's arena for the same model, flash and instructions per inference (benchmarks/
-instructions.py), then the setting's arena and instructions as ratios against inplace=0.
+instructions.py), then the setting's arena and instructions as ratios against inplace=0 patch=0.
 Defaults: af_detection, the project's MobileNetV2 0.35 (96x96) and the four MLPerf Tiny models in
 ../shared/models, on cortex-m55, quantized int8.
 """
@@ -22,8 +23,8 @@ sys.path[:0] = [HERE]
 from runtimes import ROOT, build, default_models, measure, parse_options, run_cli  # noqa: E402
 from nnbuild.models import resolve_model  # noqa: E402
 
-SETTINGS = {"inplace=0": {"inplace": "0"}, "inplace=1": {"inplace": "1"}}
-BASELINE = "inplace=0"
+SETTINGS = {f"inplace={i} patch={p}": {"inplace": i, "patch": p} for i in "01" for p in "01"}
+BASELINE = "inplace=0 patch=0"
 
 
 def _arena_bounds(target, name):
@@ -50,17 +51,17 @@ def main(argv):
             rows[setting] = measure(target, "aot", spec.name)
             rows[setting]["lower_bound"], rows[setting]["tflm"] = _arena_bounds(target, spec.name)
         print(f"\n{spec.name} on {target}")
-        print(f"  {'setting':<10} {'arena B':>9} {'lower bound B':>14} {'TFLM arena B':>13} {'flash B':>10} "
+        print(f"  {'setting':<19} {'arena B':>9} {'lower bound B':>14} {'TFLM arena B':>13} {'flash B':>10} "
               f"{'instr/inference':>16}   {'arena/lower bound':>17} {'arena ratio':>11} {'instr ratio':>11}")
         base = rows.get(BASELINE) if isinstance(rows.get(BASELINE), dict) else None
         for setting, row in rows.items():
             if not isinstance(row, dict):
-                print(f"  {setting:<10} {row}")
+                print(f"  {setting:<19} {row}")
                 continue
             ratios = (f"{row['arena'] / base['arena']:>11.3f} {row['instructions'] / base['instructions']:>11.3f}"
                       if base else f"{'-':>11} {'-':>11}")
             tflm = f"{row['tflm']:,}" if row["tflm"] else "-"
-            print(f"  {setting:<10} {row['arena']:>9,} {row['lower_bound']:>14,} {tflm:>13} {row['flash']:>10,} "
+            print(f"  {setting:<19} {row['arena']:>9,} {row['lower_bound']:>14,} {tflm:>13} {row['flash']:>10,} "
                   f"{row['instructions']:>16,.0f}   {row['arena'] / row['lower_bound']:>17.3f} {ratios}")
 
 

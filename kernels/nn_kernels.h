@@ -435,6 +435,40 @@ typedef struct {
 
 void nn_rsqrt_s16(const nn_rsqrt_params *p, const int16_t *input, int16_t *output);
 
+/* ---- Row-streamed stages (row_stage.c): a chain of convolutions one output row at a time ---- */
+
+#define NN_ROW_STAGE_MAX 8 /* layers in a stage */
+
+typedef struct nn_row_layer nn_row_layer;
+struct nn_row_layer {
+    /* One output row from `rows` input rows with `pad_top` rows of padding above them. */
+    void (*run)(const nn_row_layer *layer, const void *input, int32_t rows, int32_t pad_top, void *output);
+    const void *params;    /* the op's nn_conv_params, or nn_fc_params for a pointwise one */
+    const int8_t *filter;
+    const void *bias;
+    int32_t in_h;          /* the op's input rows */
+    int32_t reach;         /* input rows an output row reads: the (dilated) filter height */
+    int32_t stride, pad;   /* vertical stride and leading padding */
+    int32_t in_row;        /* bytes of an input row, and of an output row */
+    int32_t out_row;
+    int32_t row_pixels;    /* output pixels of a row (a pointwise op's batches per row) */
+    void *window;          /* `reach` input rows of scratch; NULL for the first layer */
+};
+
+void nn_row_stage(const nn_row_layer *layers, int32_t count, int32_t out_h, const void *input, void *output);
+
+#define NN_ROW_KERNEL(name) \
+    void name(const nn_row_layer *layer, const void *input, int32_t rows, int32_t pad_top, void *output);
+NN_ROW_KERNEL(nn_row_conv2d_s8)
+NN_ROW_KERNEL(nn_row_depthwise_conv2d_s8)
+NN_ROW_KERNEL(nn_row_fully_connected_s8)
+NN_ROW_KERNEL(nn_row_conv2d_s16)
+NN_ROW_KERNEL(nn_row_conv2d_s16_acc32)
+NN_ROW_KERNEL(nn_row_depthwise_conv2d_s16)
+NN_ROW_KERNEL(nn_row_fully_connected_s16)
+NN_ROW_KERNEL(nn_row_fully_connected_s16_acc32)
+#undef NN_ROW_KERNEL
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,7 +10,7 @@ SEARCH_WORK = 40000  # buffers x shuffled orders tried, at most, when the first 
 @dataclass
 class Buffer:
     tensors: list   # tensor indices sharing this memory (a tensor and its reshaped aliases);
-                    # a kernel's scratch at step s has the index len(graph.tensors) + s
+                    # the scratch of operator i's kernel has the index len(graph.tensors) + i
     size: int
     first: int      # first step at which the buffer holds live data
     last: int       # last step that reads it
@@ -24,8 +24,8 @@ class ArenaPlan:
     lower_bound: int  # largest total of live tensor bytes at any step, every tensor in its own memory
     bound: int        # the same for this plan's buffers: below lower_bound where ops run in place
     buffers: list
-    scratch: dict = None  # step -> byte offset of its kernel's scratch
-    in_place: list = None  # the steps that write their output over their input
+    scratch: dict = None  # operator index -> byte offset of its kernel's scratch
+    in_place: list = None  # the operators (indices) that write their output over their input
 
 
 def _align(n):
@@ -74,7 +74,7 @@ class InPlace:
     """An op that can write its output over one of its inputs (the first of `inputs` that dies
     at the op), with `scratch` bytes of its own when it does: the caller has checked that the
     kernel is safe so; the planner checks that nothing reads the input afterwards."""
-    step: int
+    step: int  # the operator's index
     output: int
     inputs: tuple
     scratch: int = 0
@@ -116,8 +116,14 @@ def _buffers(graph, groups, scratch):
             continue  # a tensor nothing reads or writes needs no memory
         size = max(graph.tensors[i].nbytes for i in indices)
         buffers.append(Buffer(tensors=sorted(indices), size=size, first=first, last=max(first, last)))
-    return buffers + [Buffer(tensors=[len(graph.tensors) + step], size=size, first=step, last=step)
-                      for step, size in sorted(scratch.items()) if size]
+    position = _positions(graph)
+    return buffers + [Buffer(tensors=[len(graph.tensors) + index], size=size, first=position[index],
+                             last=position[index]) for index, size in sorted(scratch.items()) if size]
+
+
+def _positions(graph):
+    """{operator index: its step}: a graph may run fewer operators than its model has (folded, fused)."""
+    return {op.index: step for step, op in enumerate(graph.operators)}
 
 
 def _bound(buffers, steps):
@@ -132,7 +138,7 @@ def _merge_in_place(graph, groups, in_place, scratch):
     its output's memory to the input's. Returns the new groups, scratch and the steps done in place."""
     groups = {root: list(indices) for root, indices in groups.items()}
     root_of = {i: root for root, indices in groups.items() for i in indices}
-    scratch, done = dict(scratch), []
+    scratch, done, position = dict(scratch), [], _positions(graph)
     for candidate in sorted(in_place, key=lambda c: c.step):
         out_root = root_of.get(candidate.output)
         for source in candidate.inputs:
@@ -140,7 +146,7 @@ def _merge_in_place(graph, groups, in_place, scratch):
             if root is None or root == out_root:
                 continue
             _, last = _lifetime(graph, set(groups[root]))
-            if last != candidate.step or candidate.output in graph.inputs:
+            if last != position[candidate.step] or candidate.output in graph.inputs:
                 continue
             groups[root] += groups.pop(out_root)
             root_of[candidate.output] = root
@@ -189,14 +195,28 @@ def lower_bound(graph, aliases=(), scratch=None):
     return _bound(_buffers(graph, _groups(graph, aliases), scratch), len(graph.operators))
 
 
-def plan_arena(graph, aliases=(), scratch=None, in_place=()):
+def _internal_groups(graph, aliases, external):
+    """_groups without those holding an `external` tensor (memory the caller owns)."""
+    return {root: indices for root, indices in _groups(graph, aliases).items() if not set(indices) & set(external)}
+
+
+def in_place_bound(graph, aliases=(), scratch=None, in_place=(), external=()):
+    """The bound of the buffers plan_arena would place with every InPlace op `in_place` merged:
+    what a plan of them needs at least, without placing them."""
+    scratch = {step: size for step, size in (scratch or {}).items() if size}
+    groups, scratch, _ = _merge_in_place(graph, _internal_groups(graph, aliases, external), in_place, scratch)
+    return _bound(_buffers(graph, groups, scratch), len(graph.operators))
+
+
+def plan_arena(graph, aliases=(), scratch=None, in_place=(), external=()):
     """Place the graph's non-constant tensors; `aliases` are (tensor, source tensor) pairs
-    that share memory, such as the output and input of a RESHAPE; `scratch` maps a step
-    (operator index) to the bytes its kernel needs for itself while it runs, placed like a
-    tensor alive at that step only; `in_place` lists the InPlace ops that may write over
-    their input. The in-place plan is kept only where it is the smaller."""
+    that share memory, such as the output and input of a RESHAPE; `scratch` maps an operator's
+    index to the bytes its kernel needs for itself while it runs, placed like a tensor alive at
+    that step only; `in_place` lists the InPlace ops that may write over
+    their input. The in-place plan is kept only where it is the smaller. Tensors `external` (and
+    their aliases) are not placed: the caller's memory holds them, which nothing writes over."""
     steps = len(graph.operators)
-    groups = _groups(graph, aliases)
+    groups = _internal_groups(graph, aliases, external)
     scratch = {step: size for step, size in (scratch or {}).items() if size}
     buffers = _buffers(graph, groups, scratch)
     bound = _bound(buffers, steps)

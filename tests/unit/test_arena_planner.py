@@ -93,6 +93,8 @@ def branching_graphs(draw):
             ops.append(SimpleNamespace(inputs=[source], outputs=[new(max(8, size * draw(st.sampled_from([1, 2])) //
                                                                          draw(st.sampled_from([1, 2]))))]))
             live.append(ops[-1].outputs[0])
+    for index, op in enumerate(ops):
+        op.index = index
     return SimpleNamespace(tensors=tensors, operators=ops, inputs=[live[0]], outputs=[live[-1]])
 
 

@@ -42,13 +42,16 @@ class Aot(TfliteRuntime):
                            ("0", "1"), False),
                "inplace": ("0: every tensor in memory of its own; 1: element-wise ops, activations and depthwise "
                            "convolutions write over their input, PADs fold into their convolution (a smaller arena)",
-                           "1", ("0", "1"), False)}
+                           "1", ("0", "1"), False),
+               "patch": ("1: run chains of convolutions row by row where that shrinks the arena (their large "
+                         "feature maps never whole); 0: every op on whole tensors", "1", ("0", "1"), False)}
 
     def complete_options(self, opts):
         from nnbuild.options import boolean_option  # options imports the runtimes
 
         opts["profile"] = boolean_option("profile", str(opts["profile"]))
         opts["inplace"] = boolean_option("inplace", str(opts["inplace"]))
+        opts["patch"] = boolean_option("patch", str(opts["patch"]))
         if opts["profile"] and not opts["verify"]:
             raise UserError("option profile=1 with verify=0: the profile runs the verified firmware on its "
                             "verification vectors; leave verify=0 out.")
@@ -61,8 +64,8 @@ class Aot(TfliteRuntime):
         builders.add_builders(env)
         aot_dir = f"{BUILD}/models/{spec.name}/aot"
         header, source, weights, aot_info = env.AotModel(
-            f"{aot_dir}/{spec.name}.h", [model.tflite, settings_node(env, {"model": spec.name,
-                                                                           "inplace": opts["inplace"]})])
+            f"{aot_dir}/{spec.name}.h", [model.tflite, settings_node(env, {
+                "model": spec.name, "inplace": opts["inplace"], "patch": opts["patch"]})])
         model.parts.update(sources=[source, weights], dir=aot_dir, info=aot_info)
         return model
 

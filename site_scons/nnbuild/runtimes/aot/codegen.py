@@ -11,8 +11,9 @@ import re
 import numpy as np
 
 from nnbuild.runtimes.aot import ops as aot_ops
+from nnbuild.runtimes.aot import row_stages
 from nnbuild.runtimes.aot.pad_folding import fold_pads
-from nnbuild.arena_planner import InPlace, lower_bound, plan_arena
+from nnbuild.arena_planner import InPlace, in_place_bound, lower_bound, plan_arena
 from nnbuild.c_literals import C_TYPES, c_float, c_int_rows
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
@@ -26,8 +27,8 @@ IO_TYPES = ("int8", "int16")  # int16: 16x8-quantized models
 class _Names:
     """C expressions for tensors: weights by symbol, activations by arena offset."""
 
-    def __init__(self, graph, model, plan):
-        self.graph, self.model, self.plan = graph, model, plan
+    def __init__(self, graph, model, plan, external):
+        self.graph, self.model, self.plan, self.external = graph, model, plan, external
 
     def weight_symbol(self, t):
         return f"{self.model}_w{t.index}"
@@ -39,7 +40,13 @@ class _Names:
     def tensor(self, t):
         if t.is_constant:
             return self.weight_symbol(t)
+        if t.index in self.external:  # read where the caller keeps it: invoke's argument
+            return f"({C_TYPES[t.dtype]} *)input"
         return f"({C_TYPES[t.dtype]} *)({self.model}_arena + {self.plan.offsets[t.index]})"
+
+    def has_memory(self, t):
+        """Whether the tensor exists whole (not a row-streamed stage's intermediate)."""
+        return t.is_constant or t.index in self.external or t.index in self.plan.offsets
 
     def scratch(self, op):
         """The op's kernel scratch (Lowering.scratch), in the arena."""
@@ -127,71 +134,129 @@ def _macs(graph, op):
     return 0
 
 
-def _plan(graph, in_place):
-    """The arena plan of `graph`, with the PADs folded into their convolutions and the ops that can
-    run in place (`in_place`), or neither; returns (graph as planned, folded PADs, plan, info)."""
-    aliases = [(op.outputs[0], op.inputs[0]) for op in graph.operators
-               if op.opcode in aot_ops.ALIAS_OPS and not graph.tensors[op.inputs[0]].is_constant]
-    scratch = {op.index: aot_ops.LOWERINGS[op.opcode].scratch_bytes(graph, op) for op in graph.operators}
-    tensor_bound = lower_bound(graph, aliases, scratch)
-    folded, candidates = set(), []
-    if in_place:
-        graph, folded = fold_pads(graph)
+def _macs_of(graph, op):
+    if op.opcode == row_stages.STAGE:
+        return sum(_macs(graph, layer.op) for layer in op.options)
+    return _macs(graph, op)
+
+
+class _Planning:
+    """The arena plan of a graph as converted, with the memory-saving forms an option allows."""
+
+    def __init__(self, graph, in_place, patch):
+        self.in_place = in_place
+        self.aliases = [(op.outputs[0], op.inputs[0]) for op in graph.operators
+                        if op.opcode in aot_ops.ALIAS_OPS and not graph.tensors[op.inputs[0]].is_constant]
+        self.scratch = {op.index: aot_ops.LOWERINGS[op.opcode].scratch_bytes(graph, op) for op in graph.operators}
+        self.lower_bound = lower_bound(graph, self.aliases, self.scratch)
+        # invoke's caller holds the input, which the ops only read: in place, it needs no copy in the arena.
+        self.external = {graph.inputs[0]}
+        for alias, source in self.aliases:
+            if source in self.external:
+                self.external.add(alias)
+        if not in_place or self.external & set(graph.outputs):
+            self.external = set()
+        self.folded = set()
+        if in_place:
+            graph, self.folded = fold_pads(graph)
+        self.graph, self.stages = graph, []
+        plan = self.plan(graph)
+        if patch:
+            staged, stages = row_stages.choose(graph, self.bound)
+            staged_plan = self.plan(staged) if stages else None
+            if staged_plan and staged_plan.size < plan.size:  # never a larger arena than without
+                self.graph, self.stages, plan = staged, stages, staged_plan
+        self.arena_plan = plan
+
+    def _scratch(self, graph, stages_scratch=None):
+        return {op.index: (stages_scratch or {}).get(op.index, row_stages.window_bytes(op.options))
+                if op.opcode == row_stages.STAGE else self.scratch[op.index] for op in graph.operators}
+
+    def _candidates(self, graph):
+        if not self.in_place:
+            return []
+        candidates = []
         for op in graph.operators:
-            inputs = aot_ops.LOWERINGS[op.opcode].in_place_inputs(graph, op) if op.index not in folded else None
+            inputs = aot_ops.LOWERINGS[op.opcode].in_place_inputs(graph, op) if op.opcode != row_stages.STAGE else None
             if inputs:
                 candidates.append(InPlace(op.index, op.outputs[0], *inputs))
-    plan = plan_arena(graph, aliases, scratch, candidates)
-    info = {"bytes": plan.size, "lower_bound": tensor_bound, "plan_bound": plan.bound,
-            "in_place": [graph.node_name(graph.operators[i]) for i in plan.in_place],
-            "folded_pads": [graph.node_name(graph.operators[i]) for i in sorted(folded)]}
-    return graph, folded, plan, info
+        return candidates
+
+    def bound(self, graph, stages_scratch):
+        return in_place_bound(graph, self.aliases, self._scratch(graph, stages_scratch), self._candidates(graph),
+                              self.external)
+
+    def plan(self, graph):
+        return plan_arena(graph, self.aliases, self._scratch(graph), self._candidates(graph), self.external)
+
+    def info(self, original):
+        plan, name = self.arena_plan, original.node_name
+        ops = {op.index: op for op in original.operators}
+        return {"bytes": plan.size, "lower_bound": self.lower_bound, "plan_bound": plan.bound,
+                "in_place": [name(ops[i]) for i in plan.in_place],
+                "folded_pads": [name(ops[i]) for i in sorted(self.folded)],
+                "row_stages": [{"layers": [name(layer.op) for layer in stage.options],
+                                "window_bytes": row_stages.window_bytes(stage.options)} for stage in self.stages]}
 
 
-def generate_aot(graph, model, origin, in_place=True):
+def _lower(graph, op, names):
+    try:
+        if op.opcode == row_stages.STAGE:
+            return row_stages.lower_stage(graph, op, names, lambda g, o, n: aot_ops.LOWERINGS[o.opcode](g, o, n))
+        return aot_ops.LOWERINGS[op.opcode](graph, op, names)
+    except aot_ops.Unsupported as e:
+        raise _unsupported(graph, op, f"{op.opcode} with {e}") from None
+
+
+def generate_aot(graph, model, origin, in_place=True, patch=True):
     """Return {'header', 'source', 'weights', 'info'} for `graph` as model `model`.
 
     `origin` names what the code was made from, for the header comment; `in_place` lets ops
-    write over their inputs and folds PADs into convolutions (option inplace)."""
+    write over their inputs and folds PADs into convolutions (option inplace); `patch` runs
+    chains of convolutions row by row where that shrinks the arena (option patch)."""
     check_model(graph)
-    graph, folded, plan, arena = _plan(graph, in_place)
-    names = _Names(graph, model, plan)
+    planning = _Planning(graph, in_place, patch)
+    original, graph, plan = graph, planning.graph, planning.arena_plan
+    names = _Names(graph, model, plan, planning.external)
+    planned = {op.index: op for op in graph.operators}
+    notes = {i: "padding of the convolution that reads it" for i in planning.folded}
+    for stage in planning.stages:
+        notes.update({layer.op.index: f"row by row in node {stage.index}'s stage" for layer in stage.options[1:]})
     steps, used, derived = [], set(), []
-    for op in graph.operators:
-        if op.index in folded:  # its convolution pads
+    for op in original.operators:
+        if op.index in notes:
             steps.append({"index": op.index, "opcode": op.opcode, "name": graph.node_name(op), "decls": [],
-                          "call": "", "macs": 0, "node": None, "note": "padding of the convolution that reads it"})
+                          "call": "", "macs": 0, "node": None, "note": notes[op.index]})
             continue
-        try:
-            lowered = aot_ops.LOWERINGS[op.opcode](graph, op, names)
-        except aot_ops.Unsupported as e:
-            raise _unsupported(graph, op, f"{op.opcode} with {e}") from None
+        op = planned[op.index]
+        lowered = _lower(graph, op, names)
         # Only constants the generated code names become arrays; shape, axis and padding
         # inputs are usually folded into the parameters at build time.
         code = " ".join([lowered.call, *lowered.decls])
-        used.update(i for i in op.inputs if i >= 0 and graph.tensors[i].is_constant
+        inputs = [i for layer in op.options for i in layer.op.inputs] if op.opcode == row_stages.STAGE else op.inputs
+        used.update(i for i in inputs if i >= 0 and graph.tensors[i].is_constant
                     and re.search(rf"\b{names.weight_symbol(graph.tensors[i])}\b", code))
         steps.append({"index": op.index, "opcode": op.opcode, "name": graph.node_name(op),
-                      "decls": lowered.decls, "call": lowered.call, "macs": _macs(graph, op),
+                      "decls": lowered.decls, "call": lowered.call, "macs": _macs_of(graph, op),
                       "node": sum(1 for s in steps if s["call"]) if lowered.call else None,
                       "note": "" if lowered.call else "aliases its input"})
         derived += lowered.weights
     weights = _weights(graph, used, names, derived)
     # The operators with code, in the order invoke runs them: what a profile splits into.
     nodes = [{"node": s["node"], "index": s["index"], "opcode": s["opcode"], "macs": s["macs"],
-              "output": graph.tensors[graph.operators[s["index"]].outputs[0]].name} for s in steps if s["call"]]
+              "output": graph.tensors[planned[s["index"]].outputs[0]].name} for s in steps if s["call"]]
     x, y = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
     context = {
         "model": model, "MODEL": model.upper(), "origin": origin,
         "input": _io(x), "output": _io(y),
-        "input_offset": plan.offsets[x.index], "output_offset": plan.offsets[y.index],
+        "input_offset": plan.offsets.get(x.index), "output_offset": plan.offsets[y.index],
         "arena_size": plan.size, "steps": steps, "nodes": nodes, "weights": weights,
         "kernels": sorted({s["call"].split("(")[0] for s in steps if s["call"]}),
     }
     info = {
-        "arena": arena,
+        "arena": planning.info(original),
         "weights_bytes": sum(w["nbytes"] for w in weights),
-        "ops": sorted({op.opcode for op in graph.operators}),
+        "ops": sorted({op.opcode for op in original.operators}),
         "input": context["input"], "output": context["output"],
         "nodes": nodes,
     }
@@ -207,7 +272,8 @@ def aot_step(targets, sources, settings):
     """<model>.tflite -> <model>.h, <model>.c, <model>_weights.c and aot_info.json."""
     header, source, weights, info_path = targets
     graph = load_tflite(sources[0])
-    generated = generate_aot(graph, settings["model"], origin=sources[0], in_place=settings.get("inplace", True))
+    generated = generate_aot(graph, settings["model"], origin=sources[0], in_place=settings.get("inplace", True),
+                             patch=settings.get("patch", True))
     generated["info"]["arena"]["tflm"] = tflm_arena_bytes(sources[0])  # the bar to beat
     write_atomically(header, generated["header"])
     write_atomically(source, generated["source"])

@@ -36,8 +36,8 @@ def _pads_with_zero_point(graph, op, x, y):
 
 
 def fold_pads(graph):
-    """The graph with each foldable PAD's reader taking its input and padding; returns (graph,
-    indices of the PAD operators folded, which then run nothing)."""
+    """The graph with each foldable PAD's reader taking its input and padding, and without the
+    PAD; returns (graph, indices of the PAD operators folded)."""
     readers = {}
     for op in graph.operators:
         for position, i in enumerate(op.inputs):
@@ -57,4 +57,4 @@ def fold_pads(graph):
             continue
         operators[conv.index] = dataclasses.replace(conv, inputs=[x.index, *conv.inputs[1:]], padding=padding)
         folded.add(op.index)
-    return dataclasses.replace(graph, operators=operators), folded
+    return dataclasses.replace(graph, operators=[op for op in operators if op.index not in folded]), folded

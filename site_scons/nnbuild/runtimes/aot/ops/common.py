@@ -14,6 +14,8 @@ from nnbuild.c_literals import c_array, c_rows
 class LoweredOp:
     decls: list = field(default_factory=list)  # static const C declarations
     call: str = ""                             # the one statement that runs the op; "" for an alias
+    function: str = ""                         # the kernel the call runs, and its C arguments
+    args: list = field(default_factory=list)
     weights: list = field(default_factory=list)  # Weight arrays computed at build time (with the model's weights)
 
 
@@ -104,15 +106,27 @@ def _in_rows(head, rows):
     return f"{head} = {{\n" + "".join(f"    {row},\n" for row in rows) + "};"
 
 
+def _fields(fields, indent):
+    """Designated initializers of `fields` (member name: C expression), as many a line as fit in WIDTH."""
+    rows = [""]
+    for item in (f".{k} = {v}" for k, v in fields.items()):
+        if rows[-1] and len(f"{indent}{rows[-1]}, {item},") > WIDTH:
+            rows.append("")
+        rows[-1] = f"{rows[-1]}, {item}" if rows[-1] else item
+    return rows
+
+
 def c_struct(ctype, name, fields):
     """A static const struct of designated initializers, `fields` mapping member names to C
     expressions, on as many lines of up to WIDTH columns as they need."""
-    rows = [""]
-    for item in (f".{k} = {v}" for k, v in fields.items()):
-        if rows[-1] and len(f"    {rows[-1]}, {item},") > WIDTH:
-            rows.append("")
-        rows[-1] = f"{rows[-1]}, {item}" if rows[-1] else item
-    return _in_rows(f"static const {ctype} {name}", rows)
+    return _in_rows(f"static const {ctype} {name}", _fields(fields, "    "))
+
+
+def c_struct_array(ctype, name, elements):
+    """A static const array of structs, each element's `fields` as c_struct lays them out."""
+    body = "".join("    {\n" + "".join(f"        {row},\n" for row in _fields(fields, "        ")) + "    },\n"
+                   for fields in elements)
+    return f"static const {ctype} {name}[{len(elements)}] = {{\n{body}}};"
 
 
 def c_const_array(ctype, name, values, per_row=None):
@@ -136,8 +150,9 @@ def call_with_params(op, names, kernel, params_type, fields, tensors, extra_decl
     and a string a C expression (an array of extra_decls)."""
     p = names.op_prefix(op)
     args = [t if isinstance(t, str) else names.tensor(t) if t is not None else "NULL" for t in tensors]
+    args = [f"&{p}_params", *args]
     return LoweredOp(decls=[*extra_decls, c_struct(params_type, f"{p}_params", fields)],
-                     call=kernel_call(kernel, f"&{p}_params", *args))
+                     call=kernel_call(kernel, *args), function=kernel, args=args)
 
 
 SUFFIX = {"int8": "s8", "int16": "s16"}  # kernel name suffix per activation type
