@@ -108,3 +108,50 @@ def test_a_block_runs_over_its_own_memory(tmp_path, dtype, shape):
     in_place = sorted(name.split(" (")[1].split(",")[0] for name in arena["in_place"])
     assert in_place == ["ADD", "DEPTHWISE_CONV_2D", "DEPTHWISE_CONV_2D", "RELU"], arena
     assert arena["bytes"] < arena["lower_bound"], arena
+
+
+def chain_model(dtype, h, w, cin, layers, seed):
+    """A chain of convolutions from an input (1, h, w, cin): `layers` of (kind, filter size,
+    stride, dilation, output channels; None for a depthwise one), each SAME-padded; with
+    ("PAD", top, bottom, left, right) a PAD before the next (VALID) convolution."""
+    rng = np.random.default_rng(seed)
+    tensors, ops, pads = [_tensor((1, h, w, cin), dtype, rng)], [], None
+    for layer in layers:
+        x = len(tensors) - 1
+        shape = tensors[x].shape
+        if layer[0] == "PAD":
+            pads = layer[1:]
+            padded = (1, shape[1] + pads[0] + pads[1], shape[2] + pads[2] + pads[3], shape[3])
+            tensors += [T((4, 2), dtype="int32", data=np.array([[0, 0], pads[:2], pads[2:], [0, 0]], np.int32)),
+                        T(padded, dtype=dtype, scale=tensors[x].scale, zero_point=tensors[x].zero_point)]
+            ops.append(("PAD", "PadOptions", options("PadOptions"), [x, x + 1], [x + 2]))
+            continue
+        kind, k, stride, dilation, cout = layer
+        padding = VALID if pads else SAME
+        oh = _out_size(padding, shape[1], k, stride, dilation)
+        ow = _out_size(padding, shape[2], k if kind == "CONV_2D" or shape[2] > 1 else 1, stride, dilation)
+        ops.append(_conv(tensors, rng, x, kind, k, stride, dilation, padding, cout, dtype,
+                         (1, oh, ow, cout or shape[3])))
+        pads = None
+    return build_model(ops, tensors, [0], [len(tensors) - 1])
+
+
+STEM = [("PAD", 0, 1, 0, 1), ("CONV_2D", 3, 2, 1, 8), ("DEPTHWISE_CONV_2D", 3, 1, 1, None),
+        ("CONV_2D", 1, 1, 1, 24), ("PAD", 1, 1, 1, 1), ("DEPTHWISE_CONV_2D", 3, 2, 1, None),
+        ("CONV_2D", 1, 1, 1, 8)]
+CHAIN_CASES = {  # name: input (h, w, channels), layers
+    "mobilenet-stem": ((24, 24, 3), STEM),
+    "odd-sizes": ((17, 13, 5), STEM),
+    "dilated": ((16, 16, 4), [("CONV_2D", 1, 1, 1, 16), ("DEPTHWISE_CONV_2D", 3, 1, 2, None),
+                              ("CONV_2D", 3, 1, 1, 6), ("DEPTHWISE_CONV_2D", 5, 2, 1, None)]),
+}
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16"])
+@pytest.mark.parametrize("case", CHAIN_CASES)
+def test_a_chain_of_convolutions_runs_row_by_row(tmp_path, case, dtype):
+    (h, w, c), layers = CHAIN_CASES[case]
+    info = assert_bit_exact(chain_model(dtype, h, w, c, layers, seed=len(case)), str(tmp_path))
+    arena = info["arena"]
+    assert arena["row_stages"] and all(len(s["layers"]) >= 2 for s in arena["row_stages"]), arena
+    assert arena["bytes"] < arena["lower_bound"], arena

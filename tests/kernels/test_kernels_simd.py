@@ -2,7 +2,7 @@
 on cortex-m55 under qemu-system-arm (mps3-an547), LSX (kernels/lsx/) on loongarch64-lsx under
 qemu 10. Random cases of the operators they implement (fully connected, pointwise, spatial,
 grouped and depthwise convolutions, ADD, pools), each a one-operator model, and the in-place
-models of test_kernels_in_place (folded PADs, depthwise convolutions over their input), built for
+models of test_kernels_in_place (folded PADs, in-place and row-streamed convolutions), built for
 the board and verified byte for byte against the TFLite Micro interpreter; all cases of a board
 are one scons run (a matrix of models)."""
 
@@ -17,7 +17,7 @@ from nnbuild.runtimes.aot import kernel_sources
 from nnbuild.targets import load_target
 from test_kernels import GROUPED, _conv_model, _fc_model, _grouped_conv_model, _pool_model
 from test_kernels_elementwise import _binary_model
-from test_kernels_in_place import PAD_CASES, block_model, pad_conv_model
+from test_kernels_in_place import CHAIN_CASES, PAD_CASES, block_model, chain_model, pad_conv_model
 
 pytestmark = pytest.mark.slow
 
@@ -99,12 +99,15 @@ def _add_cases(count, seed=2):
 
 def _in_place_cases():
     """The int8 models of test_kernels_in_place: the board's depthwise kernel run row by row over
-    its own input, its convolutions reading a folded PAD's input, its ADD over an input."""
+    its own input, its convolutions reading a folded PAD's input, its ADD over an input, chains of
+    its convolutions row by row (row-streamed stages)."""
     for i, (kind, dtype, h, w, cin, pads, k, stride, dilation, padv2) in enumerate(PAD_CASES):
         if dtype == "int8":
             yield f"padfold{i}", pad_conv_model(kind, dtype, h, w, cin, pads, k, stride, dilation, i, padv2)
     for i, shape in enumerate([(8, 8, 16), (7, 5, 3), (12, 1, 33)]):
         yield f"block{i}", block_model("int8", *shape, seed=i)
+    for i, ((h, w, c), layers) in enumerate(CHAIN_CASES.values()):
+        yield f"chain{i}", chain_model("int8", h, w, c, layers, seed=i)
 
 
 VARIANTS = {"cortex-m55": ("mve", ["fully_connected_s8.c", "conv2d_s8.c", "depthwise_conv2d_s8.c", "elementwise_s8.c",
