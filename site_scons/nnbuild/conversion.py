@@ -1,7 +1,7 @@
 """The quantize step: an ONNX model -> the quantized .tflite and quant_report.json.
 
 It converts the model once (quantize.Conversion), lets the judge (precision.py)
-choose int8 or 16x8, and reports each quantized tensor's error (layer_error.py).
+choose int8, a per-layer mix or 16x8, and reports each quantized tensor's error (layer_error.py).
 """
 
 import json
@@ -10,10 +10,10 @@ import os
 
 import numpy as np
 
-from nnbuild import datasets, layer_error, precision, quantize
+from nnbuild import datasets, layer_error, mixed_precision, precision, quantize
 from nnbuild.files import write_atomically
-from nnbuild.native_output import native_output_to
 from nnbuild.progress import Timings, say
+from nnbuild.tflite_model import parse_tflite
 
 
 def quantize_step(targets, sources, settings):
@@ -31,21 +31,29 @@ def quantize_step(targets, sources, settings):
     timings = Timings()
     conversion = quantize.Conversion(onnx_path, calibration, work_dir, timings=timings)
     with timings("running the float model (onnxruntime)"):
-        judge = precision.Judge(onnx_path, conversion, evaluation, settings["metric"], settings["min_sqnr_db"])
-    chosen, data, info, candidates, reason = precision.choose(settings["mode"], judge, settings["tolerance"])
+        judge = precision.Judge(onnx_path, conversion, evaluation, settings["metric"], settings["min_sqnr_db"],
+                                settings["tolerance"])
+    picked, data, info, candidates, reason = precision.choose(settings["mode"], judge, settings["tolerance"])
+    chosen = info["mode"]  # mixed:<its op numbers> for a mix the search found
+    mixed = "int16_ops" in info
     report = {"model": settings["model"], "mode": chosen, "asked": settings["mode"], "reason": reason,
               "calibration": {"source": settings["calibration"], "samples": int(len(calibration))},
               "onnx_input_shape": info["onnx_input_shape"], "input_perm": info["input_perm"],
               "output_perm": info["output_perm"],
               "ops": info.get("ops", {}), "repairs": info["repairs"],
               "evaluation": {"data": judge.what, "float": judge.float_metrics(), **candidates}}
-    # Where the accuracy goes: every quantized tensor against its float counterpart.
-    with timings("per-layer error"), native_output_to(os.path.join(work_dir, "layer_error.log")):
-        layers = layer_error.layer_errors(conversion.float_tflite(), data,
-                                          quantize.to_tflite_layout(judge.x, info))
-    precision.check_not_broken(onnx_path, chosen, candidates[chosen], layers, judge.float_logits)
+    # Where the accuracy goes: every quantized tensor against its float counterpart. Of a mix, the
+    # int8 model's, which its search ranked (TFLite's interpreter, which shows every tensor, has no
+    # int8 to int16 QUANTIZE; TFLite Micro, which measured the mix, shows none).
+    layers = judge.layer_errors("int8" if mixed else picked)
+    precision.check_not_broken(onnx_path, chosen, candidates[picked], layers, judge.float_logits)
     report["layers"] = [{k: (v if np.isfinite(v) else str(v)) if isinstance(v, float) else v
                          for k, v in layer.items()} for layer in layers]
+    if mixed:
+        report["layers_of"] = "int8"
+        report["precision"] = mixed_precision.precision_rows(parse_tflite(judge.build("int8")[0]),
+                                                             set(info["int16_ops"]), layers, asked="search" not in info)
+        report["search"] = info.get("search", {})
     quantize.write_tflite(data, tflite_path)
     write_atomically(report_path, json.dumps(report, indent=2) + "\n")
     # Timings vary run to run, so they are a log beside the work files, not part of the report.
@@ -60,6 +68,9 @@ def quantize_step(targets, sources, settings):
     say(f"quantize={settings['mode']}: {chosen} ({reason})")
     for line in precision.format_candidates(report["evaluation"]).splitlines():
         say(line)
+    if "precision" in report:
+        for line in mixed_precision.format_precision_table(report["precision"]).splitlines():
+            say(line)
     say("worst layers (SQNR of each tensor against the float model):")
     for line in layer_error.format_layer_table(layers, top=5).splitlines():
         say(line)

@@ -4,11 +4,14 @@ A misspelled key must not be ignored: `[quantisation] mode = "int16x8"` silently
 built as int8 is a wrong model. Every key and section is known here, with its type.
 """
 
+import re
 import tomllib
 
 from nnbuild.errors import UserError
 
 QUANTIZE_MODES = ("int8", "int16x8", "bf16", "auto")  # bf16: runtime=tpu only
+MIXED = "mixed:"  # mixed:<op numbers>: those ops 16x8, the others int8 (the TFLite route)
+MIXED_FORM = "mixed:<op numbers>, such as mixed:3,7 (the op# of the per-layer table)"
 METRICS = ("auto", "accuracy", "agreement", "sqnr")
 DEFAULT_TOLERANCE = 0.01  # one accuracy point
 DEFAULT_MIN_SQNR_DB = 20.0  # output SQNR int8 must keep when judged by SQNR
@@ -63,7 +66,8 @@ SCHEMA = {
                     "samples": (_positive_int, "a positive whole number"),
                     "random": (_boolean, "true to calibrate on seeded noise, on purpose (no data)")},
     "evaluation": {"file": (_text, "a path relative to the model folder")},
-    "quantization": {"mode": (lambda v: v in QUANTIZE_MODES, f"one of {', '.join(QUANTIZE_MODES)}"),
+    "quantization": {"mode": (lambda v: isinstance(v, str) and valid_quantize_mode(v),
+                              f"one of {', '.join(QUANTIZE_MODES)}, or {MIXED_FORM}"),
                      "tolerance": (_fraction, "a fraction between 0 and 1 (0.01: one accuracy point)"),
                      "metric": (lambda v: v in METRICS, f"one of {', '.join(METRICS)} (how quantize=auto "
                                 "judges int8: accuracy on labels, top-1 agreement with float, or output SQNR)"),
@@ -78,6 +82,15 @@ SCHEMA = {
     "budget": {"flash": (_size, "bytes, or a size such as \"64K\""),
                "ram": (_size, "bytes, or a size such as \"64K\"")},
 }
+
+
+def valid_quantize_mode(value):
+    return value in QUANTIZE_MODES or re.fullmatch(r"mixed:\d+(,\d+)*", value) is not None
+
+
+def int16_ops(mode):
+    """The op numbers a mixed:<op numbers> mode puts in 16 bits, else None."""
+    return sorted({int(n) for n in mode[len(MIXED):].split(",")}) if mode.startswith(MIXED) else None
 
 
 def quantization_settings(config, asked=""):

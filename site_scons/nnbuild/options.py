@@ -4,7 +4,7 @@ import os
 
 from nnbuild import models, runtimes, size_diff, targets
 from nnbuild.errors import UserError
-from nnbuild.model_toml import QUANTIZE_MODES
+from nnbuild.model_toml import MIXED_FORM, QUANTIZE_MODES, valid_quantize_mode
 
 BOOLEANS = {"1": True, "yes": True, "true": True, "on": True,
             "0": False, "no": False, "false": False, "off": False}
@@ -23,7 +23,8 @@ OPTIONS = {
     "vectors": ("input vectors verify compares (auto: every evaluation sample, else 50 random)", "auto", None),
     "calibration": ("calibration data for an ONNX model: .npz (array x) or .npy, or 'random'", "", None),
     "eval": ("labelled evaluation data (.npz with x and y) for accuracy reports", "", None),
-    "quantize": ("quantization of an ONNX model (default: model.toml's, else auto)", "", QUANTIZE_MODES),
+    "quantize": ("quantization of an ONNX model (default: model.toml's, else auto); also mixed:<op numbers>, "
+                 "those ops 16x8 and the others int8", "", QUANTIZE_MODES),
     "opt": ("optimise the firmware for speed or size (the board's compiler flag for each)", "speed",
             ("speed", "size")),
     "verbose": ("print full commands instead of one line per step", "0", ("0", "1")),
@@ -123,8 +124,9 @@ def parse_options(arguments, launch_dir=None):
         raise UserError(f"option toolchain={raw['toolchain']}: valid values: {', '.join(OPTIONS['toolchain'][2])}.")
     if raw["opt"] not in OPTIONS["opt"][2]:
         raise UserError(f"option opt={raw['opt']}: valid values: {', '.join(OPTIONS['opt'][2])}.")
-    if raw["quantize"] and raw["quantize"] not in OPTIONS["quantize"][2]:
-        raise UserError(f"option quantize={raw['quantize']}: valid values: {', '.join(OPTIONS['quantize'][2])}.")
+    if raw["quantize"] and not valid_quantize_mode(raw["quantize"]):
+        raise UserError(f"option quantize={raw['quantize']}: valid values: {', '.join(OPTIONS['quantize'][2])}, "
+                        f"or {MIXED_FORM}.")
     runtime_names = _list(raw, "runtime", runtimes.NAMES)
     for name in runtime_names:
         if name not in runtimes.NAMES:

@@ -2,10 +2,11 @@
 and refusing a quantized model that is broken, whatever was asked.
 
 `auto` tries int8 first and keeps it when it stays within a tolerance of the
-float model; otherwise it falls back to 16x8 (int16 activations). The fallback is
-for the whole model: TFLite's converter quantizes 16x8 all or nothing (its MLIR
-quantizer rejects mixed int8/int16 graphs), so per-layer mixing is not offered. A
-candidate TFLite Micro refuses to run is not chosen.
+float model; otherwise it searches for the fewest ops to run in 16x8 (int16
+activations) with the rest int8 (mixed_precision.py: TFLite's converter quantizes
+16x8 all or nothing, so nnbuild splices its int8 and 16x8 graphs), and only
+without such a mix takes 16x8 for the whole model. `mixed:<op numbers>` pins a
+mix by hand. A candidate TFLite Micro refuses to run is not chosen.
 
 How a candidate is judged (model.toml [quantization] metric):
 - accuracy: on labelled evaluation data, within `tolerance` of float (points);
@@ -18,13 +19,17 @@ How a candidate is judged (model.toml [quantization] metric):
 """
 
 import math
+import os
 
 import numpy as np
 
-from nnbuild import quantize
+from nnbuild import layer_error, mixed_precision, quantize
+from nnbuild.arena_planner import lower_bound
 from nnbuild.errors import UserError
-from nnbuild.model_toml import DEFAULT_MIN_SQNR_DB, DEFAULT_TOLERANCE, QUANTIZE_MODES as MODES
+from nnbuild.model_toml import DEFAULT_MIN_SQNR_DB, DEFAULT_TOLERANCE, MIXED, QUANTIZE_MODES as MODES, int16_ops
+from nnbuild.native_output import native_output_to
 from nnbuild.reference import ReferenceRejects
+from nnbuild.tflite_model import parse_tflite
 
 # Beyond reason, whatever was asked: the quantization noise at least as strong as half
 # the signal, or a scale no sane range gives (a range folded with a -3.4e38 pad value).
@@ -99,11 +104,14 @@ class Criteria:
 
 
 class Judge(Criteria):
-    """Measures quantized TFLite candidates against the float ONNX model."""
-    rejections = (quantize.ConverterRejects, ReferenceRejects)
+    """Measures quantized TFLite candidates against the float ONNX model; builds int8, 16x8,
+    mixed:<op numbers>, and `mixed`: the search for the cheapest mix within `tolerance`."""
+    rejections = (quantize.ConverterRejects, ReferenceRejects, mixed_precision.MixedUnavailable)
 
-    def __init__(self, onnx_path, conversion, evaluation=None, metric="auto", min_sqnr_db=DEFAULT_MIN_SQNR_DB):
-        self.conversion = conversion
+    def __init__(self, onnx_path, conversion, evaluation=None, metric="auto", min_sqnr_db=DEFAULT_MIN_SQNR_DB,
+                 tolerance=DEFAULT_TOLERANCE):
+        self.conversion, self.onnx_path, self.tolerance = conversion, onnx_path, tolerance
+        self._built = {}
         if evaluation is not None and evaluation[1] is not None:
             x, y = evaluation
             what = f"{len(x)} labelled evaluation samples"
@@ -114,19 +122,78 @@ class Judge(Criteria):
         self.check_labels(metric, y, onnx_path)
         super().__init__(x, y, quantize.run_float_onnx(onnx_path, x), what, metric, min_sqnr_db)
 
+    def _quantized(self, mode):
+        if mode not in self._built:
+            self._built[mode] = self.conversion.quantize(mode)
+        return self._built[mode]
+
+    def _mixed(self, ops):
+        """The int8 model with `ops` taken from the 16x8 one; its info is int8's (the same input and output)."""
+        (int8, info), (int16, _) = self._quantized("int8"), self._quantized("int16x8")
+        data = mixed_precision.splice(int8, int16, set(ops), self.onnx_path)
+        return data, {**info, "mode": MIXED + ",".join(map(str, ops)), "int16_ops": list(ops)}
+
     def build(self, mode):
-        return self.conversion.quantize(mode)
+        if mode == "mixed":
+            return self._search()
+        if mode.startswith(MIXED):
+            return self._mixed(int16_ops(mode))
+        return self._quantized(mode)
+
+    def layer_errors(self, mode):
+        """layer_error.layer_errors of the `mode` model (int8 or int16x8) on the judge's samples."""
+        key = ("layers", mode)
+        if key not in self._built:
+            data, info = self._quantized(mode)
+            with self.conversion.timings(f"per-layer error of {mode}"), \
+                    native_output_to(os.path.join(self.conversion.work_dir, "layer_error.log")):
+                self._built[key] = layer_error.layer_errors(self.conversion.float_tflite(), data,
+                                                            quantize.to_tflite_layout(self.x, info))
+        return self._built[key]
+
+    def _search(self):
+        """mixed_precision.search on the int8 model's per-layer errors; MixedUnavailable if no mix is
+        within the tolerance (then 16x8 for the whole model is next)."""
+        int8, _ = self._quantized("int8")
+        layers = self.layer_errors("int8")
+        measured = {}
+
+        def measure(ops):
+            if tuple(ops) not in measured:
+                measured[tuple(ops)] = self.measure(*self._mixed(ops))
+            return measured[tuple(ops)]
+
+        def cost(ops):
+            graph = parse_tflite(self._mixed(ops)[0])
+            return (lower_bound(graph, [(op.outputs[0], op.inputs[0]) for op in graph.operators
+                                        if op.opcode in ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")]),
+                    sum(t.nbytes for t in graph.tensors if t.is_constant))
+
+        with self.conversion.timings("searching per-layer precision"):
+            found = mixed_precision.search(parse_tflite(int8), layers, measure,
+                                           lambda m: self.acceptable(m, self.tolerance), cost)
+        if found is None:
+            raise mixed_precision.MixedUnavailable(
+                f"no mix of int8 and 16x8 ops is within {self.limit(self.tolerance)} ({len(measured)} tried)")
+        ops, _, tried = found
+        data, info = self._mixed(ops)
+        info["search"] = {"tried": [{"int16_ops": list(o), **m} for o, m in tried],
+                          "losses_db": mixed_precision.loss_report(parse_tflite(int8), layers)}
+        return data, info
 
     def rejected_by(self, error):
+        if isinstance(error, mixed_precision.MixedUnavailable):
+            return "the per-layer search"
         return "TFLite Micro" if isinstance(error, ReferenceRejects) else "the TFLite converter"
 
     def measure(self, data, info):
         with self.conversion.timings(f"running {info['mode']}"):
-            _, logits = quantize.run_quantized(data, quantize.to_tflite_layout(self.x, info))
+            _, logits = quantize.run_quantized(data, quantize.to_tflite_layout(self.x, info),
+                                               micro="int16_ops" in info)
         return self.score(quantize.to_onnx_layout(logits, info))
 
 
-def choose(mode, judge, tolerance=DEFAULT_TOLERANCE, order=("int8", "int16x8")):
+def choose(mode, judge, tolerance=DEFAULT_TOLERANCE, order=("int8", "mixed", "int16x8")):
     """Quantize as `mode` asks (auto: the first of `order` within tolerance, else the best);
     returns (chosen mode, built model, info, candidates, reason). `judge` builds a candidate
     (build(mode) -> (model, info)), measures it (measure(model, info) -> metrics) and names
@@ -207,7 +274,7 @@ def format_candidates(evaluation, route="TFLite"):
     lines = [f"{'model':<22} {'accuracy':>8} {'agrees':>7} {'SQNR dB':>8}",
              f"{'float (onnxruntime)':<22} {_figure(evaluation['float'].get('accuracy')):>8} {'-':>7} {'-':>8}"]
     for mode, m in evaluation.items():
-        if mode not in MODES:
+        if mode not in MODES and not mode.startswith("mixed"):
             continue
         name = f"{mode} ({route})"
         if "rejected" in m:

@@ -21,7 +21,7 @@ from nnbuild import budgets, datasets
 from nnbuild.code_dependencies import template_file
 from nnbuild.errors import UserError
 from nnbuild.firmware import BUILD, FirmwareResult
-from nnbuild.model_toml import quantization_settings
+from nnbuild.model_toml import MIXED, quantization_settings
 from nnbuild.pytorch_model import onnx_model
 from nnbuild.runner import runner_context
 from nnbuild.runtimes.base import Model, Runtime
@@ -93,9 +93,9 @@ class Tpu(Runtime):
                     **quantization_settings(model.config, opts["quantize"]), "tolerances": parts["tolerances"],
                     "evaluation": model.data_file, "calibration": parts["calibration"],
                     "samples": parts["samples"]}
-        if settings["mode"] == "int16x8":
-            raise UserError(f"quantize=int16x8 with runtime=tpu: {board['chip']}'s TPU computes in INT8 or BF16; "
-                            "use quantize=int8, bf16 or auto.")
+        if settings["mode"] == "int16x8" or settings["mode"].startswith(MIXED):
+            raise UserError(f"quantize={settings['mode']} with runtime=tpu: {board['chip']}'s TPU computes in INT8 "
+                            "or BF16; use quantize=int8, bf16 or auto.")
         cvimodel, _, info = tenv.TpuDeploy(f"{out}/{model.name}.cvimodel", [
             *parts["converted"], parts["onnx"], parts["transform"], settings_node(tenv, settings),
             *[f for f in (model.data_file,) if f], *parts["dependencies"]])

@@ -1,0 +1,263 @@
+"""Per-layer mixed precision: an int8 model whose chosen ops run 16x8 (int16 activations).
+
+TFLite's converter quantizes 16x8 all or nothing, but it quantizes the same SavedModel, on
+the same calibration, into int8 and 16x8 graphs with the same operators in the same order.
+splice() takes each chosen op from the 16x8 graph (its int16 tensors, its weights and int64
+bias) and the others from the int8 graph, and puts a QUANTIZE (a requantize, int8 <-> int16)
+wherever a tensor is read in the other type; the model's input and output stay int8. TFLite
+Micro runs such a graph (every op sees one type), and so does runtime=aot.
+
+search() finds the ops to put in 16 bits when int8 loses too much: it ranks the int8 model's
+tensors by the SQNR each loses against the float model where it is made (the per-layer
+error report), puts the worst tensor in 16 bits with its producer and readers, measures,
+and goes on until the candidate is within the tolerance; then it takes each tensor back to
+int8 where the candidate stays within it, the most costly first (arena, then flash).
+"""
+
+import copy
+import math
+
+from nnbuild.errors import UserError
+from nnbuild.tflite_model import TENSOR_TYPE_NAMES, flatbuffer_bytes, flatbuffer_object, opcode_name, schema
+
+
+class MixedUnavailable(UserError):
+    """The int8 and 16x8 graphs do not line up op for op, so they cannot be mixed."""
+
+
+def _opcode(model, op):
+    return opcode_name(model.operatorCodes[op.opcodeIndex])
+
+
+def _code_index(model, name):
+    """The index of builtin operator `name` in the model's operator codes, added if missing."""
+    for i, code in enumerate(model.operatorCodes):
+        if opcode_name(code) == name:
+            return i
+    code = schema.OperatorCodeT()
+    code.builtinCode = getattr(schema.BuiltinOperator, name)
+    code.deprecatedBuiltinCode = min(code.builtinCode, 127)
+    code.version = 1
+    model.operatorCodes.append(code)
+    return len(model.operatorCodes) - 1
+
+
+def _is_constant(model, tensor):
+    return tensor.buffer > 0 and model.buffers[tensor.buffer].data is not None
+
+
+def check_aligned(a, b, path):
+    """MixedUnavailable unless the int8 model `a` and the 16x8 model `b` (ModelT) have the same
+    operators, in the same order, making tensors of the same names."""
+    ga, gb = a.subgraphs[0], b.subgraphs[0]
+    mismatch = len(ga.operators) != len(gb.operators) or any(
+        _opcode(a, oa) != _opcode(b, ob) or len(oa.inputs) != len(ob.inputs)
+        or [ga.tensors[i].name for i in oa.outputs] != [gb.tensors[i].name for i in ob.outputs]
+        for oa, ob in zip(ga.operators, gb.operators))
+    if mismatch:
+        raise MixedUnavailable(
+            f"{path}: TFLite's converter made int8 and 16x8 graphs that differ op for op, so nnbuild cannot "
+            "mix them per layer; use quantize=int8, int16x8 or auto.")
+
+
+def splice(int8_data, int16_data, sixteen, path="<model>"):
+    """The .tflite bytes of the int8 model with the ops numbered `sixteen` taken from the 16x8 one."""
+    a, b = flatbuffer_object(int8_data, path), flatbuffer_object(int16_data, path)
+    check_aligned(a, b, path)
+    ga, gb = a.subgraphs[0], b.subgraphs[0]
+    for n in sixteen:
+        if not 0 <= n < len(ga.operators):
+            raise UserError(f"{path}: quantize=mixed names op {n}, but the model has ops 0 to {len(ga.operators) - 1} "
+                            "(the op# column of the per-layer table in quant_report.json).")
+    quantize_code = _code_index(a, "QUANTIZE")
+    int16_of, copied = {}, {}   # int8 tensor -> its int16 twin; 16x8 constant -> its copy
+    int8_missing = set()       # int8 tensors made only in int16 so far
+
+    def add_tensor(tensor):
+        ga.tensors.append(tensor)
+        return len(ga.tensors) - 1
+
+    def copy_constant(j):
+        if j not in copied:
+            tensor = copy.deepcopy(gb.tensors[j])
+            a.buffers.append(copy.deepcopy(b.buffers[tensor.buffer]))
+            tensor.buffer = len(a.buffers) - 1
+            copied[j] = add_tensor(tensor)
+        return copied[j]
+
+    def requantize(source, target):
+        op = schema.OperatorT()
+        op.opcodeIndex, op.inputs, op.outputs = quantize_code, [source], [target]
+        op.builtinOptionsType, op.builtinOptions = schema.BuiltinOptions.QuantizeOptions, schema.QuantizeOptionsT()
+        operators.append(op)
+
+    operators = []
+    for n, (oa, ob) in enumerate(zip(ga.operators, gb.operators)):
+        if n in sixteen:
+            op = copy.deepcopy(ob)
+            op.opcodeIndex = _code_index(a, _opcode(b, ob))
+            inputs = []
+            for i, j in zip(oa.inputs, ob.inputs):
+                if j < 0 or _is_constant(b, gb.tensors[j]):
+                    inputs.append(copy_constant(j) if j >= 0 else j)
+                    continue
+                if i not in int16_of:  # an int8 tensor read in 16 bits
+                    int16_of[i] = add_tensor(copy.deepcopy(gb.tensors[j]))
+                    requantize(i, int16_of[i])
+                inputs.append(int16_of[i])
+            op.inputs = inputs
+            outputs = []
+            for i, j in zip(oa.outputs, ob.outputs):
+                int16_of[i] = add_tensor(copy.deepcopy(gb.tensors[j]))
+                int8_missing.add(i)
+                outputs.append(int16_of[i])
+            op.outputs = outputs
+            operators.append(op)
+            continue
+        for i in oa.inputs:
+            if i in int8_missing:  # an int16 tensor read in 8 bits
+                requantize(int16_of[i], i)
+                int8_missing.discard(i)
+        operators.append(oa)
+    for i in ga.outputs:
+        if i in int8_missing:
+            requantize(int16_of[i], i)
+    ga.operators = operators
+    _drop_unused(a)
+    return bytes(flatbuffer_bytes(a, len(int8_data) + len(int16_data)))
+
+
+def _drop_unused(model):
+    """Remove the tensors no operator or graph input/output names, and the buffers no tensor
+    holds (the int8 weights of the ops taken in 16 bits)."""
+    graph = model.subgraphs[0]
+    used = sorted({i for op in graph.operators for i in [*op.inputs, *op.outputs] if i >= 0}
+                  | set(graph.inputs) | set(graph.outputs))
+    renumber = {old: new for new, old in enumerate(used)}
+    graph.tensors = [graph.tensors[i] for i in used]
+    for op in graph.operators:
+        op.inputs = [renumber[i] if i >= 0 else i for i in op.inputs]
+        op.outputs = [renumber[i] for i in op.outputs]
+    graph.inputs = [renumber[i] for i in graph.inputs]
+    graph.outputs = [renumber[i] for i in graph.outputs]
+    held = sorted({t.buffer for t in graph.tensors if t.buffer > 0} | {m.buffer for m in (model.metadata or [])})
+    rebuffer = {0: 0, **{old: new for new, old in enumerate(held, 1)}}
+    model.buffers = [model.buffers[0], *(model.buffers[i] for i in held)]
+    for t in graph.tensors:
+        t.buffer = rebuffer[t.buffer]
+    for m in model.metadata or []:
+        m.buffer = rebuffer[m.buffer]
+
+
+def precisions(data):
+    """[(op number, op, output tensor name, its type)] of a (mixed) model, QUANTIZE ops left out."""
+    model = flatbuffer_object(data)
+    graph = model.subgraphs[0]
+    rows = []
+    for op in graph.operators:
+        if _opcode(model, op) == "QUANTIZE":
+            continue
+        out = graph.tensors[op.outputs[0]]
+        rows.append((len(rows), _opcode(model, op), out.name.decode() if isinstance(out.name, bytes) else out.name,
+                     TENSOR_TYPE_NAMES.get(out.type)))
+    return rows
+
+
+def tensor_units(int8_graph):
+    """The choices of the search: per activation tensor an op makes, the ops that must run in 16 bits
+    for it to be int16 (its producer and readers). {tensor index: (op numbers)}."""
+    readers = {}
+    for op in int8_graph.operators:
+        for i in op.inputs:
+            readers.setdefault(i, set()).add(op.index)
+    return {t: tuple(sorted({op.index} | readers.get(t, set())))
+            for op in int8_graph.operators for t in op.outputs[:1]}
+
+
+def local_losses(int8_graph, layers):
+    """{tensor index: dB of SQNR lost where the tensor is made}: its SQNR against the float model
+    below that of its producer's inputs (the worst of them; the model's input counts as clean),
+    from the per-layer error rows (layer_error.layer_errors)."""
+    sqnr = {}
+    names = {t.name: t.index for t in int8_graph.tensors}
+    for row in layers:
+        if row["tensor"] in names and isinstance(row["sqnr_db"], float) and not math.isnan(row["sqnr_db"]):
+            sqnr[names[row["tensor"]]] = min(row["sqnr_db"], 100.0)
+    losses = {}
+    for op in int8_graph.operators:
+        out = op.outputs[0]
+        if out not in sqnr:
+            continue
+        before = [sqnr.get(i, 100.0) for i in op.inputs if i >= 0 and not int8_graph.tensors[i].is_constant]
+        losses[out] = (min(before) if before else 100.0) - sqnr[out]
+    return losses
+
+
+def search(int8_graph, layers, measure, acceptable, cost):
+    """The ops to run in 16 bits: the fewest-loss-first greedy described at the top. `measure(ops)`
+    gives a candidate's metrics, `acceptable(metrics)` says whether it keeps the model, `cost(ops)`
+    orders candidates (smaller is cheaper). Returns (ops, metrics, tried) or None if even every
+    unit in 16 bits is not acceptable; tried lists (ops, metrics) of every candidate measured."""
+    units = tensor_units(int8_graph)
+    losses = local_losses(int8_graph, layers)
+    ranked = sorted((t for t in units if t in losses), key=lambda t: -losses[t])
+    tried, chosen, metrics = [], [], None
+    for t in ranked:
+        chosen.append(t)
+        ops = sorted({n for u in chosen for n in units[u]})
+        metrics = measure(ops)
+        tried.append((ops, metrics))
+        if acceptable(metrics):
+            break
+    else:
+        return None
+    # Back to int8, each tensor whose 16 bits the candidate can do without, the costliest first.
+    for t in sorted(chosen, key=lambda u: cost(units[u]), reverse=True):
+        if len(chosen) == 1:
+            break
+        rest = [u for u in chosen if u != t]
+        ops = sorted({n for u in rest for n in units[u]})
+        trial = measure(ops)
+        tried.append((ops, trial))
+        if acceptable(trial):
+            chosen, metrics = rest, trial
+    return sorted({n for u in chosen for n in units[u]}), metrics, tried
+
+
+
+def loss_report(int8_graph, layers):
+    """{tensor name: dB it loses where it is made}, worst first, for the report."""
+    losses = local_losses(int8_graph, layers)
+    return {int8_graph.tensors[t].name: round(loss, 2) for t, loss in sorted(losses.items(), key=lambda tl: -tl[1])}
+
+
+def precision_rows(int8_graph, int16, layers, asked=False):
+    """Per op of the int8 graph: its number, operator, output tensor, precision and why, for the
+    report and the printed table; `asked`: the ops were given (quantize=mixed:...), not searched."""
+    losses = local_losses(int8_graph, layers)
+    units = tensor_units(int8_graph)
+    rows = []
+    for op in int8_graph.operators:
+        out = op.outputs[0]
+        loss = f"{losses[out]:.1f} dB" if out in losses else "an unmeasured amount"
+        if asked:
+            why = "quantize=mixed asked for it" if op.index in int16 else f"its output loses {loss} where it is made"
+        elif op.index not in int16:
+            why = f"int8 is enough: its output loses {loss} of SQNR against float where it is made"
+        elif set(units[out]) <= set(int16):
+            why = f"its output is int16: in int8 it loses {loss} of SQNR against float where it is made"
+        else:
+            why = "reads a tensor the search put in int16"
+        rows.append({"op": op.index, "opcode": op.opcode, "tensor": int8_graph.tensors[out].name,
+                     "precision": "int16" if op.index in int16 else "int8", "why": why})
+    return rows
+
+
+def format_precision_table(rows):
+    """The ops in 16 bits, one line each, and how many of all."""
+    sixteen = [r for r in rows if r["precision"] == "int16"]
+    lines = [f"{len(sixteen)} of {len(rows)} ops in 16 bits (the others int8):"]
+    for r in sixteen:
+        name = r["tensor"] if len(r["tensor"]) <= 40 else "..." + r["tensor"][-37:]
+        lines.append(f"  op {r['op']:>3}  {r['opcode']:<16.16}  {name:<40}  {r['why']}")
+    return "\n".join(lines)
