@@ -148,8 +148,9 @@ def _merge_in_place(graph, groups, in_place, scratch):
             _, last = _lifetime(graph, set(groups[root]))
             if last != position[candidate.step] or candidate.output in graph.inputs:
                 continue
-            groups[root] += groups.pop(out_root)
-            root_of[candidate.output] = root
+            for moved in groups.pop(out_root):  # the output and its aliases
+                groups[root].append(moved)
+                root_of[moved] = root
             if candidate.scratch:
                 scratch[candidate.step] = scratch.get(candidate.step, 0) + candidate.scratch
             done.append(candidate.step)

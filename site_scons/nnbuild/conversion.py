@@ -52,7 +52,8 @@ def quantize_step(targets, sources, settings):
     if mixed:
         report["layers_of"] = "int8"
         report["precision"] = mixed_precision.precision_rows(parse_tflite(judge.build("int8")[0]),
-                                                             set(info["int16_ops"]), layers, asked="search" not in info)
+                                                             set(info["int16_ops"]), layers, judge.input_sqnr_db(),
+                                                             info.get("search"))
         report["search"] = info.get("search", {})
     quantize.write_tflite(data, tflite_path)
     write_atomically(report_path, json.dumps(report, indent=2) + "\n")

@@ -7,15 +7,18 @@ bias) and the others from the int8 graph, and puts a QUANTIZE (a requantize, int
 wherever a tensor is read in the other type; the model's input and output stay int8. TFLite
 Micro runs such a graph (every op sees one type), and so does runtime=aot.
 
-search() finds the ops to put in 16 bits when int8 loses too much: it ranks the int8 model's
-tensors by the SQNR each loses against the float model where it is made (the per-layer
-error report), puts the worst tensor in 16 bits with its producer and readers, measures,
-and goes on until the candidate is within the tolerance; then it takes each tensor back to
-int8 where the candidate stays within it, the most costly first (arena, then flash).
+search() finds the ops to put in 16 bits when int8 loses too much. Precision is lost at a
+tensor, so it chooses tensors (each with the ops that make and read it): those where the int8
+model loses SQNR against the float model (the per-layer error report), each measured alone in
+16 bits on the evaluation data, then added the most output SQNR gained first until the model is
+within the tolerance, then taken back to int8 where it stays within it without them, the
+costliest first (arena, then flash), and then each op so.
 """
 
 import copy
 import math
+
+MAX_SCREENED = 48  # tensors tried alone in 16 bits, the most SQNR lost first: one run of the data each
 
 from nnbuild.errors import UserError
 from nnbuild.tflite_model import TENSOR_TYPE_NAMES, flatbuffer_bytes, flatbuffer_object, opcode_name, schema
@@ -174,10 +177,10 @@ def tensor_units(int8_graph):
             for op in int8_graph.operators for t in op.outputs[:1]}
 
 
-def local_losses(int8_graph, layers):
+def local_losses(int8_graph, layers, input_sqnr_db):
     """{tensor index: dB of SQNR lost where the tensor is made}: its SQNR against the float model
-    below that of its producer's inputs (the worst of them; the model's input counts as clean),
-    from the per-layer error rows (layer_error.layer_errors)."""
+    below that of its producer's inputs (the worst of them; the model's input has `input_sqnr_db`,
+    its int8 quantization's), from the per-layer error rows (layer_error.layer_errors)."""
     sqnr = {}
     names = {t.name: t.index for t in int8_graph.tensors}
     for row in layers:
@@ -188,66 +191,89 @@ def local_losses(int8_graph, layers):
         out = op.outputs[0]
         if out not in sqnr:
             continue
-        before = [sqnr.get(i, 100.0) for i in op.inputs if i >= 0 and not int8_graph.tensors[i].is_constant]
+        before = [sqnr.get(i, input_sqnr_db if i in int8_graph.inputs else 100.0) for i in op.inputs
+                  if i >= 0 and not int8_graph.tensors[i].is_constant]
         losses[out] = (min(before) if before else 100.0) - sqnr[out]
     return losses
 
 
-def search(int8_graph, layers, measure, acceptable, cost):
-    """The ops to run in 16 bits: the fewest-loss-first greedy described at the top. `measure(ops)`
-    gives a candidate's metrics, `acceptable(metrics)` says whether it keeps the model, `cost(ops)`
-    orders candidates (smaller is cheaper). Returns (ops, metrics, tried) or None if even every
-    unit in 16 bits is not acceptable; tried lists (ops, metrics) of every candidate measured."""
+def search(int8_graph, layers, measure, acceptable, cost, input_sqnr_db):
+    """The ops to run in 16 bits. `measure(ops)` gives a candidate's metrics (with an output
+    `sqnr_db` against float), `acceptable(metrics)` says whether it keeps the model, `cost(ops)`
+    orders candidates (smaller is cheaper). Each tensor where int8 loses SQNR (the per-layer
+    errors) is tried alone in 16 bits; the tensors are then added, most output SQNR gained
+    first (then the others, most lost first), until the candidate is acceptable; then each goes
+    back to int8, the costliest first, where the candidate stays acceptable without it, and then
+    each op so. Returns (ops, metrics, tried, why) or None if no mix is acceptable; tried lists
+    (ops, metrics) of every candidate measured; why has `screened`, the output SQNR with each
+    tensor alone in 16 bits (by tensor name), and `without`, the metrics without each op of the
+    mix in 16 bits."""
     units = tensor_units(int8_graph)
-    losses = local_losses(int8_graph, layers)
-    ranked = sorted((t for t in units if t in losses), key=lambda t: -losses[t])
-    tried, chosen, metrics = [], [], None
-    for t in ranked:
-        chosen.append(t)
-        ops = sorted({n for u in chosen for n in units[u]})
+    losses = local_losses(int8_graph, layers, input_sqnr_db)
+    lossy = sorted((t for t in units if losses.get(t, 0) > 0), key=lambda t: -losses[t])[:MAX_SCREENED]
+    tried = []
+
+    def trial(tensors):
+        ops = sorted({n for t in tensors for n in units[t]})
         metrics = measure(ops)
         tried.append((ops, metrics))
+        return metrics
+
+    gains = {t: trial([t])["sqnr_db"] for t in lossy}
+    rest = sorted((t for t in units if t not in gains), key=lambda t: -losses.get(t, -math.inf))
+    chosen, metrics = [], None
+    for t in [*sorted(lossy, key=lambda t: -gains[t]), *rest]:
+        chosen.append(t)
+        metrics = trial(chosen) if len(chosen) > 1 else tried[lossy.index(t)][1]
         if acceptable(metrics):
             break
     else:
         return None
-    # Back to int8, each tensor whose 16 bits the candidate can do without, the costliest first.
-    for t in sorted(chosen, key=lambda u: cost(units[u]), reverse=True):
-        if len(chosen) == 1:
-            break
+    for t in sorted(chosen, key=lambda t: cost(units[t]), reverse=True):
         rest = [u for u in chosen if u != t]
-        ops = sorted({n for u in rest for n in units[u]})
-        trial = measure(ops)
-        tried.append((ops, trial))
-        if acceptable(trial):
-            chosen, metrics = rest, trial
-    return sorted({n for u in chosen for n in units[u]}), metrics, tried
+        if rest:
+            without = trial(rest)
+            if acceptable(without):
+                chosen, metrics = rest, without
+    # Then op by op: a tensor's reader or maker may do as well in int8, a QUANTIZE between.
+    ops = sorted({n for t in chosen for n in units[t]})
+    for n in sorted(ops, key=lambda n: cost([n]), reverse=True):
+        rest = [m for m in ops if m != n]
+        if rest:
+            without = measure(rest)
+            tried.append((rest, without))
+            if acceptable(without):
+                ops, metrics = rest, without
+    screened = {int8_graph.tensors[t].name: sqnr for t, sqnr in gains.items()}
+    without = {n: measure([m for m in ops if m != n]) for n in ops if len(ops) > 1}  # why each is needed
+    return ops, metrics, tried, {"screened": screened, "without": without}
 
 
-
-def loss_report(int8_graph, layers):
+def loss_report(int8_graph, layers, input_sqnr_db):
     """{tensor name: dB it loses where it is made}, worst first, for the report."""
-    losses = local_losses(int8_graph, layers)
+    losses = local_losses(int8_graph, layers, input_sqnr_db)
     return {int8_graph.tensors[t].name: round(loss, 2) for t, loss in sorted(losses.items(), key=lambda tl: -tl[1])}
 
 
-def precision_rows(int8_graph, int16, layers, asked=False):
+def precision_rows(int8_graph, int16, layers, input_sqnr_db, search=None):
     """Per op of the int8 graph: its number, operator, output tensor, precision and why, for the
-    report and the printed table; `asked`: the ops were given (quantize=mixed:...), not searched."""
-    losses = local_losses(int8_graph, layers)
-    units = tensor_units(int8_graph)
+    report and the printed table; `search`: the report of the search that chose `int16` (its
+    int8 output SQNR and `screened`), None if they were given (quantize=mixed:...)."""
+    losses = local_losses(int8_graph, layers, input_sqnr_db)
     rows = []
     for op in int8_graph.operators:
         out = op.outputs[0]
         loss = f"{losses[out]:.1f} dB" if out in losses else "an unmeasured amount"
-        if asked:
+        if search is None:
             why = "quantize=mixed asked for it" if op.index in int16 else f"its output loses {loss} where it is made"
         elif op.index not in int16:
-            why = f"int8 is enough: its output loses {loss} of SQNR against float where it is made"
-        elif set(units[out]) <= set(int16):
-            why = f"its output is int16: in int8 it loses {loss} of SQNR against float where it is made"
+            why = f"int8: its output loses {loss} of SQNR against float where it is made"
+        elif op.index in search["without"]:
+            m = search["without"][op.index]
+            score = f"accuracy {m['accuracy']:.3f}, " if "accuracy" in m else f"agreement {m['agreement']:.3f}, "
+            why = f"the mix without it in 16 bits: {score}output SQNR {m['sqnr_db']:.1f} dB, not within the tolerance"
         else:
-            why = "reads a tensor the search put in int16"
+            why = "the search's one op in 16 bits"
         rows.append({"op": op.index, "opcode": op.opcode, "tensor": int8_graph.tensors[out].name,
                      "precision": "int16" if op.index in int16 else "int8", "why": why})
     return rows

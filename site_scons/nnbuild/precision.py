@@ -28,7 +28,7 @@ from nnbuild.arena_planner import lower_bound
 from nnbuild.errors import UserError
 from nnbuild.model_toml import DEFAULT_MIN_SQNR_DB, DEFAULT_TOLERANCE, MIXED, QUANTIZE_MODES as MODES, int16_ops
 from nnbuild.native_output import native_output_to
-from nnbuild.reference import ReferenceRejects
+from nnbuild.reference import ReferenceRejects, io_quantization
 from nnbuild.tflite_model import parse_tflite
 
 # Beyond reason, whatever was asked: the quantization noise at least as strong as half
@@ -151,6 +151,14 @@ class Judge(Criteria):
                                                             quantize.to_tflite_layout(self.x, info))
         return self._built[key]
 
+    def input_sqnr_db(self):
+        """The SQNR of the int8 model's input quantization on the judge's samples."""
+        data, info = self._quantized("int8")
+        (scale, zero_point, dtype, _), _ = io_quantization(data)
+        x = quantize.to_tflite_layout(self.x, info)
+        return output_sqnr_db(x, quantize.dequantize(quantize.quantize_input(x, scale, zero_point, dtype),
+                                                     scale, zero_point))
+
     def _search(self):
         """mixed_precision.search on the int8 model's per-layer errors; MixedUnavailable if no mix is
         within the tolerance (then 16x8 for the whole model is next)."""
@@ -171,14 +179,14 @@ class Judge(Criteria):
 
         with self.conversion.timings("searching per-layer precision"):
             found = mixed_precision.search(parse_tflite(int8), layers, measure,
-                                           lambda m: self.acceptable(m, self.tolerance), cost)
+                                           lambda m: self.acceptable(m, self.tolerance), cost, self.input_sqnr_db())
         if found is None:
             raise mixed_precision.MixedUnavailable(
                 f"no mix of int8 and 16x8 ops is within {self.limit(self.tolerance)} ({len(measured)} tried)")
-        ops, _, tried = found
+        ops, _, tried, why = found
         data, info = self._mixed(ops)
-        info["search"] = {"tried": [{"int16_ops": list(o), **m} for o, m in tried],
-                          "losses_db": mixed_precision.loss_report(parse_tflite(int8), layers)}
+        info["search"] = {**why, "tried": [{"int16_ops": list(o), **m} for o, m in tried],
+                          "losses_db": mixed_precision.loss_report(parse_tflite(int8), layers, self.input_sqnr_db())}
         return data, info
 
     def rejected_by(self, error):
@@ -227,6 +235,9 @@ def choose(mode, judge, tolerance=DEFAULT_TOLERANCE, order=("int8", "mixed", "in
         if judge.better(measured[m], measured[chosen]):
             chosen = m
     verdict = f"{first} is not within" if first in measured else f"{first} cannot run;"
+    if judge.acceptable(measured[chosen], tolerance):
+        return (chosen, *results[chosen], candidates,
+                f"{said}: {verdict} {judge.limit(tolerance)}, {chosen} is (on {judge.what})")
     return (chosen, *results[chosen], candidates,
             f"{said}: {verdict} {judge.limit(tolerance)}, so {chosen}, the better one that could be built "
             f"(on {judge.what})")

@@ -166,3 +166,13 @@ def test_in_place_is_kept_only_where_the_arena_shrinks():
     # Writing the 32-byte output over the 256-byte input with 1000 bytes of scratch: larger.
     plan = plan_arena(graph, in_place=[InPlace(step=1, output=4, inputs=(2,), scratch=1000)])
     assert plan.in_place == [] and plan.size == plan.lower_bound == 320
+
+
+def test_an_output_with_aliases_joins_its_input_with_them():
+    # 0 -op0-> 1 -RESHAPE-> 2 -op2-> 3 -op3-> 4, each op in place, op2 over the alias.
+    tensors = [SimpleNamespace(index=i, is_constant=False, nbytes=64) for i in range(5)]
+    ops = [SimpleNamespace(index=i, inputs=[i], outputs=[i + 1]) for i in range(4)]
+    graph = SimpleNamespace(tensors=tensors, operators=ops, inputs=[0], outputs=[4])
+    plan = plan_arena(graph, aliases=[(2, 1)], in_place=[InPlace(step=s, output=s + 1, inputs=(s,)) for s in (0, 2, 3)])
+    _check_no_overlap(plan)
+    assert plan.in_place == [0, 2, 3] and len(set(plan.offsets.values())) == 1 and plan.size == 64

@@ -1,4 +1,4 @@
-"""quantize=auto: keep int8 when it holds the accuracy, fall back to 16x8 when it does not.
+"""quantize=auto: keep int8 when it holds the accuracy, else a per-layer mix that does, else 16x8.
 
 The choice is exercised on a stand-in for the conversion (the real conversion and
 accuracy measurements are covered end to end in test_build and test_quantize):
@@ -9,7 +9,7 @@ quantized model that is broken.
 import numpy as np
 import pytest
 
-from nnbuild import precision, quantize
+from nnbuild import mixed_precision, precision, quantize
 from nnbuild.errors import UserError
 
 
@@ -24,16 +24,23 @@ class _Conversion:
 
 
 class _Judge(precision.Judge):
+    """accuracies: of float, int8, int16x8 and, if the search finds one, the mix (ops 1 and 2)."""
+
     def __init__(self, accuracies, labelled=True, refused=()):
         self.conversion, self.accuracies = _Conversion(refused), accuracies
         self.metric, self.min_sqnr_db = "auto", 20.0
         self.y = [0] if labelled else None
         self.what = "test samples"
-        self.measured = []
+        self.measured, self._built = [], {}
+
+    def _search(self):
+        if "mixed" not in self.accuracies:
+            raise mixed_precision.MixedUnavailable("no mix of int8 and 16x8 ops is within the tolerance")
+        return b"mixed", {"mode": "mixed:1,2", "int16_ops": [1, 2]}
 
     def measure(self, data, info):
         self.measured.append(info["mode"])
-        acc = self.accuracies[info["mode"]]
+        acc = self.accuracies[info["mode"].split(":")[0]]
         return {"accuracy": acc, "agreement": acc, "sqnr_db": 10.0}
 
     def float_metrics(self):
@@ -48,11 +55,22 @@ def test_auto_keeps_int8_within_tolerance_and_does_not_try_16x8():
     assert "within 1 point" in reason and "0.902" in reason
 
 
-def test_auto_falls_back_to_16x8_when_int8_loses_accuracy():
+def test_auto_takes_a_mix_within_tolerance_before_16x8():
+    judge = _Judge({"float": 0.908, "int8": 0.757, "mixed": 0.905, "int16x8": 0.908})
+    chosen, data, info, candidates, reason = precision.choose("auto", judge)
+    assert (chosen, data, info["mode"]) == ("mixed", b"mixed", "mixed:1,2")
+    assert judge.measured == ["int8", "mixed:1,2"]
+    assert "int8 is not within 1 point of float 0.908, mixed is" in reason
+    table = precision.format_candidates({"float": {"accuracy": 0.908}, **candidates})
+    assert "mixed (TFLite)" in table and "0.905" in table
+
+
+def test_auto_falls_back_to_16x8_when_int8_loses_accuracy_and_no_mix_keeps_it():
     judge = _Judge({"float": 0.908, "int8": 0.757, "int16x8": 0.908})
     chosen, data, _, candidates, reason = precision.choose("auto", judge)
     assert (chosen, data) == ("int16x8", b"int16x8")
-    assert set(candidates) == {"int8", "int16x8"}
+    assert set(candidates) == {"int8", "mixed", "int16x8"}
+    assert candidates["mixed"]["by"] == "the per-layer search"
     assert "0.757" in reason and "int8 is not within 1 point of float 0.908" in reason
 
 
