@@ -39,6 +39,10 @@ def test_missing_model_file():
     ("profile=1 verify=0", ["profile=1 with verify=0", "verification vectors"]),
     ("profile=1 runtime=tflm", ["profile=1 profiles runtime=aot's generated code", "add runtime=aot"]),
     ("colour=blue", ["unknown option colour", "target", "model", "runtime", "verify", "verbose"]),
+    ("quantize=mixed:", ["quantize=mixed:", "mixed:<op numbers>", "int16x8"]),
+    ("quantize=mixed:3,x", ["quantize=mixed:3,x", "mixed:3,7"]),
+    ("inplace=2", ["inplace=2", "0 or 1"]),
+    ("patch=yes-please", ["patch=yes-please", "0 or 1"]),
 ])
 def test_bad_option_value(arg, words):
     line = _error(*arg.split())

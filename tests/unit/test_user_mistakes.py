@@ -36,7 +36,7 @@ def model_folder(tmp_path):
     ("[quantisation]\nmode = 'int16x8'\n", ["unknown section [quantisation]", "[quantization]", "[calibration]"]),
     ("[calibration]\nsampels = 100\n", ["unknown key 'sampels' in [calibration]", "file, generator, samples"]),
     ("descripton = 'x'\n", ["unknown key 'descripton' at the top level", "description"]),
-    ("[quantization]\nmode = 'int4'\n", ["mode = 'int4'", "int8, int16x8, bf16, auto"]),
+    ("[quantization]\nmode = 'int4'\n", ["mode = 'int4'", "int8, int16x8, bf16, auto", "mixed:<op numbers>"]),
     ("[calibration]\nsamples = -5\n", ["samples = -5", "positive whole number"]),
     ("[quantization\n", ["not valid TOML"]),
 ])
