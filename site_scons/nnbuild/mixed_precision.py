@@ -10,15 +10,16 @@ Micro runs such a graph (every op sees one type), and so does runtime=aot.
 search() finds the ops to put in 16 bits when int8 loses too much. Precision is lost at a
 tensor, so it chooses tensors (each with the ops that make and read it): those where the int8
 model loses SQNR against the float model (the per-layer error report), each measured alone in
-16 bits on the evaluation data, then added the most output SQNR gained first until the model is
-within the tolerance, then taken back to int8 where it stays within it without them, the
-costliest first (arena, then flash), and then each op so.
+16 bits on the evaluation data, then the first 1, 2, 4, ... of them, the most output SQNR gained
+first, until the model is within the tolerance, then taken back to int8 where it stays within
+it without them, the costliest first (arena, then flash), and then each op so.
 """
 
 import copy
 import math
 
-MAX_SCREENED = 48  # tensors tried alone in 16 bits, the most SQNR lost first: one run of the data each
+MAX_SCREENED = 16  # tensors tried alone in 16 bits, the most SQNR lost first: one run of the data each
+MAX_SHARE = 0.5    # of the ops: a mix with more in 16 bits is not worth it (16x8 for all is next)
 
 from nnbuild.errors import UserError
 from nnbuild.tflite_model import TENSOR_TYPE_NAMES, flatbuffer_bytes, flatbuffer_object, opcode_name, schema
@@ -130,6 +131,33 @@ def splice(int8_data, int16_data, sixteen, path="<model>"):
     return bytes(flatbuffer_bytes(a, len(int8_data) + len(int16_data)))
 
 
+def tflite_stand_in(data):
+    """The mixed model with each int8 to int16 QUANTIZE (which TFLite Micro has and TFLite's own
+    interpreter lacks) as a DEQUANTIZE to float and a QUANTIZE from it: the same values but for
+    a rounding here and there, for judging candidates at TFLite's speed (the firmware is
+    verified against TFLite Micro on the model itself)."""
+    model = flatbuffer_object(data)
+    graph = model.subgraphs[0]
+    dequantize_code = _code_index(model, "DEQUANTIZE")
+    operators = []
+    for op in graph.operators:
+        x, y = graph.tensors[op.inputs[0]], graph.tensors[op.outputs[0]]
+        if _opcode(model, op) == "QUANTIZE" and TENSOR_TYPE_NAMES.get(x.type) == "int8" \
+                and TENSOR_TYPE_NAMES.get(y.type) == "int16":
+            real = copy.deepcopy(x)
+            real.type, real.quantization, real.buffer = schema.TensorType.FLOAT32, None, 0
+            real.name = (x.name.decode() if isinstance(x.name, bytes) else x.name) + "/float"
+            graph.tensors.append(real)
+            dequantize = schema.OperatorT()
+            dequantize.opcodeIndex, dequantize.inputs, dequantize.outputs = dequantize_code, [op.inputs[0]], \
+                [len(graph.tensors) - 1]
+            operators.append(dequantize)
+            op.inputs = [len(graph.tensors) - 1]
+        operators.append(op)
+    graph.operators = operators
+    return bytes(flatbuffer_bytes(model, len(data)))
+
+
 def _drop_unused(model):
     """Remove the tensors no operator or graph input/output names, and the buffers no tensor
     holds (the int8 weights of the ops taken in 16 bits)."""
@@ -201,10 +229,10 @@ def search(int8_graph, layers, measure, acceptable, cost, input_sqnr_db):
     """The ops to run in 16 bits. `measure(ops)` gives a candidate's metrics (with an output
     `sqnr_db` against float), `acceptable(metrics)` says whether it keeps the model, `cost(ops)`
     orders candidates (smaller is cheaper). Each tensor where int8 loses SQNR (the per-layer
-    errors) is tried alone in 16 bits; the tensors are then added, most output SQNR gained
-    first (then the others, most lost first), until the candidate is acceptable; then each goes
-    back to int8, the costliest first, where the candidate stays acceptable without it, and then
-    each op so. Returns (ops, metrics, tried, why) or None if no mix is acceptable; tried lists
+    errors) is tried alone in 16 bits; then the first 1, 2, 4, ... tensors, most output SQNR
+    gained first (then the others, most lost first), until the candidate is acceptable; then each
+    goes back to int8, the costliest first, where the candidate stays acceptable without it, and
+    then each op so (a mix left with more than MAX_SHARE of the ops in 16 bits: None). Returns (ops, metrics, tried, why) or None if no mix is acceptable; tried lists
     (ops, metrics) of every candidate measured; why has `screened`, the output SQNR with each
     tensor alone in 16 bits (by tensor name), and `without`, the metrics without each op of the
     mix in 16 bits."""
@@ -220,15 +248,17 @@ def search(int8_graph, layers, measure, acceptable, cost, input_sqnr_db):
         return metrics
 
     gains = {t: trial([t])["sqnr_db"] for t in lossy}
-    rest = sorted((t for t in units if t not in gains), key=lambda t: -losses.get(t, -math.inf))
-    chosen, metrics = [], None
-    for t in [*sorted(lossy, key=lambda t: -gains[t]), *rest]:
-        chosen.append(t)
-        metrics = trial(chosen) if len(chosen) > 1 else tried[lossy.index(t)][1]
+    ranked = [*sorted(lossy, key=lambda t: -gains[t]),
+              *sorted((t for t in units if t not in gains), key=lambda t: -losses.get(t, -math.inf))]
+    count, metrics = 1, None  # the first 1, 2, 4, ... tensors of the ranking: few runs to a mix that holds
+    while True:
+        chosen = ranked[:count]
+        metrics = trial(chosen)
         if acceptable(metrics):
             break
-    else:
-        return None
+        if count >= len(ranked):
+            return None
+        count = min(2 * count, len(ranked))
     for t in sorted(chosen, key=lambda t: cost(units[t]), reverse=True):
         rest = [u for u in chosen if u != t]
         if rest:
@@ -244,6 +274,8 @@ def search(int8_graph, layers, measure, acceptable, cost, input_sqnr_db):
             tried.append((rest, without))
             if acceptable(without):
                 ops, metrics = rest, without
+    if len(ops) > MAX_SHARE * len(int8_graph.operators):
+        return None
     screened = {int8_graph.tensors[t].name: sqnr for t, sqnr in gains.items()}
     without = {n: measure([m for m in ops if m != n]) for n in ops if len(ops) > 1}  # why each is needed
     return ops, metrics, tried, {"screened": screened, "without": without}

@@ -111,7 +111,7 @@ class Judge(Criteria):
     def __init__(self, onnx_path, conversion, evaluation=None, metric="auto", min_sqnr_db=DEFAULT_MIN_SQNR_DB,
                  tolerance=DEFAULT_TOLERANCE):
         self.conversion, self.onnx_path, self.tolerance = conversion, onnx_path, tolerance
-        self._built = {}
+        self._models, self._layers, self._metrics = {}, {}, {}  # by mode, each made or measured once
         if evaluation is not None and evaluation[1] is not None:
             x, y = evaluation
             what = f"{len(x)} labelled evaluation samples"
@@ -123,9 +123,9 @@ class Judge(Criteria):
         super().__init__(x, y, quantize.run_float_onnx(onnx_path, x), what, metric, min_sqnr_db)
 
     def _quantized(self, mode):
-        if mode not in self._built:
-            self._built[mode] = self.conversion.quantize(mode)
-        return self._built[mode]
+        if mode not in self._models:
+            self._models[mode] = self.conversion.quantize(mode)
+        return self._models[mode]
 
     def _mixed(self, ops):
         """The int8 model with `ops` taken from the 16x8 one; its info is int8's (the same input and output)."""
@@ -142,14 +142,13 @@ class Judge(Criteria):
 
     def layer_errors(self, mode):
         """layer_error.layer_errors of the `mode` model (int8 or int16x8) on the judge's samples."""
-        key = ("layers", mode)
-        if key not in self._built:
+        if mode not in self._layers:
             data, info = self._quantized(mode)
             with self.conversion.timings(f"per-layer error of {mode}"), \
                     native_output_to(os.path.join(self.conversion.work_dir, "layer_error.log")):
-                self._built[key] = layer_error.layer_errors(self.conversion.float_tflite(), data,
+                self._layers[mode] = layer_error.layer_errors(self.conversion.float_tflite(), data,
                                                             quantize.to_tflite_layout(self.x, info))
-        return self._built[key]
+        return self._layers[mode]
 
     def input_sqnr_db(self):
         """The SQNR of the int8 model's input quantization on the judge's samples."""
@@ -161,15 +160,17 @@ class Judge(Criteria):
 
     def _search(self):
         """mixed_precision.search on the int8 model's per-layer errors; MixedUnavailable if no mix is
-        within the tolerance (then 16x8 for the whole model is next)."""
+        within the tolerance (then 16x8 for the whole model is next), at once if 16x8 for the whole
+        model is not within it either (a mix keeps no more than it)."""
+        sixteen = self.measure(*self._quantized("int16x8"))
+        if not self.acceptable(sixteen, self.tolerance):
+            raise mixed_precision.MixedUnavailable(
+                f"16x8 for the whole model is not within {self.limit(self.tolerance)} either")
         int8, _ = self._quantized("int8")
         layers = self.layer_errors("int8")
-        measured = {}
 
         def measure(ops):
-            if tuple(ops) not in measured:
-                measured[tuple(ops)] = self.measure(*self._mixed(ops))
-            return measured[tuple(ops)]
+            return self.measure(*self._mixed(ops))  # once per mix: measure keeps what it measured
 
         def cost(ops):
             graph = parse_tflite(self._mixed(ops)[0])
@@ -182,7 +183,8 @@ class Judge(Criteria):
                                            lambda m: self.acceptable(m, self.tolerance), cost, self.input_sqnr_db())
         if found is None:
             raise mixed_precision.MixedUnavailable(
-                f"no mix of int8 and 16x8 ops is within {self.limit(self.tolerance)} ({len(measured)} tried)")
+                f"no mix of int8 and 16x8 ops with at most {mixed_precision.MAX_SHARE:.0%} of them in 16 bits is "
+                f"within {self.limit(self.tolerance)}")
         ops, _, tried, why = found
         data, info = self._mixed(ops)
         info["search"] = {**why, "tried": [{"int16_ops": list(o), **m} for o, m in tried],
@@ -195,10 +197,14 @@ class Judge(Criteria):
         return "TFLite Micro" if isinstance(error, ReferenceRejects) else "the TFLite converter"
 
     def measure(self, data, info):
+        if info["mode"] in self._metrics:  # 16x8 before the search, a mix tried again
+            return self._metrics[info["mode"]]
         with self.conversion.timings(f"running {info['mode']}"):
-            _, logits = quantize.run_quantized(data, quantize.to_tflite_layout(self.x, info),
-                                               micro="int16_ops" in info)
-        return self.score(quantize.to_onnx_layout(logits, info))
+            stand_in = mixed_precision.tflite_stand_in(data) if "int16_ops" in info else None
+            _, logits = quantize.run_quantized(data, quantize.to_tflite_layout(self.x, info), stand_in)
+        metrics = self.score(quantize.to_onnx_layout(logits, info))
+        self._metrics[info["mode"]] = metrics
+        return metrics
 
 
 def choose(mode, judge, tolerance=DEFAULT_TOLERANCE, order=("int8", "mixed", "int16x8")):

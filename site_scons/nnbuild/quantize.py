@@ -26,7 +26,7 @@ from . import graph_repairs
 from .errors import UserError, check_interrupted
 from .native_output import native_output_to
 from .progress import Timings
-from .reference import io_quantization, reference_outputs
+from .reference import io_quantization
 from .tflite_model import flatbuffer_bytes, flatbuffer_object, read_model
 
 # Why these settings: the firmware API exchanges raw integer tensors, so the
@@ -207,16 +207,16 @@ def dequantize(q, scale, zero_point):
     return (np.asarray(q).astype(np.float32) - np.float32(zero_point)) * np.float32(scale)
 
 
-def run_quantized(tflite, x, micro=False):
+def run_quantized(tflite, x, stand_in=None):
     """Run float samples (in .tflite layout) through the quantized model, to judge it.
 
     TFLite Micro must accept the model (its interpreter prepares every op, or
     ReferenceRejects says which it refuses); the samples then run through TFLite's
     integer kernels, which compute what TFLite Micro's reference kernels compute, up to
     a rounding step here and there, twenty to a hundred times faster. (The firmware is
-    verified against TFLite Micro itself.) `micro`: through TFLite Micro's own, for a
-    graph TFLite's kernels refuse (a mixed one's int8 to int16 QUANTIZE). Each sample is
-    quantized with the input tensor's scale and zero point (quantize_input). Returns (raw,
+    verified against TFLite Micro itself.) `stand_in`: the .tflite TFLite's kernels run
+    instead, for a model with an op they lack (mixed_precision.tflite_stand_in). Each sample
+    is quantized with the input tensor's scale and zero point (quantize_input). Returns (raw,
     dequantized): the output tensor's integers and them as float32.
     """
     if not isinstance(tflite, (bytes, bytearray)):
@@ -224,10 +224,7 @@ def run_quantized(tflite, x, micro=False):
             tflite = f.read()
     (in_scale, in_zp, in_dtype, in_shape), (out_scale, out_zp) = io_quantization(tflite)
     x = _as_samples(x, in_shape, "input samples for the .tflite model")
-    if micro:
-        raw = reference_outputs(tflite, np.stack([quantize_input(sample, in_scale, in_zp, in_dtype) for sample in x]))
-    else:
-        raw = _integer_outputs(tflite, x, lambda sample: quantize_input(sample, in_scale, in_zp, in_dtype))
+    raw = _integer_outputs(stand_in or tflite, x, lambda sample: quantize_input(sample, in_scale, in_zp, in_dtype))
     return raw, dequantize(raw, out_scale, out_zp)
 
 

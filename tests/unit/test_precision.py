@@ -31,7 +31,7 @@ class _Judge(precision.Judge):
         self.metric, self.min_sqnr_db = "auto", 20.0
         self.y = [0] if labelled else None
         self.what = "test samples"
-        self.measured, self._built = [], {}
+        self.measured, self._models = [], {}
 
     def _search(self):
         if "mixed" not in self.accuracies:
