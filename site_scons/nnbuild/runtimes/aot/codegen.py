@@ -40,9 +40,13 @@ class _Names:
     def tensor(self, t):
         if t.is_constant:
             return self.weight_symbol(t)
-        if t.index in self.external:  # read where the caller keeps it: invoke's argument
+        if self.is_external(t):
             return f"({C_TYPES[t.dtype]} *)input"
         return f"({C_TYPES[t.dtype]} *)({self.model}_arena + {self.plan.offsets[t.index]})"
+
+    def is_external(self, t):
+        """Whether the tensor is read where the caller keeps it: invoke's argument."""
+        return t.index in self.external
 
     def has_memory(self, t):
         """Whether the tensor exists whole (not a row-streamed stage's intermediate)."""

@@ -40,15 +40,16 @@ def _is_read(graph, t):
 def _join(op, names, inputs, y, dtype, outer, copy_sizes):
     """Each of the `outer` output rows is a block of copy_sizes[i] elements of every input i in turn."""
     p = names.op_prefix(op)
-    ctype = C_TYPES[dtype]
+    pointers = c_const_array(f"{C_TYPES[dtype]} *const", f"{p}_inputs", [names.tensor(t) for t in inputs])
     decls = [
         c_const_array("int32_t", f"{p}_copy_size", copy_sizes),
-        c_const_array(f"{ctype} *const", f"{p}_inputs", [names.tensor(t) for t in inputs]),
         c_struct("nn_concat_params", f"{p}_params",
                  {"inputs": len(inputs), "outer": outer, "copy_size": f"{p}_copy_size"}),
     ]
-    return LoweredOp(decls=decls, call=kernel_call(kernel("concat", dtype), f"&{p}_params", f"{p}_inputs",
-                                                   names.tensor(y)))
+    call = kernel_call(kernel("concat", dtype), f"&{p}_params", f"{p}_inputs", names.tensor(y))
+    if any(names.is_external(t) for t in inputs):  # invoke's argument, known when it runs only
+        return LoweredOp(decls=decls, call=f"{{ {pointers.replace('static ', '', 1)} {call} }}")
+    return LoweredOp(decls=[*decls, pointers], call=call)
 
 
 def _cut(graph, op, names, x, outputs, dtype, outer, copy_sizes):
