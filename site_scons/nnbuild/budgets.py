@@ -16,9 +16,9 @@ def parse_bytes(text, what):
     return int(match.group(1)) * _UNITS[match.group(2).lower()]
 
 
-def effective_budgets(target, model_config, options):
+def effective_budgets(target, model_name, model_config, options):
     """{memory: {"bytes": B or None, "from": where it was set}}: the smallest of the target's,
-    model.toml's [budget] and the flash_budget=/ram_budget= options."""
+    model.toml's [budget], the project's nnbuild.toml and the flash_budget=/ram_budget= options."""
     result = {}
     for memory in ("flash", "ram"):
         candidates = []
@@ -27,6 +27,8 @@ def effective_budgets(target, model_config, options):
         if model_config.get("budget", {}).get(memory):
             candidates.append((parse_bytes(model_config["budget"][memory], f"model.toml [budget] {memory}"),
                                "the model's model.toml"))
+        if options.get("project"):
+            candidates += options["project"].budgets(model_name, target.name, memory)
         if options.get(f"{memory}_budget"):
             candidates.append((parse_bytes(options[f"{memory}_budget"], f"{memory}_budget"),
                                f"{memory}_budget={options[f'{memory}_budget']}"))

@@ -1,5 +1,5 @@
 """One scons at a time per build folder: two builds of one checkout would write the same
-outputs and SCons' records (.sconsign.dblite) at once and corrupt both."""
+outputs and SCons' records (build/.sconsign.dblite) at once and corrupt both."""
 
 import fcntl
 import os

@@ -87,7 +87,7 @@ def calibration_source(spec, option=""):
             raise UserError(f"option calibration={option}: no such file; give an .npz with an "
                             "array 'x' or an .npy file of samples, or calibration=random.")
         return ["file", option]
-    if not spec.folder:
+    if not spec.folder and not spec.config.get("calibration"):  # a project's nnbuild.toml may name it
         raise UserError(
             f"{spec.source}: an ONNX model given by path needs calibration data to be quantized. "
             "Give calibration=FILE (an .npz with an array 'x', or an .npy, with samples in the "

@@ -2,14 +2,12 @@
 
 from dataclasses import dataclass, field
 
-from nnbuild import budgets, export, families, memory_map
+from nnbuild import budgets, build_folder, export, families, memory_map
 from nnbuild.code_dependencies import template_file
 from nnbuild.errors import UserError
 from nnbuild.runner import runner_context
 from nnbuild.scons_actions import settings_node
 from nnbuild.toolchain import off_the_inference_path
-
-BUILD = "build"
 
 
 @dataclass
@@ -64,7 +62,7 @@ def build_matrix(env, opts, say=print):
 def build_firmware(tenv, opts, target, toolchain, runtime, libraries, model):
     """Runner, compile, link, strip, size report and (with verify=1) verification of one
     model for one target; tenv is the target's environment, this firmware's own copy."""
-    out = f"{BUILD}/{target.name}/{runtime.name}/{model.name}"
+    out = f"{build_folder.root()}/{target.name}/{runtime.name}/{model.name}"
     family = families.get(target.family)
     linked = runtime.link(tenv, opts, target, model, libraries, out)
     extra, extra_components, runner_needs, link_needs = family.sources(tenv, opts, target, model, out,
@@ -82,7 +80,7 @@ def build_firmware(tenv, opts, target, toolchain, runtime, libraries, model):
     deployable = family.image(tenv, out, elf, objects + linked.libraries)
 
     size_settings = {"components": components, "arena_symbol": f"{model.name}_arena",
-                     "budget": budgets.effective_budgets(target, model.config, opts),
+                     "budget": budgets.effective_budgets(target, model.name, model.config, opts),
                      "title": f"{model.name} on {target.name}", "diff": opts["size_diff"],
                      "regions": [vars(r) for r in memory_map.regions(target.memory, target.path)]}
     size_json, *_ = tenv.SizeReport(f"{out}/size.json", [elf, map_file, linked.memory_info,

@@ -2,7 +2,7 @@
 
 import os
 
-from nnbuild import models, runtimes, size_diff, targets
+from nnbuild import models, project as projects, runtimes, size_diff, targets
 from nnbuild.errors import UserError
 from nnbuild.model_toml import MIXED_FORM, QUANTIZE_MODES, valid_quantize_mode
 
@@ -34,11 +34,14 @@ OPTIONS = {
     "toolchain": ("compiler: zig (zig cc) or gnu (a GNU cross gcc); default: the target's", "", ("zig", "gnu")),
     "CROSS_COMPILE": ("GNU cross prefix for toolchain=gnu, e.g. loongarch64-linux-gnu-", "", None),
     "cache": ("folder of a build cache shared between builds and checkouts (SCons CacheDir)", "", None),
+    "project": ("a project folder whose nnbuild.toml lists its fleet: models, boards, runtimes, budgets; "
+                "builds all of it into the project's build folder, with a fleet report", "", None),
+    "compare": ("an earlier fleet.json the fleet report compares with (default: the previous build's)", "", None),
     "export": ("write a package for C projects (CMake, pkg-config, Bazel, Make) to this folder; "
                "several targets or models: a subfolder each, <target>/<model> (runtime=aot)", "", None),
 }
 # Options naming files or folders: relative to where scons was started (scons -u, -D, -C).
-PATHS = ["model", "calibration", "eval", "size_diff", "cache", "export"]
+PATHS = ["model", "calibration", "eval", "size_diff", "cache", "export", "project", "compare"]
 # Each runtime's own options (nnbuild.runtimes.base.Runtime.options).
 for _runtime in runtimes.all_runtimes():
     for _name, (_text, _default, _allowed, _is_path) in _runtime.options.items():
@@ -109,6 +112,25 @@ def _models(raw, launch_dir):
     return list(specs.values())
 
 
+def _project_options(raw, arguments, project):
+    """The fleet of the project's nnbuild.toml, and its [options] (paths relative to the project)
+    where the command line gives none."""
+    fleet = ("model", "target", "runtime", "name", "calibration", "eval", "project")  # what nnbuild.toml lists
+    listed = [name for name in fleet[:-1] if name in arguments]
+    if listed:
+        raise UserError(f"option {', '.join(listed)} with project={project.folder}: the project's {projects.MANIFEST} "
+                        "lists its models (with their data), boards and runtimes; build part of the fleet by "
+                        "naming it, such as `scons project=... af_detection` or `... cortex-m55`.")
+    unknown = sorted(name for name in project.options if name not in OPTIONS or name in fleet)
+    if unknown:
+        raise UserError(f"{project.manifest}: [options] {', '.join(unknown)}: not an option a project sets there; "
+                        f"models, boards and runtimes are its top-level keys, the options are {', '.join(OPTIONS)}.")
+    for name, value in project.options.items():
+        if name not in arguments:
+            raw[name] = os.path.relpath(os.path.join(project.folder, value)) if name in PATHS and value else value
+    raw["target"], raw["runtime"] = ",".join(project.boards), ",".join(project.runtimes)
+
+
 def parse_options(arguments, launch_dir=None):
     """Validate `scons` command-line arguments; returns a dict of typed option values.
     launch_dir: where scons was started, for relative paths (SCons' GetLaunchDir())."""
@@ -120,6 +142,11 @@ def parse_options(arguments, launch_dir=None):
     for name in PATHS:
         if name != "model" and (name, raw[name]) != ("calibration", "random"):
             raw[name] = _from_launch_dir(raw[name], launch_dir)
+    project = projects.load_project(raw["project"]) if raw["project"] else None
+    if project:
+        _project_options(raw, arguments, project)
+    if raw["compare"] and not os.path.isfile(raw["compare"]):
+        raise UserError(f"option compare={raw['compare']}: no such file; give the fleet.json of an earlier build.")
     if raw["toolchain"] and raw["toolchain"] not in OPTIONS["toolchain"][2]:
         raise UserError(f"option toolchain={raw['toolchain']}: valid values: {', '.join(OPTIONS['toolchain'][2])}.")
     if raw["opt"] not in OPTIONS["opt"][2]:
@@ -145,7 +172,9 @@ def parse_options(arguments, launch_dir=None):
         size_diff.check_size_report(raw["size_diff"], "option size_diff")
     opts = {
         "targets": [targets.load_target(t) for t in names],
-        "models": _models(raw, launch_dir),
+        "models": project.models if project else _models(raw, launch_dir),
+        "project": project,
+        "compare": raw["compare"],
         "runtimes": [runtimes.get(name) for name in runtime_names],
         "verify": verify,
         "vectors": None if raw["vectors"] == "auto" else int(raw["vectors"]),

@@ -3,6 +3,8 @@
 import json
 import os
 
+from nnbuild.fleet_report import write_fleet_report
+
 
 def _read(path):
     try:
@@ -56,3 +58,14 @@ def print_summary(results, get_build_failures):
     if get_build_failures():
         return
     print("\n".join(line for r in results for line in summary_lines(r)))
+
+
+def report_fleet(folder, results, get_build_failures, earlier=""):
+    """The fleet report of a project build (fleet_report.py), and one line on it."""
+    rows = write_fleet_report(folder, results, get_build_failures(), earlier)
+    problems = [r for r in rows if not r["ok"]]
+    folder = os.path.abspath(folder)
+    print(f"fleet: {len(rows)} firmware, {len(problems) or 'none'} with problems"
+          + "".join(f"\n  {r['model']} on {r['board']} ({r['runtime']}): {', '.join(r['failed'] + r['over_budget'])}"
+                    f"{'' if r['failed'] or r['over_budget'] else r['verify']}" for r in problems)
+          + f"\n  report: {folder}/fleet.html, {folder}/fleet.json, {folder}/fleet.md")

@@ -21,9 +21,9 @@ def test_parse_bytes_rejects_nonsense():
 
 def test_tightest_budget_wins_and_says_where_it_came_from():
     target = load_target("cortex-m55")
-    result = budgets.effective_budgets(target, {"budget": {"flash": "256K"}}, {"ram_budget": "64K"})
+    result = budgets.effective_budgets(target, "m", {"budget": {"flash": "256K"}}, {"ram_budget": "64K"})
     assert result["flash"] == {"bytes": 256 * 1024, "from": "the model's model.toml"}
     assert result["ram"] == {"bytes": 64 * 1024, "from": "ram_budget=64K"}
-    loose = budgets.effective_budgets(target, {}, {"flash_budget": "8M"})
+    loose = budgets.effective_budgets(target, "m", {}, {"flash_budget": "8M"})
     assert loose["flash"] == {"bytes": 6656 * 1024, "from": "target cortex-m55"}
 

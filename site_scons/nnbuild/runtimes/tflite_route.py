@@ -1,20 +1,18 @@
 """What the runtimes that run a quantized .tflite (aot, tflm) share: the model
 quantized once for every board, and verification against TFLite Micro."""
 
-from nnbuild import datasets
+from nnbuild import build_folder, datasets
 from nnbuild.errors import UserError
 from nnbuild.model_toml import quantization_settings
 from nnbuild.pytorch_model import onnx_model
 from nnbuild.runtimes.base import Model, Runtime
 from nnbuild.scons_actions import settings_node
 
-BUILD = "build"
-
 
 def quantized_model(env, opts, spec):
     """The model as a full-integer .tflite under build/models/<model>/: quantized from ONNX
     (a PyTorch folder is exported to ONNX first), or the .tflite given."""
-    folder = f"{BUILD}/models/{spec.name}"
+    folder = f"{build_folder.root()}/models/{spec.name}"
     tflite_path = f"{folder}/{spec.name}.tflite"
     quant_report = None
     evaluation = datasets.evaluation_file(spec, opts["eval"])

@@ -4,9 +4,9 @@ per board, the same way for every runtime that takes one."""
 import hashlib
 import os
 
+from nnbuild import build_folder
 from nnbuild.toolchain import board_defines
 
-BUILD = "build"
 _WARNINGS = ("-Wall", "-Wextra")  # not our code to fix: its warnings would drown the build's output
 
 
@@ -30,7 +30,7 @@ def tree_library(lenv, opts, target, root, sources, label, variant=()):
     toolchain: every model on the board links the same one."""
     toolchain = f"{opts['toolchain'] or target.toolchain}|{opts['cross_compile']}"
     key = hashlib.sha256("|".join([root, *variant, toolchain]).encode()).hexdigest()[:8]
-    lib_dir = f"{BUILD}/{target.name}/lib/{'-'.join([label, *variant, key])}"
+    lib_dir = f"{build_folder.root()}/{target.name}/lib/{'-'.join([label, *variant, key])}"
     objects = [lenv.Object(f"{lib_dir}/obj/{os.path.splitext(os.path.relpath(src, root))[0]}.o", src)
                for src in sources]
     return lenv.StaticLibrary(f"{lib_dir}/{label}", objects)[0], objects

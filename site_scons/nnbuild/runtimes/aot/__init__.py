@@ -3,14 +3,13 @@ one static library of them per board, shared by every model."""
 
 import os
 
-from nnbuild import export, families, instruction_count
+from nnbuild import build_folder, export, families, instruction_count
 from nnbuild.errors import UserError
 from nnbuild.runtimes.aot import builders
 from nnbuild.runtimes.base import Linked
 from nnbuild.runtimes.tflite_route import TfliteRuntime
 from nnbuild.scons_actions import settings_node
 
-BUILD = "build"
 KERNEL_DIR = "kernels"
 
 
@@ -28,7 +27,7 @@ def kernel_sources(target, kernel_dir=KERNEL_DIR):
 
 def _kernels_library(env, target):
     """The aot kernels as one static library per target, shared by every model."""
-    lib_dir = f"{BUILD}/{target.name}/lib"
+    lib_dir = f"{build_folder.root()}/{target.name}/lib"
     objects = [env.Object(f"{lib_dir}/obj/{os.path.splitext(name)[0]}.o", f"#{path}")
                for name, path in kernel_sources(target).items()]
     return env.StaticLibrary(f"{lib_dir}/nnkernels", objects)[0]
@@ -62,7 +61,7 @@ class Aot(TfliteRuntime):
     def prepare(self, env, opts, spec):
         model = super().prepare(env, opts, spec)
         builders.add_builders(env)
-        aot_dir = f"{BUILD}/models/{spec.name}/aot"
+        aot_dir = f"{build_folder.root()}/models/{spec.name}/aot"
         header, source, weights, aot_info = env.AotModel(
             f"{aot_dir}/{spec.name}.h", [model.tflite, settings_node(env, {
                 "model": spec.name, "inplace": opts["inplace"], "patch": opts["patch"]})])
@@ -88,7 +87,7 @@ class Aot(TfliteRuntime):
         if not opts["profile"]:
             return verified
         family = families.get(target.family)
-        settings = {"model": model.name, "target": target.name, "build_dir": BUILD,
+        settings = {"model": model.name, "target": target.name, "build_dir": build_folder.root(),
                     "emulator": target.emulator, "emulator_package": target.emulator_package,
                     "args": family.run_arguments(f"{out}/vectors.bin", 0)}
         profile = tenv.Profile(f"{out}/profile.json", [f"{out}/firmware.elf", model.parts["info"], verified,

@@ -4,12 +4,10 @@ ExecuTorch's own runtime and eager PyTorch."""
 
 import os
 
-from nnbuild import datasets
+from nnbuild import build_folder, datasets
 from nnbuild.runtimes.executorch import build as executorch_build, builders
 from nnbuild.runtimes.base import Linked, Model, Runtime
 from nnbuild.scons_actions import settings_node
-
-BUILD = "build"
 
 
 class Executorch(Runtime):
@@ -37,7 +35,7 @@ class Executorch(Runtime):
     def prepare(self, env, opts, spec):
         builders.add_builders(env)
         program, program_json, pytorch = executorch_build.build_program(env, spec, opts)
-        env.Clean(program, f"{BUILD}/models/{spec.name}")
+        env.Clean(program, f"{build_folder.root()}/models/{spec.name}")
         model = Model(name=spec.name, data_file=datasets.evaluation_file(spec, opts["eval"]), config=spec.config,
                       parts={"program": program, "program_json": program_json, "pytorch": pytorch})
         model.parts.update(executorch_build.declare_glue(env, opts, model))

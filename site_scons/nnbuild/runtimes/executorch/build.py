@@ -11,7 +11,7 @@ import hashlib
 import os
 import shlex
 
-from nnbuild import datasets
+from nnbuild import build_folder, datasets
 from nnbuild.runtimes.executorch import sources as executorch_sources, tree as executorch_tree
 from nnbuild.errors import UserError
 from nnbuild.pytorch_model import pytorch_source
@@ -19,7 +19,6 @@ from nnbuild.runtimes.tree_library import tree_env, tree_library
 from nnbuild.scons_actions import settings_node
 from nnbuild.toolchain import reproducible_paths
 
-BUILD = "build"
 COMPONENT = "executorch"
 
 
@@ -42,7 +41,7 @@ def build_program(env, spec, opts):
         settings["calibration"] = datasets.calibration_source(spec, opts["calibration"])
         settings["samples"] = datasets.calibration_count(spec)
         sources += [f for f in [datasets.calibration_dependency(settings["calibration"])] if f]
-    folder = f"{BUILD}/models/{spec.name}"
+    folder = f"{build_folder.root()}/models/{spec.name}"
     pte, program_json = env.ExecutorchProgram(f"{folder}/{spec.name}.pte", [*sources, settings_node(env, settings)])
     return pte, program_json, pytorch
 
@@ -51,8 +50,8 @@ def declare_glue(env, opts, model):
     """The C API header, glue and program array (target independent), and with a source
     tree the include folders and the selective kernel registration of the program."""
     tree = executorch_sources.find_tree(opts["executorch"], "") if opts["executorch"] else None
-    folder = f"{BUILD}/models/{model.name}"
-    settings = settings_node(env, {"model": model.name, "tools_dir": f"{BUILD}/tools",
+    folder = f"{build_folder.root()}/models/{model.name}"
+    settings = settings_node(env, {"model": model.name, "tools_dir": f"{build_folder.root()}/tools",
                                    "register_kernels": bool(tree)})
     header, glue, info = env.ExecutorchGlue(f"{folder}/executorch/{model.name}.h",
                                             [model.parts["program"], model.parts["program_json"], settings])
@@ -95,7 +94,7 @@ def _tree_paths(root):
     tree's folder is called executorch, else through a link to it (made by a step); then the
     schema headers flatc generates, c10, flatbuffers. And what compiling with them waits
     for: the link's record, if any, and the schema headers."""
-    folder = f"{BUILD}/tools/executorch-{hashlib.sha256(root.encode()).hexdigest()[:8]}"
+    folder = f"{build_folder.root()}/tools/executorch-{hashlib.sha256(root.encode()).hexdigest()[:8]}"
     linked = os.path.basename(root) != "executorch"
     includes = [f"#{folder}/src" if linked else os.path.dirname(root), f"#{folder}/include",
                 os.path.join(root, "runtime", "core", "portable_type", "c10"),

@@ -9,13 +9,12 @@ import os
 import shlex
 import subprocess
 
+from nnbuild import build_folder
 from nnbuild.errors import UserError
 from nnbuild.runtimes.tflm import builders, glue as tflm
 from nnbuild.runtimes.tree_library import tree_env, tree_library
 from nnbuild.scons_actions import settings_node
 from nnbuild.toolchain import reproducible_paths
-
-BUILD = "build"
 
 
 def _tree(opts):
@@ -28,7 +27,7 @@ def declare_glue(env, opts, model):
     """The model's glue (target independent): header, glue source, model data, tflm_info.json."""
     tree, kernels = _tree(opts)
     builders.add_builders(env)
-    folder = f"{BUILD}/models/{model.name}"
+    folder = f"{build_folder.root()}/models/{model.name}"
     settings = settings_node(env, {"model": model.name, "tree": tree.root, "kernels": kernels})
     header, glue, info = env.TflmModel(f"{folder}/tflm/{model.name}.h",
                                        [model.tflite, env.File(tree.path(tflm.RESOLVER_HEADER)), settings])
@@ -63,7 +62,7 @@ def _cxx_headers_checked(tenv, target):
         tenv.get("CROSS_COMPILE") or target.toolchain_for("gnu").prefix)
     settings = {"cxx": shlex.split(tenv.subst("$CXX")), "target": target.name,
                 "fix": f"install Debian package {package}" if package else "install its C++ library"}
-    return tenv.CxxHeadersCheck(f"{BUILD}/{target.name}/lib/cxx_headers.txt", settings_node(tenv, settings))
+    return tenv.CxxHeadersCheck(f"{build_folder.root()}/{target.name}/lib/cxx_headers.txt", settings_node(tenv, settings))
 
 
 def build_library(tenv, opts, target):

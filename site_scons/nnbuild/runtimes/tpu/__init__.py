@@ -17,10 +17,10 @@ import os
 from SCons.Defaults import Chmod
 from SCons.Environment import Environment
 
-from nnbuild import budgets, datasets
+from nnbuild import budgets, build_folder, datasets
 from nnbuild.code_dependencies import template_file
 from nnbuild.errors import UserError
-from nnbuild.firmware import BUILD, FirmwareResult
+from nnbuild.firmware import FirmwareResult
 from nnbuild.model_toml import MIXED, quantization_settings
 from nnbuild.pytorch_model import onnx_model
 from nnbuild.runner import runner_context
@@ -55,7 +55,7 @@ class Tpu(Runtime):
                             "TPU-MLIR; give the model's .onnx, or use runtime=aot or tflm for a .tflite.")
         toolkit.check(opts["tpu_mlir"])
         builders.add_builders(env)
-        folder = f"{BUILD}/models/{spec.name}/tpu"
+        folder = f"{build_folder.root()}/models/{spec.name}/tpu"
         onnx = onnx_model(env, spec)
         calibration = datasets.calibration_source(spec, opts["calibration"])
         tolerances = {**toolkit.TOLERANCES, **spec.config.get("tpu", {})}
@@ -87,7 +87,7 @@ class Tpu(Runtime):
         if not board or not board.get("chip") or not isinstance(board.get("memory"), int):
             raise UserError(f"runtime=tpu for target {target.name}: {target.path} needs a [runtimes.tpu] table "
                             "with chip (TPU-MLIR's --chip, e.g. \"cv180x\") and memory (bytes of TPU memory).")
-        out = f"{BUILD}/{target.name}/{runtime.name}/{model.name}"
+        out = f"{build_folder.root()}/{target.name}/{runtime.name}/{model.name}"
         parts = model.parts
         settings = {"model": model.name, "venv": opts["tpu_mlir"], "chip": board["chip"], "memory": board["memory"],
                     **quantization_settings(model.config, opts["quantize"]), "tolerances": parts["tolerances"],
@@ -114,7 +114,7 @@ class Tpu(Runtime):
         components = {str(objects[0]): "runner", str(objects[1]): "model code"}
         deployables, deployable, elf, note = _board_program(tenv, sdk, objects, cvimodel, model.name, out)
         size_settings = {"components": components, "elf": str(elf), "title": f"{model.name} on {target.name}",
-                         "budget": budgets.effective_budgets(target, model.config, opts)}
+                         "budget": budgets.effective_budgets(target, model.name, model.config, opts)}
         size_json = tenv.TpuSize(f"{out}/size.json", [info, *objects, *([elf] if elf else []),
                                                       settings_node(tenv, size_settings)])[0]
         outputs = [*deployables, size_json]
