@@ -35,8 +35,9 @@ def off_the_inference_path(env):
 
 def reproducible_paths(env):
     """Debug info names files relative to the project, so the same sources build the
-    same ELF in any checkout."""
-    return f"-ffile-prefix-map={env.Dir('#').abspath}=."
+    same ELF in any checkout; the flag is left out of the command's signature ($( $)), so
+    a build cache (cache=) serves every checkout."""
+    return ["$(", f"-ffile-prefix-map={env.Dir('#').abspath}=.", "$)"]
 
 
 def board_defines(target):
@@ -53,7 +54,7 @@ def use_firmware_flags(env, arch, link, map_flags, strip_flag):
     keeps symbols for the size report) and `map_flags` writing ${TARGETS[1]}, the map; the
     deployable (StrippedProgram) is the same link with `strip_flag`."""
     target = env["NNBUILD_TARGET"]
-    env.Append(CCFLAGS=[*arch, *compile_flags(target, env["NNBUILD_OPT"]), "-g", reproducible_paths(env)],
+    env.Append(CCFLAGS=[*arch, *compile_flags(target, env["NNBUILD_OPT"]), "-g", *reproducible_paths(env)],
                CPPDEFINES=board_defines(target),
                CFLAGS=FIRMWARE_CFLAGS, LINKFLAGS=[*link, "-g", *map_flags])
     env.Append(PROGEMITTER=[_map_emitter])

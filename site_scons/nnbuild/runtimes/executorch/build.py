@@ -166,7 +166,7 @@ def link_model(tenv, opts, model, runtime_lib, out):
         kernels_lib = _kernel_library(lenv, model, out)
         genv = lenv.Clone()
         genv.Prepend(CPPPATH=[header_dir, f"#{parts['selected']}"])
-        genv.Append(CCFLAGS=[reproducible_paths(genv)])
+        genv.Append(CCFLAGS=reproducible_paths(genv))
         libraries = [kernels_lib, runtime_lib]
         components = {str(kernels_lib): "kernels", str(runtime_lib): COMPONENT}
     else:

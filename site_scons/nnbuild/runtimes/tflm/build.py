@@ -87,7 +87,7 @@ def link_model(tenv, opts, model, built, out):
     header_dir = f"#{os.path.dirname(str(glue['header']))}"
     genv = _tflm_env(tenv, tree, kernels)
     genv.Prepend(CPPPATH=[header_dir])
-    genv.Append(CCFLAGS=[reproducible_paths(genv)])
+    genv.Append(CCFLAGS=reproducible_paths(genv))
     glue_o = genv.Object(f"{out}/obj/{model.name}_tflm.o", glue["glue"])
     data_o = genv.Object(f"{out}/obj/{model.name}_data.o", glue["data"])
     genv.Depends([glue_o, data_o], checked)
