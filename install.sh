@@ -14,6 +14,7 @@ packages=(
     libc6-dev-riscv64-cross libc6-dev-arm64-cross
     chromium                                       # renders size.html in a test
     pkg-config bazel-bootstrap cmake make          # the build systems export= is tested with
+    nginx-light                                    # a Bazel remote cache (WebDAV) in a test
     g++                                            # runtime=executorch on the host: the package's C++ runtime
 )
 echo "[install] Debian packages: ${packages[*]}"

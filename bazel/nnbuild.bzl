@@ -1,4 +1,4 @@
-"""nnbuild from Bazel: a model built by nnbuild, which a cc_binary or cc_library depends on.
+"""nnbuild from Bazel: a model as a cc_library, every step a sandboxed, cacheable Bazel action.
 
 In WORKSPACE, the nnbuild checkout as repository @nnbuild (any name will do):
 
@@ -10,46 +10,61 @@ In WORKSPACE, the nnbuild checkout as repository @nnbuild (any name will do):
 
 In a BUILD file:
 
-    load("@nnbuild//bazel:nnbuild.bzl", "nnbuild_model")
+    load("@nnbuild//bazel:nnbuild.bzl", "nnbuild_firmware", "nnbuild_model")
 
     nnbuild_model(
         name = "af_detection",
         model = "@nnbuild//:models/af_detection",   # a models/ folder of the checkout, or an .onnx/.tflite file
-        target = "loongarch64",                     # the nnbuild target your toolchain builds for
+        calibration = "data/ecg_calib.npz",         # ONNX models: the data to quantize with
+        evaluation = "data/ecg_eval.npz",           # labelled: quantize=auto judges accuracy on it
     )
 
     cc_binary(name = "app", srcs = ["main.c"], deps = [":af_detection"])  # #include "af_detection.h"
 
-Several models for one target build in one action (one SCons run, each model converted
-once, built in parallel), and link as one dependency:
+    # nnbuild's runner linked with the model, run on the evaluation data (under the target's
+    # emulator) and compared byte for byte with TFLite Micro: bazel build //:af_detection_verify
+    nnbuild_firmware(name = "af_detection_firmware", model = ":af_detection", target = "host")
 
-    nnbuild_models(
-        name = "models",
-        models = ["@nnbuild//:models/af_detection", "kws_ref_model.tflite"],
-        target = "loongarch64",
-    )
-
-The action runs `scons target=... model=...[,...] export=...` in the checkout itself, outside
-Bazel's sandbox (nnbuild keeps its own incremental build in the checkout's build/), with
-the Python on PATH or NNBUILD_PYTHON (`--action_env=NNBUILD_PYTHON=/usr/bin/python3`), which
-needs nnbuild's requirements.txt. A model's files and nnbuild's sources are the action's
-inputs: editing them rebuilds the model, and what links it.
+The steps, each an action with declared inputs and outputs (bazel/nnbuild_step.py runs
+the step SCons runs): NNBuildQuantize (ONNX -> int8 or 16x8 .tflite, quant_report.json),
+NNBuildAot (.tflite -> C), the C compilation and linking by Bazel's own C++ rules with
+your toolchain (the reference kernels/*.c), NNBuildRunner and NNBuildVerify. A data file
+model.toml names outside the model folder is not an input: give it as calibration/evaluation.
+Python comes from PATH (nnbuild's requirements.txt installed): actions keep Bazel's
+default shell environment, so set `--action_env=PATH=...` alike on every machine that
+shares a cache.
 """
 
 load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
 
-# Where the package's symbols come from besides its archive (as export.LINK_LIBRARIES).
+NNBuildModelInfo = provider(fields = ["name", "tflite", "quant_report", "evaluation"])
+
+# Where the model's symbols come from besides its objects (as export.LINK_LIBRARIES).
 _LINKOPTS = ["-lm"]
+_ALIGNMENT = "-DNN_ALIGNMENT=16"  # of the generated arrays (a target's alignment, at least 16)
+
+# The step tool every nnbuild action runs (bazel/nnbuild_step.py and nnbuild's Python).
+_TOOL_ATTRS = {
+    "_step": attr.label(default = Label("//bazel:nnbuild_step.py"), allow_single_file = True),
+    "_step_tool": attr.label(default = Label("//:step_tool")),
+}
 
 def nnbuild_sources():
-    """The BUILD file of the nnbuild checkout as a repository: its sources, and each models/ folder."""
-    native.exports_files(["SConstruct"])
+    """The BUILD file of the nnbuild checkout as a repository: the step tool, the kernels,
+    and each models/ folder."""
     native.filegroup(
-        name = "sources",
-        srcs = native.glob(
-            ["SConstruct", "site_scons/**", "kernels/**", "templates/**", "targets/**"],
+        name = "step_tool",
+        srcs = ["//bazel:nnbuild_step.py"] + native.glob(
+            ["site_scons/**", "targets/**", "templates/**"],
             exclude = ["**/__pycache__/**", "**/*.pyc"],
         ),
+        visibility = ["//visibility:public"],
+    )
+    native.cc_library(
+        name = "kernels",
+        srcs = native.glob(["kernels/*.c"]),
+        hdrs = native.glob(["kernels/*.h"]),
+        strip_include_prefix = "kernels",
         visibility = ["//visibility:public"],
     )
     files = native.glob(["models/*"])
@@ -62,7 +77,8 @@ def nnbuild_sources():
         )
 
 def _model_name(files):
-    """(model name, file whose folder or self is the model=) as nnbuild names the model."""
+    """(model name, model file) as nnbuild names the model: a folder's model.onnx or
+    model.tflite names the folder, a single .onnx/.tflite file itself."""
     for f in files:
         if f.basename in ("model.onnx", "model.tflite"):
             return f.dirname.split("/")[-1], f
@@ -70,102 +86,137 @@ def _model_name(files):
         return files[0].basename[:-len(files[0].extension) - 1], files[0]
     fail("model: give a models/ folder (with model.onnx or model.tflite) or one .onnx/.tflite file")
 
-def _build_models(ctx, models):
-    """The action building `models` (a list of file lists, one per model) for ctx.attr.target:
-    [(header, library)] in the package folder(s) under the rule's name."""
-    named = [_model_name(files) for files in models]
-    several = len(named) > 1
-    outputs, arguments = [], []
-    for name, model_file in named:
-        folder = "%s/%s" % (ctx.label.name, name) if several else ctx.label.name
-        outputs.append((ctx.actions.declare_file("%s/include/%s.h" % (folder, name)),
-                        ctx.actions.declare_file("%s/lib/lib%s.a" % (folder, name))))
-        kind = "folder" if model_file.basename in ("model.onnx", "model.tflite") else "file"
-        arguments.append("%s:%s" % (kind, model_file.path))
-    package = outputs[0][0].dirname[:-len("/include")]
-    if several:
-        package = package[:-len("/" + named[0][0])]
-    ctx.actions.run_shell(
-        inputs = [f for files in models for f in files] + ctx.files._nnbuild,
-        outputs = [f for pair in outputs for f in pair],
-        command = """set -e
-root="$PWD"
-sconstruct="$1" target="$2" package="$root/$3"
-shift 3
-models=""
-while [ "$1" != "--" ]; do   # kind:path, a model folder's file or a model file
-    model="$(readlink -f "${1#*:}")"
-    if [ "${1%%:*}" = folder ]; then model="$(dirname "$model")"; fi
-    models="${models:+$models,}$model"
-    shift
-done
-shift
-export HOME="${HOME:-$(cd ~ && pwd)}"
-cd "$(dirname "$(readlink -f "$sconstruct")")"
-exec "${NNBUILD_PYTHON:-python3}" -m SCons -Q "target=$target" "model=$models" "export=$package" "$@"
-""",
-        arguments = [ctx.file._sconstruct.path, ctx.attr.target, package] + arguments + ["--"] + ctx.attr.options,
+def _step(ctx, mnemonic, message, arguments, inputs, outputs):
+    """An action running one nnbuild step (bazel/nnbuild_step.py) in the sandbox."""
+    ctx.actions.run(
+        executable = "python3",
+        arguments = [ctx.file._step.path] + arguments,
+        inputs = inputs + ctx.files._step_tool,
+        outputs = outputs,
         use_default_shell_env = True,
-        execution_requirements = {"no-sandbox": "1", "no-remote": "1"},
-        mnemonic = "NNBuild",
-        progress_message = "nnbuild %s for %s" % (", ".join([n for n, _ in named]), ctx.attr.target),
+        mnemonic = mnemonic,
+        progress_message = message,
     )
-    return outputs
 
-def _cc_info(ctx, outputs):
-    cc_toolchain = find_cpp_toolchain(ctx)
-    features = cc_common.configure_features(
+def _features(ctx, cc_toolchain):
+    return cc_common.configure_features(
         ctx = ctx,
         cc_toolchain = cc_toolchain,
         requested_features = ctx.features,
         unsupported_features = ctx.disabled_features,
     )
-    libraries = [cc_common.create_library_to_link(
+
+def _nnbuild_model_impl(ctx):
+    name, model_file = _model_name(ctx.files.model)
+    data = [f for f in (ctx.file.calibration, ctx.file.evaluation) if f]
+    options = ["%s=%s" % (key, f.path) for key, f in (("calibration", ctx.file.calibration), ("eval", ctx.file.evaluation)) if f]
+    if ctx.attr.quantize:
+        options.append("quantize=" + ctx.attr.quantize)
+    quant_report = None
+    if model_file.extension == "tflite":
+        tflite = model_file
+    else:
+        tflite = ctx.actions.declare_file("%s/%s.tflite" % (ctx.label.name, name))
+        quant_report = ctx.actions.declare_file("%s/quant_report.json" % ctx.label.name)
+        _step(ctx, "NNBuildQuantize", "nnbuild: quantizing %s" % model_file.short_path,
+              ["quantize", model_file.path, tflite.path, quant_report.path] + options,
+              ctx.files.model + data, [tflite, quant_report])
+    header, source, weights, info = [ctx.actions.declare_file("%s/aot/%s" % (ctx.label.name, f)) for f in
+                                     [name + ".h", name + ".c", name + "_weights.c", "aot_info.json"]]
+    _step(ctx, "NNBuildAot", "nnbuild: C code for %s" % name,
+          ["aot", tflite.path, name, header.path, source.path, weights.path, info.path] +
+          ["%s=%s" % (k, v) for k, v in (("inplace", ctx.attr.inplace), ("patch", ctx.attr.patch))],
+          [tflite], [header, source, weights, info])
+
+    cc_toolchain = find_cpp_toolchain(ctx)
+    features = _features(ctx, cc_toolchain)
+    kernels = ctx.attr._kernels[CcInfo]
+    compilation_context, compilation_outputs = cc_common.compile(
+        name = ctx.label.name,
         actions = ctx.actions,
         feature_configuration = features,
         cc_toolchain = cc_toolchain,
-        static_library = library,
-    ) for _, library in outputs]
-    linker_input = cc_common.create_linker_input(
-        owner = ctx.label,
-        libraries = depset(libraries),
-        user_link_flags = depset(_LINKOPTS),
+        srcs = [source, weights],
+        public_hdrs = [header],
+        includes = [header.dirname],
+        user_compile_flags = [_ALIGNMENT],
+        compilation_contexts = [kernels.compilation_context],
     )
-    headers = [header for header, _ in outputs]
+    linking_context, _ = cc_common.create_linking_context_from_compilation_outputs(
+        name = ctx.label.name,
+        actions = ctx.actions,
+        feature_configuration = features,
+        cc_toolchain = cc_toolchain,
+        compilation_outputs = compilation_outputs,
+        user_link_flags = _LINKOPTS,
+    )
     return [
-        DefaultInfo(files = depset([f for pair in outputs for f in pair])),
-        CcInfo(
-            compilation_context = cc_common.create_compilation_context(
-                headers = depset(headers),
-                includes = depset([header.dirname for header in headers]),
-            ),
-            linking_context = cc_common.create_linking_context(linker_inputs = depset([linker_input])),
-        ),
+        DefaultInfo(files = depset([header, source, weights, info] + ([quant_report] if quant_report else []))),
+        cc_common.merge_cc_infos(cc_infos = [CcInfo(compilation_context = compilation_context,
+                                                    linking_context = linking_context), kernels]),
+        NNBuildModelInfo(name = name, tflite = tflite, quant_report = quant_report, evaluation = ctx.file.evaluation),
     ]
 
-def _nnbuild_models_impl(ctx):
-    return _cc_info(ctx, _build_models(ctx, [target.files.to_list() for target in ctx.attr.models]))
-
-nnbuild_models = rule(
-    implementation = _nnbuild_models_impl,
-    doc = "Models built by one nnbuild run for `target`: their headers and libraries as one CcInfo.",
-    attrs = {
-        "models": attr.label_list(
-            mandatory = True,
-            allow_files = True,
-            doc = "models/ folders' filegroups (e.g. @nnbuild//:models/af_detection) or .onnx/.tflite files",
-        ),
-        "target": attr.string(mandatory = True, doc = "the nnbuild target: the board your toolchain builds for"),
-        "options": attr.string_list(doc = "more nnbuild options, e.g. [\"verify=0\"]"),
-        "_nnbuild": attr.label(default = Label("//:sources")),
-        "_sconstruct": attr.label(default = Label("//:SConstruct"), allow_single_file = True),
-        "_cc_toolchain": attr.label(default = Label("@bazel_tools//tools/cpp:current_cc_toolchain")),
-    },
+nnbuild_model = rule(
+    implementation = _nnbuild_model_impl,
+    doc = "A model quantized (ONNX) and compiled to C by nnbuild: its header and objects as a cc_library.",
+    attrs = dict(
+        _TOOL_ATTRS,
+        model = attr.label(mandatory = True, allow_files = True,
+                            doc = "a models/ folder's filegroup (e.g. @nnbuild//:models/af_detection) or an .onnx/.tflite file"),
+        calibration = attr.label(allow_single_file = [".npz", ".npy"], doc = "calibration data (ONNX models)"),
+        evaluation = attr.label(allow_single_file = [".npz"], doc = "labelled evaluation data (x, y)"),
+        quantize = attr.string(doc = "int8, int16x8, auto or mixed:<op numbers> (default: model.toml's, else auto)"),
+        inplace = attr.string(default = "1", values = ["0", "1"]),
+        patch = attr.string(default = "1", values = ["0", "1"]),
+        _kernels = attr.label(default = Label("//:kernels")),
+        _cc_toolchain = attr.label(default = Label("@bazel_tools//tools/cpp:current_cc_toolchain")),
+    ),
     toolchains = ["@bazel_tools//tools/cpp:toolchain_type"],
     fragments = ["cpp"],
 )
 
-def nnbuild_model(name, model, **kwargs):
-    """One model built and exported by nnbuild for `target`: its header and static library
-    as CcInfo, the package in the folder `name`."""
-    nnbuild_models(name = name, models = [model], **kwargs)
+def _model_info(target):
+    return target[NNBuildModelInfo]
+
+def _nnbuild_runner_impl(ctx):
+    info = _model_info(ctx.attr.model)
+    runner = ctx.actions.declare_file(ctx.label.name + ".c")
+    _step(ctx, "NNBuildRunner", "nnbuild: runner for %s" % info.name,
+          ["runner", info.name, ctx.attr.target, runner.path], [], [runner])
+    return [DefaultInfo(files = depset([runner]))]
+
+_nnbuild_runner = rule(
+    implementation = _nnbuild_runner_impl,
+    attrs = dict(_TOOL_ATTRS, model = attr.label(mandatory = True, providers = [NNBuildModelInfo]),
+                 target = attr.string(mandatory = True)),
+)
+
+def _nnbuild_verify_impl(ctx):
+    info = _model_info(ctx.attr.model)
+    firmware = ctx.executable.firmware
+    verify = ctx.actions.declare_file(ctx.label.name + "/verify.json")
+    options = ["vectors=%d" % ctx.attr.vectors] if ctx.attr.vectors else []
+    if info.evaluation:
+        options.append("eval=" + info.evaluation.path)
+    inputs = [firmware, info.tflite] + [f for f in (info.quant_report, info.evaluation) if f]
+    _step(ctx, "NNBuildVerify", "nnbuild: verifying %s on %s" % (info.name, ctx.attr.target),
+          ["verify", firmware.path, info.tflite.path, info.quant_report.path if info.quant_report else "-",
+           ctx.attr.target, verify.path] + options, inputs, [verify])
+    return [DefaultInfo(files = depset([verify]))]
+
+_nnbuild_verify = rule(
+    implementation = _nnbuild_verify_impl,
+    attrs = dict(_TOOL_ATTRS, model = attr.label(mandatory = True, providers = [NNBuildModelInfo]),
+                 firmware = attr.label(mandatory = True, executable = True, cfg = "target"),
+                 target = attr.string(mandatory = True), vectors = attr.int()),
+)
+
+def nnbuild_firmware(name, model, target = "host", vectors = 0, **kwargs):
+    """nnbuild's runner for `target` linked with `model` (an nnbuild_model) as the cc_binary
+    `name`, and `name`_verify: verify.json, the firmware run on the model's evaluation data (or
+    random vectors) under the target's emulator, byte for byte against TFLite Micro."""
+    _nnbuild_runner(name = name + "_runner", model = model, target = target)
+    native.cc_binary(name = name, srcs = [":" + name + "_runner"], deps = [model], **kwargs)
+    _nnbuild_verify(name = name + "_verify", model = model, firmware = ":" + name, target = target,
+                    vectors = vectors)

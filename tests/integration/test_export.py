@@ -8,6 +8,7 @@ TFLite Micro interpreter computes, byte for byte.
 """
 
 import io
+import json
 import os
 import re
 import shutil
@@ -276,34 +277,38 @@ def test_two_exported_models_link_into_one_program(project, vectors, kws):
 
 # --- Bazel ----------------------------------------------------------------------------------
 
-def test_bazel_runs_nnbuild(project, vectors, tmp_path_factory):
+def test_bazel_runs_nnbuild_steps(project, vectors, tmp_path_factory):
     if shutil.which("bazel") is None:
         pytest.skip("bazel is not installed (Debian package bazel-bootstrap)")
+    shared_file("af_detection", "ecg_calib.npz")  # tests/embed_app/WORKSPACE's @shared
     repo, root, _ = project
     app = os.path.join(repo, "tests", "embed_app")
     bazel = ["bazel", f"--output_user_root={tmp_path_factory.mktemp('bazel')}", "--max_idle_secs=120"]
-    build = ["build", f"--action_env=NNBUILD_PYTHON={sys.executable}"]
     try:
-        _run([*bazel, *build, "//:embed_app"], cwd=app)
+        # nnbuild's steps as Bazel actions; the model is the one SCons exported, byte for byte
+        # (test_bazel_remote_cache.py: each step an action, all of them served by a remote cache)
+        built = _run([*bazel, "build", "//:embed_app", "//:af_detection_firmware_verify"], cwd=app)
         _check_app([os.path.join(app, "bazel-bin", "embed_app")], vectors)
+        with open(os.path.join(app, "bazel-bin", "af_detection_firmware_verify", "verify.json")) as f:
+            verified = json.load(f)
+        assert verified["bit_exact"] and verified["vectors"] == 600, (verified, built.stderr[-2000:])
         # The exported package vendored into the workspace: DIR/BUILD.bazel declares a
         # cc_library for each model in it (kws_ref_model too, with ../shared).
         shutil.copytree(os.path.join(root, "pkg", "host"), os.path.join(app, "third_party", "nn"))
-        _run([*bazel, *build, "//:embed_app_vendored", "//third_party/nn:all"], cwd=app)
+        _run([*bazel, "build", "//:embed_app_vendored", "//third_party/nn:all"], cwd=app)
         _check_app([os.path.join(app, "bazel-bin", "embed_app_vendored")], vectors)
-        # Two models in one action (one SCons run): a package each, one dependency for both.
+        # Two models in one program, a .tflite given as a file.
         two = os.path.join(app, "two")
         tiny_model_file(two, "tiny")
         shutil.copy(os.path.join(app, "main.c"), two)
         with open(os.path.join(two, "BUILD.bazel"), "w") as f:
-            f.write('load("@nnbuild//bazel:nnbuild.bzl", "nnbuild_models")\n'
-                    'nnbuild_models(name = "models", models = ["@nnbuild//:models/af_detection", "tiny.tflite"], '
-                    'target = "host")\n'
-                    'cc_binary(name = "app", srcs = ["main.c"], deps = [":models"])\n')
-        built = _run([*bazel, *build, "//two:app"], cwd=app)
-        assert "nnbuild af_detection, tiny for host" in built.stderr
-        for name in ("af_detection", "tiny"):
-            assert os.path.isfile(os.path.join(app, "bazel-bin", "two", "models", name, "lib", f"lib{name}.a"))
+            f.write('load("@nnbuild//bazel:nnbuild.bzl", "nnbuild_model")\n'
+                    'nnbuild_model(name = "af", model = "@nnbuild//:models/af_detection", '
+                    'calibration = "@shared//:af_detection/ecg_calib.npz")\n'
+                    'nnbuild_model(name = "tiny", model = "tiny.tflite")\n'
+                    'cc_binary(name = "app", srcs = ["main.c"], deps = [":af", ":tiny"])\n')
+        _run([*bazel, "build", "//two:app"], cwd=app)
+        assert os.path.isfile(os.path.join(app, "bazel-bin", "two", "tiny", "aot", "tiny.c"))
         _check_app([os.path.join(app, "bazel-bin", "two", "app")], vectors)
     finally:
         subprocess.run([*bazel, "shutdown"], cwd=app, capture_output=True)

@@ -9,6 +9,19 @@ from nnbuild.runtimes.base import Model, Runtime
 from nnbuild.scons_actions import settings_node
 
 
+def quantize_settings(spec, opts):
+    """The quantize step's settings (conversion.quantize_step) for an ONNX or PyTorch model, and
+    the data files it reads: calibration=, eval= and quantize= of `opts`, else the model.toml's."""
+    calibration = datasets.calibration_source(spec, opts["calibration"])
+    evaluation = datasets.evaluation_file(spec, opts["eval"])
+    settings = {"model": spec.name, "calibration": calibration, "samples": datasets.calibration_count(spec),
+                "evaluation": evaluation, **quantization_settings(spec.config, opts["quantize"])}
+    if settings["mode"] == "bf16":
+        raise UserError(f"{spec.source}: quantize=bf16 is runtime=tpu's (the TPU computes in bfloat16); "
+                        "TFLite models are int8 or int16x8, or auto to choose.")
+    return settings, [f for f in (datasets.calibration_dependency(calibration), evaluation) if f]
+
+
 def quantized_model(env, opts, spec):
     """The model as a full-integer .tflite under build/models/<model>/: quantized from ONNX
     (a PyTorch folder is exported to ONNX first), or the .tflite given."""
@@ -18,16 +31,8 @@ def quantized_model(env, opts, spec):
     evaluation = datasets.evaluation_file(spec, opts["eval"])
     if spec.kind in ("onnx", "pytorch"):
         onnx = onnx_model(env, spec)  # a PyTorch folder is exported to ONNX first
-        calibration = datasets.calibration_source(spec, opts["calibration"])
-        samples = datasets.calibration_count(spec)
-        settings = {"model": spec.name, "calibration": calibration, "samples": samples,
-                    "evaluation": evaluation, **quantization_settings(spec.config, opts["quantize"])}
-        if settings["mode"] == "bf16":
-            raise UserError(f"{spec.source}: quantize=bf16 is runtime=tpu's (the TPU computes in bfloat16); "
-                            "TFLite models are int8 or int16x8, or auto to choose.")
-        inputs = [onnx, settings_node(env, settings)]
-        inputs += [f for f in (datasets.calibration_dependency(calibration), evaluation) if f]
-        tflite, quant_report = env.Quantize(tflite_path, inputs)
+        settings, data = quantize_settings(spec, opts)
+        tflite, quant_report = env.Quantize(tflite_path, [onnx, settings_node(env, settings), *data])
     else:
         tflite = env.InstallAs(tflite_path, spec.source)[0]
     env.Clean(tflite, folder)  # scons -c: the work files too (quantize/, logs)
@@ -41,9 +46,13 @@ class TfliteRuntime(Runtime):
     def prepare(self, env, opts, spec):
         return quantized_model(env, opts, spec)
 
+    def verify_settings(self, target, vectors, data_file, baremetal):
+        """The verify step's settings (verify.verify_step)."""
+        return {**self.emulator_settings(target), "vectors": vectors, "data": data_file,
+                "vectors_compiled_in": baremetal}
+
     def verify(self, tenv, opts, target, model, binary, out, baremetal):
-        settings = {**self.emulator_settings(target), "vectors": opts["vectors"],
-                    "data": model.data_file, "vectors_compiled_in": baremetal}
+        settings = self.verify_settings(target, opts["vectors"], model.data_file, baremetal)
         sources = [binary, model.tflite, settings_node(tenv, settings)]
         sources += [s for s in (model.quant_report, model.data_file) if s is not None]
         return tenv.Verify(f"{out}/verify.json", sources)
