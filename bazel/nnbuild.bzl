@@ -25,7 +25,7 @@ In a BUILD file:
     # emulator) and compared byte for byte with TFLite Micro: bazel build //:af_detection_verify
     nnbuild_firmware(name = "af_detection_firmware", model = ":af_detection", target = "host")
 
-The steps, each an action with declared inputs and outputs (bazel/nnbuild_step.py runs
+The steps, each an action with declared inputs and outputs (site_scons/nnbuild/step_command.py runs
 the step SCons runs): NNBuildQuantize (ONNX -> int8 or 16x8 .tflite, quant_report.json),
 NNBuildAot (.tflite -> C), the C compilation and linking by Bazel's own C++ rules with
 your toolchain (the reference kernels/*.c), NNBuildRunner and NNBuildVerify. A data file
@@ -43,18 +43,19 @@ NNBuildModelInfo = provider(fields = ["name", "tflite", "quant_report", "evaluat
 _LINKOPTS = ["-lm"]
 _ALIGNMENT = "-DNN_ALIGNMENT=16"  # of the generated arrays (a target's alignment, at least 16)
 
-# The step tool every nnbuild action runs (bazel/nnbuild_step.py and nnbuild's Python).
+# The step tool every nnbuild action runs (site_scons/nnbuild/step_command.py and nnbuild's Python).
 _TOOL_ATTRS = {
-    "_step": attr.label(default = Label("//bazel:nnbuild_step.py"), allow_single_file = True),
+    "_step": attr.label(default = Label("//:site_scons/nnbuild/step_command.py"), allow_single_file = True),
     "_step_tool": attr.label(default = Label("//:step_tool")),
 }
 
 def nnbuild_sources():
     """The BUILD file of the nnbuild checkout as a repository: the step tool, the kernels,
     and each models/ folder."""
+    native.exports_files(["site_scons/nnbuild/step_command.py"])
     native.filegroup(
         name = "step_tool",
-        srcs = ["//bazel:nnbuild_step.py"] + native.glob(
+        srcs = native.glob(
             ["site_scons/**", "targets/**", "templates/**"],
             exclude = ["**/__pycache__/**", "**/*.pyc"],
         ),
@@ -87,7 +88,7 @@ def _model_name(files):
     fail("model: give a models/ folder (with model.onnx or model.tflite) or one .onnx/.tflite file")
 
 def _step(ctx, mnemonic, message, arguments, inputs, outputs):
-    """An action running one nnbuild step (bazel/nnbuild_step.py) in the sandbox."""
+    """An action running one nnbuild step (site_scons/nnbuild/step_command.py) in the sandbox."""
     ctx.actions.run(
         executable = "python3",
         arguments = [ctx.file._step.path] + arguments,

@@ -1,4 +1,4 @@
-# nnbuild from CMake: a model built by nnbuild at build time, linked like any library.
+# nnbuild from CMake: a model converted by nnbuild's steps and compiled by your build.
 #
 #   include(/path/to/nnbuild/cmake/nnbuild.cmake)
 #   nnbuild_add_model(NAME af_detection TARGET loongarch64)
@@ -6,30 +6,60 @@
 #
 # nnbuild_add_model(NAME <model> TARGET <nnbuild target>
 #                   [MODEL <folder | file.onnx | file.tflite>]  # default: the checkout's models/<NAME>
-#                   [OPTIONS <name=value>...]                  # more nnbuild options: verify=0, toolchain=gnu, ...
+#                   [OPTIONS <name=value>...]                  # calibration=, eval=, quantize=, inplace=, patch=,
+#                                                              # vectors=, verify=0
 #                   [DEPENDS <file>...])                        # more files whose change must rebuild it
 #
-# At build time one SCons run builds every model added with the same TARGET and OPTIONS:
-# `scons target=<TARGET> model=<MODEL>,<MODEL>... export=<dir>` in the nnbuild checkout
-# NNBUILD_DIR (default: the one this file is in) with NNBUILD_PYTHON (a Python with
-# nnbuild's requirements.txt), converting each model once and building them in parallel
-# with the build's -j. A model's package lands in ${CMAKE_BINARY_DIR}/nnbuild/<TARGET>[-<n>]/<NAME>
-# (${<NAME>_NNBUILD_PACKAGE}). Editing a model's files, or nnbuild's kernels, templates and
-# code, runs it again; nnbuild then rebuilds only what changed, and the program relinks
-# when a library did.
+# Each step is a custom command of its own (site_scons/nnbuild/step_command.py runs the step
+# SCons runs): [quantize] the ONNX or PyTorch model to an int8 or 16x8 .tflite, [aot] the
+# .tflite to C; your compiler (the toolchain file's) compiles the C with the kernels of
+# TARGET (kernels/ and its instruction set's variants, which need your toolchain's flags for
+# that set) into the static library <NAME>, one nnbuild_kernels_<TARGET> library shared by
+# every model of the board. So models convert in parallel with the build's -j, and an edit
+# reruns only the steps it reaches.
 #
-# TARGET is the board the package's code is compiled for: the one your toolchain builds for
-# (host when it is this machine). Groups of different TARGET or OPTIONS run one after
-# another: two SCons runs must not share a checkout at once.
+# For a Linux board, unless OPTIONS has verify=0, the build also links nnbuild's runner for
+# TARGET with the model (<NAME>_firmware) and runs it on the model's evaluation data (or random
+# vectors) under TARGET's emulator, byte for byte against TFLite Micro:
+# ${CMAKE_BINARY_DIR}/nnbuild/<NAME>/verify.json.
+# The model's files are in ${CMAKE_BINARY_DIR}/nnbuild/<NAME> (${<NAME>_NNBUILD_DIR}).
 
 include_guard(GLOBAL)
-if(CMAKE_VERSION VERSION_LESS 3.19)
-  message(FATAL_ERROR "nnbuild.cmake needs CMake 3.19 or newer (cmake_language(DEFER)).")
+if(CMAKE_VERSION VERSION_LESS 3.16)
+  message(FATAL_ERROR "nnbuild.cmake needs CMake 3.16 or newer.")
 endif()
 
 get_filename_component(_nnbuild_checkout "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
-set(NNBUILD_DIR "${_nnbuild_checkout}" CACHE PATH "The nnbuild checkout that builds models")
-find_program(NNBUILD_PYTHON NAMES python3 python DOC "Python with nnbuild's requirements (SCons, ...)")
+set(NNBUILD_DIR "${_nnbuild_checkout}" CACHE PATH "The nnbuild checkout whose steps build models")
+find_program(NNBUILD_PYTHON NAMES python3 python DOC "Python with nnbuild's requirements")
+
+# What every nnbuild step depends on: nnbuild's own code and templates.
+function(_nnbuild_step_depends out)
+  file(GLOB_RECURSE files CONFIGURE_DEPENDS "${NNBUILD_DIR}/site_scons/*" "${NNBUILD_DIR}/templates/*")
+  list(FILTER files EXCLUDE REGEX "/__pycache__/|\\.pyc$")
+  set(${out} ${files} PARENT_SCOPE)
+endfunction()
+
+# A board, once: the kernels library (its sources as nnbuild picks them) and its family
+# (step `board`).
+function(_nnbuild_board target)
+  if(NOT TARGET nnbuild_kernels_${target})
+    set(listing "${CMAKE_BINARY_DIR}/nnbuild/board_${target}.cmake")
+    execute_process(
+      COMMAND "${NNBUILD_PYTHON}" "${NNBUILD_DIR}/site_scons/nnbuild/step_command.py" board "${target}" "${listing}"
+      RESULT_VARIABLE failed ERROR_VARIABLE error)
+    if(failed)
+      message(FATAL_ERROR "nnbuild_add_model: ${error}")
+    endif()
+    include("${listing}")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${NNBUILD_DIR}/targets/${target}.toml")
+    add_library(nnbuild_kernels_${target} STATIC ${NNBUILD_KERNEL_SOURCES})
+    target_include_directories(nnbuild_kernels_${target} PUBLIC "${NNBUILD_DIR}/kernels")
+    target_compile_definitions(nnbuild_kernels_${target} PUBLIC NN_ALIGNMENT=${NNBUILD_ALIGNMENT})
+    target_link_libraries(nnbuild_kernels_${target} PUBLIC m)
+    set_property(GLOBAL PROPERTY NNBUILD_FAMILY_${target} ${NNBUILD_FAMILY})
+  endif()
+endfunction()
 
 function(nnbuild_add_model)
   cmake_parse_arguments(PARSE_ARGV 0 arg "" "NAME;TARGET;MODEL" "OPTIONS;DEPENDS")
@@ -44,7 +74,7 @@ function(nnbuild_add_model)
     message(FATAL_ERROR "nnbuild_add_model: no python3 found; set NNBUILD_PYTHON to a Python "
                         "with nnbuild's requirements.txt installed.")
   endif()
-  if(NOT EXISTS "${NNBUILD_DIR}/SConstruct")
+  if(NOT EXISTS "${NNBUILD_DIR}/site_scons/nnbuild/step_command.py")
     message(FATAL_ERROR "nnbuild_add_model: NNBUILD_DIR=${NNBUILD_DIR} is not an nnbuild checkout.")
   endif()
   if(arg_TARGET MATCHES "," OR NOT EXISTS "${NNBUILD_DIR}/targets/${arg_TARGET}.toml")
@@ -57,7 +87,7 @@ function(nnbuild_add_model)
     message(WARNING "nnbuild_add_model(${arg_NAME}): TARGET host while cross compiling for "
                     "${CMAKE_SYSTEM_PROCESSOR}; name the nnbuild target of that processor.")
   endif()
-  if(TARGET ${arg_NAME}::${arg_NAME})
+  if(TARGET ${arg_NAME})
     message(FATAL_ERROR "nnbuild_add_model: model ${arg_NAME} is already added.")
   endif()
 
@@ -70,9 +100,18 @@ function(nnbuild_add_model)
   if(IS_DIRECTORY "${model}")
     get_filename_component(model_name "${model}" NAME)
     file(GLOB_RECURSE model_files CONFIGURE_DEPENDS "${model}/*")
+    list(FILTER model_files EXCLUDE REGEX "/__pycache__/|\\.pyc$")
+    set(tflite_given FALSE)
+    if(EXISTS "${model}/model.tflite" AND NOT EXISTS "${model}/model.onnx" AND NOT EXISTS "${model}/model.py")
+      set(tflite_given "${model}/model.tflite")
+    endif()
   elseif(EXISTS "${model}")
     get_filename_component(model_name "${model}" NAME_WLE)
     set(model_files "${model}")
+    set(tflite_given FALSE)
+    if(model MATCHES "\\.tflite$")
+      set(tflite_given "${model}")
+    endif()
   else()
     message(FATAL_ERROR "nnbuild_add_model(${arg_NAME}): no model ${model}.")
   endif()
@@ -81,89 +120,102 @@ function(nnbuild_add_model)
                         "${model_name} (its folder or file name, which prefixes its C API); "
                         "give NAME ${model_name}.")
   endif()
-  # nnbuild's own sources: a new kernel or template must reach the package too.
-  file(GLOB_RECURSE nnbuild_files CONFIGURE_DEPENDS
-       "${NNBUILD_DIR}/site_scons/*" "${NNBUILD_DIR}/kernels/*" "${NNBUILD_DIR}/templates/*")
-  set(depends ${model_files} ${nnbuild_files} "${NNBUILD_DIR}/SConstruct"
-      "${NNBUILD_DIR}/targets/${arg_TARGET}.toml" ${arg_DEPENDS})
-  list(FILTER depends EXCLUDE REGEX "/__pycache__/|\\.pyc$")
 
-  # The model joins the SCons run of its TARGET and OPTIONS, declared once all are added.
-  string(JOIN " " key "${arg_TARGET}" ${arg_OPTIONS})
-  get_property(keys GLOBAL PROPERTY NNBUILD_GROUP_KEYS)
-  list(FIND keys "${key}" group)
-  if(group EQUAL -1)
-    list(LENGTH keys group)
-    set_property(GLOBAL APPEND PROPERTY NNBUILD_GROUP_KEYS "${key}")
-    set_property(GLOBAL PROPERTY NNBUILD_GROUP_${group}_TARGET "${arg_TARGET}")
-    set_property(GLOBAL PROPERTY NNBUILD_GROUP_${group}_OPTIONS "${arg_OPTIONS}")
-    if(group EQUAL 0)
-      cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL _nnbuild_declare_runs)
-    endif()
-  endif()
-  set(folder "${CMAKE_BINARY_DIR}/nnbuild/${arg_TARGET}")
-  if(group GREATER 0)
-    set(folder "${folder}-${group}")
-  endif()
-  set(package "${folder}/${arg_NAME}")
-  set(library "${package}/lib/lib${arg_NAME}.a")
-  set_property(GLOBAL APPEND PROPERTY NNBUILD_GROUP_${group}_NAMES "${arg_NAME}")
-  set_property(GLOBAL APPEND PROPERTY NNBUILD_GROUP_${group}_MODELS "${model}")
-  set_property(GLOBAL APPEND PROPERTY NNBUILD_GROUP_${group}_DEPENDS ${depends})
-  set_property(GLOBAL PROPERTY NNBUILD_GROUP_${group}_FOLDER "${folder}")
-
-  # What <NAME>Config.cmake in the package declares, known before the package exists.
-  file(MAKE_DIRECTORY "${package}/include")
-  add_library(${arg_NAME}::${arg_NAME} STATIC IMPORTED GLOBAL)
-  set_target_properties(${arg_NAME}::${arg_NAME} PROPERTIES
-    IMPORTED_LOCATION "${library}"
-    IMPORTED_LINK_INTERFACE_LANGUAGES C
-    INTERFACE_INCLUDE_DIRECTORIES "${package}/include"
-    INTERFACE_LINK_LIBRARIES m)
-  set(${arg_NAME}_NNBUILD_PACKAGE "${package}" PARENT_SCOPE)
-endfunction()
-
-# One custom command per group of models: a single SCons run builds them all.
-function(_nnbuild_declare_runs)
-  get_property(keys GLOBAL PROPERTY NNBUILD_GROUP_KEYS)
-  list(LENGTH keys count)
-  math(EXPR last "${count} - 1")
-  set(previous "")
-  foreach(group RANGE ${last})
-    foreach(what TARGET OPTIONS NAMES MODELS DEPENDS FOLDER)
-      get_property(${what} GLOBAL PROPERTY NNBUILD_GROUP_${group}_${what})
-    endforeach()
-    list(LENGTH NAMES models)
-    if(models EQUAL 1)
-      set(export "${FOLDER}/${NAMES}")      # one model: export= is its package
+  # OPTIONS: each goes to the step that takes it; their files are the steps' inputs too.
+  set(quantize_options "")
+  set(aot_options "")
+  set(verify_options "")
+  set(data "")
+  set(verify ON)
+  foreach(option IN LISTS arg_OPTIONS)
+    string(REGEX MATCH "^([a-z]+)=(.*)$" matched "${option}")
+    set(key "${CMAKE_MATCH_1}")
+    set(value "${CMAKE_MATCH_2}")
+    if(key STREQUAL "calibration" OR key STREQUAL "eval")
+      get_filename_component(value "${value}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+      list(APPEND data "${value}")
+      list(APPEND quantize_options "${key}=${value}")
+      if(key STREQUAL "eval")
+        list(APPEND verify_options "eval=${value}")
+      endif()
+    elseif(key STREQUAL "quantize")
+      list(APPEND quantize_options "${option}")
+    elseif(key STREQUAL "inplace" OR key STREQUAL "patch")
+      list(APPEND aot_options "${option}")
+    elseif(key STREQUAL "vectors")
+      list(APPEND verify_options "${option}")
+    elseif(option STREQUAL "verify=0")
+      set(verify OFF)
     else()
-      set(export "${FOLDER}")               # several: export= gets a folder per model
+      message(FATAL_ERROR "nnbuild_add_model(${arg_NAME}): OPTIONS ${option}: expected calibration=, eval=, "
+                          "quantize=, inplace=, patch=, vectors= or verify=0 (your toolchain compiles the "
+                          "model: the compiler and its flags are CMake's).")
     endif()
-    set(byproducts "")
-    foreach(name IN LISTS NAMES)
-      list(APPEND byproducts "${FOLDER}/${name}/lib/lib${name}.a" "${FOLDER}/${name}/include/${name}.h")
-    endforeach()
-    list(JOIN MODELS "," model_option)
-    list(JOIN NAMES " " names)
-    list(REMOVE_DUPLICATES DEPENDS)
-    set(stamp "${FOLDER}.stamp")
-    add_custom_command(
-      OUTPUT "${stamp}"
-      BYPRODUCTS ${byproducts}
-      COMMAND "${NNBUILD_PYTHON}" -m SCons -Q -C "${NNBUILD_DIR}"
-              "target=${TARGET}" "model=${model_option}" "export=${export}" ${OPTIONS}
-      COMMAND "${CMAKE_COMMAND}" -E touch "${stamp}"
-      DEPENDS ${DEPENDS}
-      COMMENT "nnbuild: ${names} for ${TARGET}"
-      USES_TERMINAL
-      VERBATIM)
-    add_custom_target(nnbuild_run_${group} DEPENDS "${stamp}")
-    if(previous)
-      add_dependencies(nnbuild_run_${group} ${previous})   # one SCons run at a time in the checkout
-    endif()
-    set(previous nnbuild_run_${group})
-    foreach(name IN LISTS NAMES)
-      add_dependencies(${name}::${name} nnbuild_run_${group})
-    endforeach()
   endforeach()
+
+  set(step "${NNBUILD_DIR}/site_scons/nnbuild/step_command.py")
+  _nnbuild_step_depends(nnbuild_files)
+  set(out "${CMAKE_BINARY_DIR}/nnbuild/${arg_NAME}")
+  file(MAKE_DIRECTORY "${out}/aot")
+  set(quant_report "-")
+  if(tflite_given)
+    set(tflite "${tflite_given}")
+  else()
+    set(tflite "${out}/${arg_NAME}.tflite")
+    set(quant_report "${out}/quant_report.json")
+    add_custom_command(
+      OUTPUT "${tflite}" "${quant_report}"
+      COMMAND "${NNBUILD_PYTHON}" "${step}" quantize "${model}" "${tflite}" "${quant_report}" ${quantize_options}
+      DEPENDS ${model_files} ${data} ${nnbuild_files} ${arg_DEPENDS}
+      COMMENT "[quantize] ${model}"
+      VERBATIM)
+  endif()
+  set(generated "${out}/aot/${arg_NAME}.h" "${out}/aot/${arg_NAME}.c" "${out}/aot/${arg_NAME}_weights.c"
+                "${out}/aot/aot_info.json")
+  add_custom_command(
+    OUTPUT ${generated}
+    COMMAND "${NNBUILD_PYTHON}" "${step}" aot "${tflite}" "${arg_NAME}" ${generated} ${aot_options}
+    DEPENDS "${tflite}" ${nnbuild_files} ${arg_DEPENDS}
+    COMMENT "[aot] ${tflite}"
+    VERBATIM)
+
+  _nnbuild_board(${arg_TARGET})
+  add_library(${arg_NAME} STATIC "${out}/aot/${arg_NAME}.c" "${out}/aot/${arg_NAME}_weights.c")
+  target_include_directories(${arg_NAME} PUBLIC "${out}/aot")
+  target_link_libraries(${arg_NAME} PUBLIC nnbuild_kernels_${arg_TARGET})
+  add_library(${arg_NAME}::${arg_NAME} ALIAS ${arg_NAME})
+  set(${arg_NAME}_NNBUILD_DIR "${out}" PARENT_SCOPE)
+
+  get_property(family GLOBAL PROPERTY NNBUILD_FAMILY_${arg_TARGET})
+  if(verify AND NOT family STREQUAL "linux")  # a bare-metal image needs nnbuild's startup and link script
+    message(STATUS "nnbuild_add_model(${arg_NAME}): no verification for ${arg_TARGET} (a ${family} board) "
+                   "in CMake; `scons target=${arg_TARGET}` builds and verifies its firmware.")
+    set(verify OFF)
+  endif()
+  if(verify)
+    add_custom_command(
+      OUTPUT "${out}/runner.c"
+      COMMAND "${NNBUILD_PYTHON}" "${step}" runner "${arg_NAME}" "${arg_TARGET}" "${out}/runner.c"
+      DEPENDS ${nnbuild_files}
+      COMMENT "[render] ${arg_NAME} runner for ${arg_TARGET}"
+      VERBATIM)
+    add_executable(${arg_NAME}_firmware "${out}/runner.c")
+    target_link_libraries(${arg_NAME}_firmware PRIVATE ${arg_NAME})
+    if(CMAKE_CROSSCOMPILING_EMULATOR)  # runs what this build links, rather than the board's emulator
+      list(JOIN CMAKE_CROSSCOMPILING_EMULATOR " " emulator)
+      list(APPEND verify_options "emulator=${emulator}")
+    endif()
+    set(report_input "")
+    if(NOT quant_report STREQUAL "-")
+      set(report_input "${quant_report}")
+    endif()
+    add_custom_command(
+      OUTPUT "${out}/verify.json"
+      COMMAND "${NNBUILD_PYTHON}" "${step}" verify $<TARGET_FILE:${arg_NAME}_firmware> "${tflite}" "${quant_report}"
+              "${arg_TARGET}" "${out}/verify.json" "model=${model}" ${verify_options}
+      DEPENDS ${arg_NAME}_firmware "${tflite}" ${report_input} ${data} ${nnbuild_files}
+      COMMENT "[verify] ${arg_NAME} on ${arg_TARGET}"
+      VERBATIM)
+    add_custom_target(${arg_NAME}_verify ALL DEPENDS "${out}/verify.json")
+  endif()
 endfunction()

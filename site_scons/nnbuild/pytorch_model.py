@@ -12,6 +12,7 @@ import importlib.util
 import os
 from dataclasses import dataclass, field
 
+from nnbuild import build_folder
 from nnbuild.errors import UserError
 from nnbuild.files import write_atomically
 
@@ -66,7 +67,7 @@ def onnx_model(env, spec):
     if spec.kind != "pytorch":
         return spec.source
     pytorch = pytorch_source(spec.folder, spec.config, "building this model")
-    return env.OnnxExport(f"build/models/{spec.name}/{spec.name}.onnx",
+    return env.OnnxExport(f"{build_folder.root()}/models/{spec.name}/{spec.name}.onnx",
                           [*pytorch.files(), settings_node(env, pytorch.settings())])[0]
 
 

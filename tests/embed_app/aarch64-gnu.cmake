@@ -1,7 +1,6 @@
 # CMake toolchain file: Debian's GNU cross compiler for AArch64 Linux (package
-# gcc-aarch64-linux-gnu), e.g. for a Raspberry Pi 4; the model then comes from the same
-# compiler (nnbuild's toolchain=gnu):
-#   cmake -DCMAKE_TOOLCHAIN_FILE=aarch64-gnu.cmake -DNNBUILD_TARGET=rpi4 -DNNBUILD_OPTIONS=toolchain=gnu ...
+# gcc-aarch64-linux-gnu), e.g. for a Raspberry Pi 4; it compiles the model too:
+#   cmake -DCMAKE_TOOLCHAIN_FILE=aarch64-gnu.cmake -DNNBUILD_TARGET=rpi4 ...
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)

@@ -178,20 +178,26 @@ def test_cmake_runs_nnbuild_host(project, vectors, request):
     # With ../shared, also two models, each built by nnbuild_add_model, in one program.
     kws = request.getfixturevalue("kws") if os.path.exists(KWS_MODEL) else None
     first = _cmake(app, build, *([f"-DKWS_MODEL={KWS_MODEL}"] if kws else []))
-    # One SCons run builds every model of a target.
-    assert f"nnbuild: {MODEL}{' kws_ref_model' if kws else ''} for host" in first.stdout
+    # Each step a command of CMake's own: the model converted, compiled by CMake, verified.
+    assert f"[quantize] {repo}/models/{MODEL}" in first.stdout
+    assert f"[aot] {build}/nnbuild/{MODEL}/{MODEL}.tflite" in first.stdout
+    assert f"[verify] {MODEL} on host" in first.stdout and "bit-exact on 600 vectors" in first.stdout
+    with open(os.path.join(build, "nnbuild", MODEL, "verify.json")) as f:
+        assert json.load(f)["bit_exact"]
     _check_app([os.path.join(build, "embed_app")], vectors)
     if kws:
+        assert f"[aot] {KWS_MODEL}" in first.stdout
         both = _run([os.path.join(build, "two_models"), vectors[0], kws[1]]).stdout.splitlines()
         _check_two_models(both, vectors[1], kws[2])
 
     again = _run(["cmake", "--build", build])
-    assert "nnbuild:" not in again.stdout          # nothing changed: nnbuild does not run
+    assert "[quantize]" not in again.stdout and "[aot]" not in again.stdout  # nothing changed: no step runs
     with open(os.path.join(repo, "models", MODEL, "model.toml"), "a") as f:
-        f.write("# edited\n")                     # an edit of the model's files runs nnbuild again
+        f.write("# edited\n")                     # an edit of the model's files runs its steps again
     edited = _run(["cmake", "--build", build])
-    steps = [line for line in edited.stdout.splitlines() if re.match(r"\[[a-z]", line)]  # nnbuild's, not cmake's
-    assert f"nnbuild: {MODEL}" in edited.stdout and not any("kws_ref_model" in line for line in steps)
+    assert f"[quantize] {repo}/models/{MODEL}" in edited.stdout
+    assert "[aot] /" in edited.stdout and f"[aot] {KWS_MODEL}" not in edited.stdout  # the other model's steps do not run
+    assert "[verify] kws_ref_model" not in edited.stdout
 
 
 def test_cmake_runs_nnbuild_loongarch64_with_zig(project, vectors):
@@ -206,14 +212,13 @@ def test_cmake_runs_nnbuild_loongarch64_with_zig(project, vectors):
 
 
 def test_cmake_runs_nnbuild_rpi4_with_gnu(project, vectors):
-    """A GNU cross toolchain file; nnbuild builds with the same compiler (toolchain=gnu) and
-    archives with its aarch64-linux-gnu-ar. The program is a PIE linked against glibc."""
+    """A GNU cross toolchain file compiles the model and the kernels; the program is a PIE
+    linked against glibc, and the firmware is verified under qemu-aarch64."""
     if shutil.which("aarch64-linux-gnu-gcc") is None:
         pytest.skip("no aarch64-linux-gnu-gcc (Debian package gcc-aarch64-linux-gnu)")
     repo, root, _ = project
     app, build = os.path.join(repo, "tests", "embed_app"), os.path.join(root, "cmake-rpi4")
-    _cmake(app, build, "-DNNBUILD_TARGET=rpi4", "-DNNBUILD_OPTIONS=toolchain=gnu",
-           f"-DCMAKE_TOOLCHAIN_FILE={os.path.join(app, 'aarch64-gnu.cmake')}")
+    _cmake(app, build, "-DNNBUILD_TARGET=rpi4", f"-DCMAKE_TOOLCHAIN_FILE={os.path.join(app, 'aarch64-gnu.cmake')}")
     program = os.path.join(build, "embed_app")
     with open(program, "rb") as f:
         elf = ELFFile(f)
