@@ -91,15 +91,15 @@ def write_fleet_report(folder, results, failures, earlier_path=""):
     return rows
 
 
-def _kib(n):
-    return "-" if n is None else f"{n / 1024:.1f} KiB"
+def _size(n, sign=""):
+    if n is None:
+        return "-"
+    return f"{n / 1024:{sign}.1f} KiB" if abs(n) < 1 << 20 else f"{n / (1 << 20):{sign}.1f} MiB"
 
 
 def _headroom(row, memory):
     budget = row[f"{memory}_budget"]
-    if budget is None or row[memory] is None:
-        return "-"
-    return f"{(budget - row[memory]) / 1024:+.1f} KiB"
+    return "-" if budget is None or row[memory] is None else _size(budget - row[memory], "+")
 
 
 def _change(row, field):
@@ -126,8 +126,8 @@ def _cells(row):
     instructions = "-" if row["instructions"] is None else f"{row['instructions']:,}"
     accuracy = "-" if row["accuracy"] is None else f"{row['accuracy']:.3f}"
     return [("model", row["model"]), ("board", row["board"]), ("runtime", row["runtime"]),
-            ("flash", _kib(row["flash"])), ("flash headroom", _headroom(row, "flash")),
-            ("RAM", _kib(row["ram"])), ("RAM headroom", _headroom(row, "ram")),
+            ("flash", _size(row["flash"])), ("flash headroom", _headroom(row, "flash")),
+            ("RAM", _size(row["ram"])), ("RAM headroom", _headroom(row, "ram")),
             ("arena", "-" if row["arena"] is None else f"{row['arena']:,} B"),
             ("instructions / inference", instructions), ("accuracy", accuracy), ("verify", row["verify"]),
             ("status", _status(row)),

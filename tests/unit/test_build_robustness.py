@@ -91,7 +91,7 @@ def test_editing_a_helper_module_reruns_its_steps(tiny):
     steps = _steps(scons(repo, *args))
     assert "[aot] build/models/tiny/tiny.tflite" in steps
     assert "[verify] build/host/aot/tiny/firmware" in steps
-    with open(os.path.join(repo, "site_scons/nnbuild/budgets.py"), "a") as f:
+    with open(os.path.join(repo, "site_scons/nnbuild/size_html.py"), "a") as f:
         f.write("\n# edited\n")
     assert _steps(scons(repo, *args)) == ["[size] build/host/aot/tiny/firmware.elf"]
 
