@@ -11,17 +11,9 @@ import html
 import json
 import os
 
-from nnbuild.files import write_atomically
+from nnbuild.files import read_report, write_atomically
 
 COMPARED = ("flash", "ram", "arena", "instructions", "accuracy")
-
-
-def _read(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
 
 
 def _model_of(result):
@@ -38,10 +30,10 @@ def fleet_row(result, failures, report_folder):
     """What the report shows of one firmware: sizes, budgets, arena, instructions, accuracy, verification
     (paths relative to the report's folder)."""
     folder = result.folder
-    over = _read(os.path.join(folder, "size.over_budget.json"))
-    size = over or _read(os.path.join(folder, "size.json"))
-    verify = _read(os.path.join(folder, "verify.json")) if result.verified else None
-    profile = _read(os.path.join(folder, "profile.json"))
+    over = read_report(os.path.join(folder, "size.over_budget.json"))
+    size = over or read_report(os.path.join(folder, "size.json"))
+    verify = read_report(os.path.join(folder, "verify.json")) if result.verified else None
+    profile = read_report(os.path.join(folder, "profile.json"))
     failed = _failed_steps(result, failures)
     row = {"model": _model_of(result), "board": result.target.name, "runtime": result.runtime.name,
            "firmware": os.path.relpath(result.deployable, report_folder),
@@ -80,7 +72,7 @@ def compare(rows, earlier):
 
 def write_fleet_report(folder, results, failures, earlier_path=""):
     """fleet.json, fleet.html and fleet.md in `folder`; returns the rows."""
-    earlier = _read(earlier_path or os.path.join(folder, "fleet.json"))
+    earlier = read_report(earlier_path or os.path.join(folder, "fleet.json"))
     rows = compare([fleet_row(r, failures, folder) for r in results], earlier)
     compared = (os.path.abspath(earlier_path) if earlier_path else "the previous build") if earlier else None
     report = {"compared_with": compared, "ok": all(r["ok"] for r in rows), "rows": rows}

@@ -1,17 +1,9 @@
 """The block printed at the end of a build: firmware, sizes, arena, verification."""
 
-import json
 import os
 
+from nnbuild.files import read_report
 from nnbuild.fleet_report import write_fleet_report
-
-
-def _read(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
 
 
 def _kib(n):
@@ -24,8 +16,8 @@ def _used(part):
 
 
 def summary_lines(result):
-    size = _read(os.path.join(result.folder, "size.json"))
-    verify = _read(os.path.join(result.folder, "verify.json")) if result.verified else None
+    size = read_report(os.path.join(result.folder, "size.json"))
+    verify = read_report(os.path.join(result.folder, "verify.json")) if result.verified else None
     firmware = result.deployable
     lines = [f"{result.target.name} ({result.toolchain}): {firmware}"
              + (f" ({_kib(os.path.getsize(firmware))})" if os.path.exists(firmware) else "")]

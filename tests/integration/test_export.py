@@ -10,7 +10,6 @@ TFLite Micro interpreter computes, byte for byte.
 import io
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
