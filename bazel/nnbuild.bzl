@@ -21,14 +21,16 @@ In a BUILD file:
 
     cc_binary(name = "app", srcs = ["main.c"], deps = [":af_detection"])  # #include "af_detection.h"
 
-    # nnbuild's runner linked with the model, run on the evaluation data (under the target's
-    # emulator) and compared byte for byte with TFLite Micro: bazel build //:af_detection_verify
+    # nnbuild's runner linked with the model, its size report, and verify.json: the firmware run
+    # on the evaluation data (under the target's emulator) and compared byte for byte with
+    # TFLite Micro: bazel build //:af_detection_firmware
     nnbuild_firmware(name = "af_detection_firmware", model = ":af_detection", target = "host")
 
 The steps, each an action with declared inputs and outputs (site_scons/nnbuild/step_command.py runs
 the step SCons runs): NNBuildQuantize (ONNX -> int8 or 16x8 .tflite, quant_report.json),
-NNBuildAot (.tflite -> C), the C compilation and linking by Bazel's own C++ rules with
-your toolchain (the reference kernels/*.c), NNBuildRunner and NNBuildVerify. A data file
+NNBuildAot (.tflite -> C), the C compilation and linking by Bazel's C++ rules with your
+toolchain (the reference kernels/*.c), NNBuildRunner, NNBuildSize (size.json, .txt, .html
+from the firmware and its link map) and NNBuildVerify. A data file
 model.toml names outside the model folder is not an input: give it as calibration/evaluation.
 Python comes from PATH (nnbuild's requirements.txt installed): actions keep Bazel's
 default shell environment, so set `--action_env=PATH=...` alike on every machine that
@@ -37,7 +39,8 @@ shares a cache.
 
 load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
 
-NNBuildModelInfo = provider(fields = ["name", "tflite", "quant_report", "evaluation"])
+NNBuildModelInfo = provider(fields = ["name", "model_file", "model_files", "tflite", "quant_report", "evaluation",
+                                       "info", "objects"])
 
 # Where the model's symbols come from besides its objects (as export.LINK_LIBRARIES).
 _LINKOPTS = ["-lm"]
@@ -155,7 +158,9 @@ def _nnbuild_model_impl(ctx):
         DefaultInfo(files = depset([header, source, weights, info] + ([quant_report] if quant_report else []))),
         cc_common.merge_cc_infos(cc_infos = [CcInfo(compilation_context = compilation_context,
                                                     linking_context = linking_context), kernels]),
-        NNBuildModelInfo(name = name, tflite = tflite, quant_report = quant_report, evaluation = ctx.file.evaluation),
+        NNBuildModelInfo(name = name, model_file = model_file, model_files = ctx.files.model, tflite = tflite,
+                         quant_report = quant_report, evaluation = ctx.file.evaluation, info = info,
+                         objects = compilation_outputs.objects + compilation_outputs.pic_objects),
     ]
 
 nnbuild_model = rule(
@@ -177,25 +182,76 @@ nnbuild_model = rule(
     fragments = ["cpp"],
 )
 
-def _model_info(target):
-    return target[NNBuildModelInfo]
+def _linked_files(cc_info):
+    """The objects and archives a CcInfo links, in link order: each library's archive, else
+    its objects (non-PIC where built)."""
+    files = []
+    for linker_input in cc_info.linking_context.linker_inputs.to_list():
+        for library in linker_input.libraries:
+            archive = library.static_library or library.pic_static_library
+            files += [archive] if archive else (library.objects or library.pic_objects)
+    return files
 
-def _nnbuild_runner_impl(ctx):
-    info = _model_info(ctx.attr.model)
-    runner = ctx.actions.declare_file(ctx.label.name + ".c")
+def _nnbuild_firmware_impl(ctx):
+    info = ctx.attr.model[NNBuildModelInfo]
+    model = ctx.attr.model[CcInfo]
+    runner = ctx.actions.declare_file(ctx.label.name + "/runner.c")
     _step(ctx, "NNBuildRunner", "nnbuild: runner for %s" % info.name,
           ["runner", info.name, ctx.attr.target, runner.path], [], [runner])
-    return [DefaultInfo(files = depset([runner]))]
 
-_nnbuild_runner = rule(
-    implementation = _nnbuild_runner_impl,
-    attrs = dict(_TOOL_ATTRS, model = attr.label(mandatory = True, providers = [NNBuildModelInfo]),
-                 target = attr.string(mandatory = True)),
-)
+    cc_toolchain = find_cpp_toolchain(ctx)
+    features = _features(ctx, cc_toolchain)
+    _, compiled = cc_common.compile(
+        name = ctx.label.name,
+        actions = ctx.actions,
+        feature_configuration = features,
+        cc_toolchain = cc_toolchain,
+        srcs = [runner],
+        compilation_contexts = [model.compilation_context],
+    )
 
-def _nnbuild_verify_impl(ctx):
-    info = _model_info(ctx.attr.model)
-    firmware = ctx.executable.firmware
+    # Linked here rather than by cc_common.link, which cannot declare the link map the size
+    # report reads: the toolchain's own link command line, with the map as a declared output.
+    firmware = ctx.actions.declare_file(ctx.label.name + "/firmware")
+    map_file = ctx.actions.declare_file(ctx.label.name + "/firmware.map")
+    inputs = (compiled.objects or compiled.pic_objects) + _linked_files(model)
+    variables = cc_common.create_link_variables(
+        feature_configuration = features,
+        cc_toolchain = cc_toolchain,
+        # -fuse-ld=bfd: Bazel's GCC toolchain links with gold, whose map the size report cannot read
+        user_link_flags = ["-o", firmware.path, "-Wl,-Map=" + map_file.path, "-fuse-ld=bfd"] +
+                          [f.path for f in inputs] + _LINKOPTS,
+    )
+    link = "c++-link-executable"
+    ctx.actions.run(
+        executable = cc_common.get_tool_for_action(feature_configuration = features, action_name = link),
+        arguments = cc_common.get_memory_inefficient_command_line(
+            feature_configuration = features,
+            action_name = link,
+            variables = variables,
+        ),
+        env = cc_common.get_environment_variables(feature_configuration = features, action_name = link,
+                                                  variables = variables),
+        inputs = depset(inputs, transitive = [cc_toolchain.all_files]),
+        outputs = [firmware, map_file],
+        mnemonic = "NNBuildLink",
+        progress_message = "nnbuild: linking %s for %s" % (info.name, ctx.attr.target),
+    )
+
+    # size.json: each input of the link named as nnbuild names the components
+    kernels = _linked_files(ctx.attr._kernels[CcInfo])
+    components = {f.path: "kernels" for f in kernels}
+    components.update({f.path: "runner" for f in compiled.objects + compiled.pic_objects})
+    archives = [f.path for f in _linked_files(model) if f.extension == "a" and f not in kernels]
+    for f in info.objects:  # linked as themselves, or as members of the model's archive
+        component = "model weights" if f.basename.split(".")[0].endswith("_weights") else "model code"
+        components.update({path: component for path in [f.path] + ["%s(%s)" % (a, f.basename) for a in archives]})
+    size = [ctx.actions.declare_file("%s/size.%s" % (ctx.label.name, ext)) for ext in ("json", "txt", "html")]
+    _step(ctx, "NNBuildSize", "nnbuild: size of %s on %s" % (info.name, ctx.attr.target),
+          ["size", firmware.path, map_file.path, info.info.path] + [f.path for f in size] +
+          [info.name, ctx.attr.target, "components=" + json.encode(components), "model=" + info.model_file.path],
+          [firmware, map_file, info.info] + info.model_files, size)
+
     verify = ctx.actions.declare_file(ctx.label.name + "/verify.json")
     options = ["vectors=%d" % ctx.attr.vectors] if ctx.attr.vectors else []
     if info.evaluation:
@@ -204,20 +260,22 @@ def _nnbuild_verify_impl(ctx):
     _step(ctx, "NNBuildVerify", "nnbuild: verifying %s on %s" % (info.name, ctx.attr.target),
           ["verify", firmware.path, info.tflite.path, info.quant_report.path if info.quant_report else "-",
            ctx.attr.target, verify.path] + options, inputs, [verify])
-    return [DefaultInfo(files = depset([verify]))]
+    return [DefaultInfo(executable = firmware, files = depset([firmware, map_file, verify] + size))]
 
-_nnbuild_verify = rule(
-    implementation = _nnbuild_verify_impl,
-    attrs = dict(_TOOL_ATTRS, model = attr.label(mandatory = True, providers = [NNBuildModelInfo]),
-                 firmware = attr.label(mandatory = True, executable = True, cfg = "target"),
-                 target = attr.string(mandatory = True), vectors = attr.int()),
+nnbuild_firmware = rule(
+    implementation = _nnbuild_firmware_impl,
+    doc = "nnbuild's runner for `target` linked with `model` (an nnbuild_model): the firmware, its " +
+          "size report (size.json, .txt, .html) and verify.json, the firmware run on the model's " +
+          "evaluation data (or random vectors) under the target's emulator, byte for byte against TFLite Micro.",
+    executable = True,
+    attrs = dict(
+        _TOOL_ATTRS,
+        model = attr.label(mandatory = True, providers = [NNBuildModelInfo, CcInfo]),
+        target = attr.string(default = "host", doc = "the nnbuild target the toolchain builds for"),
+        vectors = attr.int(doc = "how many vectors verify compares (default: every evaluation sample, else 50)"),
+        _kernels = attr.label(default = Label("//:kernels")),
+        _cc_toolchain = attr.label(default = Label("@bazel_tools//tools/cpp:current_cc_toolchain")),
+    ),
+    toolchains = ["@bazel_tools//tools/cpp:toolchain_type"],
+    fragments = ["cpp"],
 )
-
-def nnbuild_firmware(name, model, target = "host", vectors = 0, **kwargs):
-    """nnbuild's runner for `target` linked with `model` (an nnbuild_model) as the cc_binary
-    `name`, and `name`_verify: verify.json, the firmware run on the model's evaluation data (or
-    random vectors) under the target's emulator, byte for byte against TFLite Micro."""
-    _nnbuild_runner(name = name + "_runner", model = model, target = target)
-    native.cc_binary(name = name, srcs = [":" + name + "_runner"], deps = [model], **kwargs)
-    _nnbuild_verify(name = name + "_verify", model = model, firmware = ":" + name, target = target,
-                    vectors = vectors)

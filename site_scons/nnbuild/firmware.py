@@ -59,6 +59,15 @@ def build_matrix(env, opts, say=print):
     return results
 
 
+def size_settings(target, model_name, model_config, opts, components):
+    """The size step's settings (size_report.size_step): `components` names the component of
+    each input file of the link."""
+    return {"components": components, "arena_symbol": f"{model_name}_arena",
+            "budget": budgets.effective_budgets(target, model_name, model_config, opts),
+            "title": f"{model_name} on {target.name}", "diff": opts.get("size_diff", ""),
+            "regions": [vars(r) for r in memory_map.regions(target.memory, target.path)]}
+
+
 def build_firmware(tenv, opts, target, toolchain, runtime, libraries, model):
     """Runner, compile, link, strip, size report and (with verify=1) verification of one
     model for one target; tenv is the target's environment, this firmware's own copy."""
@@ -79,12 +88,9 @@ def build_firmware(tenv, opts, target, toolchain, runtime, libraries, model):
     tenv.Depends(elf, link_needs)
     deployable = family.image(tenv, out, elf, objects + linked.libraries)
 
-    size_settings = {"components": components, "arena_symbol": f"{model.name}_arena",
-                     "budget": budgets.effective_budgets(target, model.name, model.config, opts),
-                     "title": f"{model.name} on {target.name}", "diff": opts["size_diff"],
-                     "regions": [vars(r) for r in memory_map.regions(target.memory, target.path)]}
+    settings = size_settings(target, model.name, model.config, opts, components)
     size_json, *_ = tenv.SizeReport(f"{out}/size.json", [elf, map_file, linked.memory_info,
-                                                           settings_node(tenv, size_settings)])
+                                                           settings_node(tenv, settings)])
     outputs = [elf, deployable, size_json]
     if opts["verify"]:
         verify_json = runtime.verify(tenv, opts, target, model, family.binary_to_run(elf, deployable), out,

@@ -6,16 +6,20 @@ that step, on the files it is given, with the settings SCons would give it.
     step_command.py aot MODEL.tflite NAME OUT.h OUT.c OUT_WEIGHTS.c OUT_INFO.json [inplace=1] [patch=1]
     step_command.py board TARGET OUT.cmake
     step_command.py runner NAME TARGET OUT.c
+    step_command.py size ELF MAP AOT_INFO.json OUT.json OUT.txt OUT.html NAME TARGET [components=JSON] [model=MODEL]
     step_command.py verify FIRMWARE MODEL.tflite REPORT.json|- TARGET OUT.json [eval=F] [vectors=N] [model=MODEL]
                    [emulator="qemu-aarch64 -L /usr/aarch64-linux-gnu"]
 
 MODEL is a model folder (its model.onnx or PyTorch model.py, and model.toml), a folder's
 model file, or an .onnx file. `board` writes, for CMake, the kernel sources the board
 compiles, its NN_ALIGNMENT and its family. verify's model= reads the evaluation data its
-model.toml names, as scons does (eval= overrides). A user mistake exits with status 2 and one
+model.toml names, as scons does (eval= overrides); size's components= maps the link's input
+files to components (the rest: startup, compiler runtime, C library), its model= adds the
+model.toml's budget to the board's. A user mistake exits with status 2 and one
 `nnbuild: error:` paragraph, as from scons.
 """
 
+import json
 import os
 import shlex
 import sys
@@ -89,6 +93,16 @@ def runner(name, target, out):
     write_atomically(out, render_runner(name, board.name, board.family))
 
 
+def size(elf, map_file, info, out_json, out_txt, out_html, name, target, *arguments):
+    from nnbuild.firmware import size_settings
+    from nnbuild.size_report import size_step
+
+    options = {"components": "{}", "model": "", **_options(arguments, ("components", "model"))}
+    config = _spec(options["model"]).config if options["model"] else {}
+    settings = size_settings(load_target(target), name, config, {}, json.loads(options["components"]))
+    size_step([out_json, out_txt, out_html], [elf, map_file, info], settings)
+
+
 def verify(firmware, tflite, report, target, out, *arguments):
     from nnbuild.runtimes.aot import RUNTIME
     from nnbuild.verify import verify_step
@@ -105,7 +119,7 @@ def verify(firmware, tflite, report, target, out, *arguments):
     verify_step([out], [firmware, tflite] + ([report] if report != "-" else []), settings)
 
 
-STEPS = {"quantize": quantize, "aot": aot, "board": board, "runner": runner, "verify": verify}
+STEPS = {"quantize": quantize, "aot": aot, "board": board, "runner": runner, "size": size, "verify": verify}
 
 
 def main(argv):

@@ -1,7 +1,7 @@
 """nnbuild's Bazel rules are hermetic: a second clean clone, elsewhere, with its own Bazel
 output root, takes every action from a remote cache (nginx serving Bazel's HTTP cache
 protocol over WebDAV, started here), nnbuild's quantize, code generation and verification
-as well as the C compilation and linking."""
+as well as the C compilation and linking, and the size report."""
 
 import json
 import os
@@ -16,7 +16,7 @@ from conftest import copy_project, shared_file
 
 pytestmark = pytest.mark.slow
 
-TARGETS = ["//:embed_app", "//:af_detection_firmware_verify"]
+TARGETS = ["//:embed_app", "//:af_detection_firmware"]
 NGINX = """daemon off;
 user root;
 worker_processes 1;
@@ -95,7 +95,8 @@ def test_a_second_clone_takes_every_action_from_the_remote_cache(tmp_path, remot
 
     cold = _build(first, tmp_path / "bazel1", url, tmp_path / "first.json")
     mnemonics = sorted({s["mnemonic"] for s in cold})
-    for mnemonic in ("NNBuildQuantize", "NNBuildAot", "NNBuildRunner", "NNBuildVerify", "CppCompile", "CppLink"):
+    for mnemonic in ("NNBuildQuantize", "NNBuildAot", "NNBuildRunner", "NNBuildLink", "NNBuildSize", "NNBuildVerify",
+                     "CppCompile", "CppLink"):
         assert mnemonic in mnemonics, mnemonics
     assert not any(s.get("remoteCacheHit") for s in cold)
     assert len(os.listdir(folder / "ac")) >= len(cold)  # every result uploaded

@@ -291,11 +291,15 @@ def test_bazel_runs_nnbuild_steps(project, vectors, tmp_path_factory):
     try:
         # nnbuild's steps as Bazel actions; the model is the one SCons exported, byte for byte
         # (test_bazel_remote_cache.py: each step an action, all of them served by a remote cache)
-        built = _run([*bazel, "build", "//:embed_app", "//:af_detection_firmware_verify"], cwd=app)
+        built = _run([*bazel, "build", "//:embed_app", "//:af_detection_firmware"], cwd=app)
         _check_app([os.path.join(app, "bazel-bin", "embed_app")], vectors)
-        with open(os.path.join(app, "bazel-bin", "af_detection_firmware_verify", "verify.json")) as f:
+        with open(os.path.join(app, "bazel-bin", "af_detection_firmware", "verify.json")) as f:
             verified = json.load(f)
         assert verified["bit_exact"] and verified["vectors"] == 600, (verified, built.stderr[-2000:])
+        with open(os.path.join(app, "bazel-bin", "af_detection_firmware", "size.json")) as f:
+            size = json.load(f)
+        assert {"model weights", "model code", "kernels", "runner"} <= set(size["flash"]["components"])
+        assert size["arena"]["bytes"] == size["arena"]["lower_bound"] > 0
         # The exported package vendored into the workspace: DIR/BUILD.bazel declares a
         # cc_library for each model in it (kws_ref_model too, with ../shared).
         shutil.copytree(os.path.join(root, "pkg", "host"), os.path.join(app, "third_party", "nn"))
