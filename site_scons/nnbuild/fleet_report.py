@@ -22,8 +22,9 @@ def _model_of(result):
 
 def _failed_steps(result, failures):
     """The steps of this firmware that failed: the names of their outputs' files."""
-    prefix = result.folder + os.sep
-    return sorted({os.path.basename(str(f.node)) for f in failures if str(f.node).startswith(prefix)})
+    prefix = os.path.abspath(result.folder) + os.sep  # SCons names a node outside the checkout absolutely
+    return sorted({os.path.basename(str(f.node)) for f in failures
+                   if os.path.abspath(str(f.node)).startswith(prefix)})
 
 
 def fleet_row(result, failures, report_folder):

@@ -124,3 +124,16 @@ def test_fleet_report_pages_show_problems(tmp_path):
     page = fleet_report.html_page(report)
     assert page.count('<tr class="bad">') == 2 and '<a href="s.html">a</a>' in page
     assert "http" not in page and "<script" not in page and "src=" not in page  # self-contained
+
+
+def test_a_failed_step_outside_the_checkout_marks_its_row(tmp_path):
+    """SCons names nodes outside the checkout by absolute path; the firmware folder is relative."""
+    folder = tmp_path / "build" / "host" / "tflm" / "m"
+    os.makedirs(folder)
+    result = SimpleNamespace(folder=os.path.relpath(folder), target=SimpleNamespace(name="host"),
+                             runtime=SimpleNamespace(name="tflm"), deployable=os.path.relpath(folder / "firmware"),
+                             verified=True)
+    failure = SimpleNamespace(node=str(folder / "obj" / "runner.o"))
+    other = SimpleNamespace(node=str(tmp_path / "build" / "host" / "tflm" / "m2" / "verify.json"))
+    row = fleet_report.fleet_row(result, [failure, other], str(tmp_path / "build"))
+    assert row["failed"] == ["runner.o"] and not row["ok"] and row["verify"] == "not run"

@@ -160,7 +160,7 @@ def link_model(tenv, opts, model, runtime_lib, out):
     of model's firmware with runtime=executorch; points tenv at the glue's header and
     links with the C++ driver."""
     parts = model.parts
-    header_dir = f"#{os.path.dirname(str(parts['header']))}"
+    header_dir = parts["header"].dir  # a node: the build folder may be outside the checkout (project=)
     if runtime_lib:
         lenv = _tree_env(tenv, parts["tree"], parts["includes"])
         kernels_lib = _kernel_library(lenv, model, out)

@@ -84,7 +84,7 @@ def link_model(tenv, opts, model, built, out):
     tree, kernels = _tree(opts)
     library, checked = built
     glue = model.parts
-    header_dir = f"#{os.path.dirname(str(glue['header']))}"
+    header_dir = glue["header"].dir  # a node: the build folder may be outside the checkout (project=)
     genv = _tflm_env(tenv, tree, kernels)
     genv.Prepend(CPPPATH=[header_dir])
     genv.Append(CCFLAGS=reproducible_paths(genv))

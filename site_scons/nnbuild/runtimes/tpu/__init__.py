@@ -103,7 +103,7 @@ class Tpu(Runtime):
         runner_c = tenv.RenderTemplate(f"{out}/runner.c", [template_file("linux/runner.c.j2"),
                                                            settings_node(tenv, runner_context(model.name,
                                                                                               target.name))])
-        tenv.Prepend(CPPPATH=[f"#{os.path.dirname(str(header))}"])
+        tenv.Prepend(CPPPATH=[header.dir])  # a node: the build folder may be outside the checkout (project=)
         sdk = _sdk(opts["cvitek_sdk"])
         if sdk:
             tenv.Append(CPPPATH=[sdk["include"]], LIBPATH=[sdk["lib"]], LIBS=["cviruntime"],
@@ -176,7 +176,7 @@ def _simulator_runner(tenv, opts, out, model, runner_c, glue, header):
     henv = Environment(tools=["gcc", "gnulink"], ENV=tenv["ENV"], CCFLAGS=["-O1", "-std=c11", "-Wall"],
                        **({"CCCOMSTR": "[cc simulator] $SOURCE", "LINKCOMSTR": "[link simulator] $TARGET"}
                           if tenv.get("CCCOMSTR") else {}),
-                       CPPPATH=[f"#{os.path.dirname(str(header))}"], CPPDEFINES=["NN_TPU_SIMULATOR"],
+                       CPPPATH=[header.dir], CPPDEFINES=["NN_TPU_SIMULATOR"],
                        LIBPATH=[library], LIBS=["cviruntime", "m"], RPATH=[library])
     objects = [henv.Object(f"{out}/simulator/obj/runner.o", runner_c), henv.Object(f"{out}/simulator/obj/{model}_tpu.o", glue)]
     return henv.Program(f"{out}/simulator/firmware", objects)[0]
