@@ -1,5 +1,6 @@
 """A project's nnbuild.toml (project.py) and the fleet report (fleet_report.py)."""
 
+import json
 import os
 from types import SimpleNamespace
 
@@ -137,3 +138,17 @@ def test_a_failed_step_outside_the_checkout_marks_its_row(tmp_path):
     other = SimpleNamespace(node=str(tmp_path / "build" / "host" / "tflm" / "m2" / "verify.json"))
     row = fleet_report.fleet_row(result, [failure, other], str(tmp_path / "build"))
     assert row["failed"] == ["runner.o"] and not row["ok"] and row["verify"] == "not run"
+
+
+def test_a_size_step_failing_on_its_budget_is_an_overrun_not_a_failure(tmp_path):
+    folder = tmp_path / "build" / "m55" / "aot" / "m"
+    os.makedirs(folder)
+    with open(folder / "size.over_budget.json", "w") as f:
+        json.dump({"flash": {"total": 9000, "budget": 8192}, "ram": {"total": 100, "budget": None},
+                   "arena": {"bytes": 64}}, f)
+    result = SimpleNamespace(folder=str(folder), target=SimpleNamespace(name="m55"),
+                             runtime=SimpleNamespace(name="aot"), deployable=str(folder / "firmware.elf"),
+                             verified=False)
+    row = fleet_report.fleet_row(result, [SimpleNamespace(node=str(folder / "size.json"))], str(tmp_path / "build"))
+    assert row["failed"] == [] and row["over_budget"] == ["flash"] and not row["ok"]
+    assert fleet_report._status(row) == "OVER BUDGET: flash"
