@@ -9,6 +9,7 @@ import os
 import pytest
 
 from conftest import copy_project, scons
+from nnbuild.datasets import DEFAULT_CALIBRATION_SAMPLES
 
 pytestmark = pytest.mark.slow
 
@@ -26,18 +27,17 @@ BOARDS = {
 INT8_HOLDS = {"resnet18"}
 
 
-# Seeded random calibration samples, fewer than the default 200 where the judgment stays the same:
+# Fewer seeded random calibration samples than the default where the judgment stays the same:
 # measuring exact ranges with TFLite's reference kernels dominates the build of a large model.
-# PP-LCNet keeps 200: it has no 16x8 (the converter has none for hard-sigmoid's RELU_0_TO_1), and
-# fewer random samples leave its int8 gates broken (2.2 dB with 48).
-CALIBRATION_SAMPLES = {"mobilenet_v2": 48, "mobilenet_v2_035": 48, "resnet18": 48, "pplcnet_x025": 200,
-                       "yolo_fastest": 48}
+# PP-LCNet keeps the default: it has no 16x8 (the converter has none for hard-sigmoid's
+# RELU_0_TO_1), and fewer random samples leave its int8 gates broken (2.2 dB with 48).
+FEWER_SAMPLES = {"mobilenet_v2": 48, "mobilenet_v2_035": 48, "resnet18": 48, "yolo_fastest": 48}
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory):
     repo = copy_project(str(tmp_path_factory.mktemp("vision")))
-    for model, samples in CALIBRATION_SAMPLES.items():
+    for model, samples in FEWER_SAMPLES.items():
         toml = os.path.join(repo, "models", model, "model.toml")
         with open(toml) as f:
             text = f.read()
@@ -67,7 +67,7 @@ def test_model_builds_and_verifies_bit_exact_on_its_boards(repo, model):
         assert report["mode"] == "int8", report["reason"]
     assert "hardly changes with its input" not in proc.stdout       # weights that make a real test
     assert report["calibration"]["source"] == ["random", ""]
-    assert report["calibration"]["samples"] == CALIBRATION_SAMPLES[model]
+    assert report["calibration"]["samples"] == FEWER_SAMPLES.get(model, DEFAULT_CALIBRATION_SAMPLES)
     assert "calibrated on seeded random inputs" in proc.stdout
     for board in BOARDS[model]:
         out = os.path.join(repo, "build", board, "aot", model)
